@@ -1,0 +1,39 @@
+"""The built-in example networks, shipped as YAML files inside the package."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+_DESCRIPTIONS = {
+    "2-2-2": "sigmoid 2-2-2 network, half squared error, fixed shared biases (reference files 000, 001)",
+    "2-2-1": "linear 2-2-1 network, no biases, learning rate 0.05 (reference file 002)",
+    "3-3-3-3": "ReLU / sigmoid / softmax network with cross-entropy (reference file 004)",
+}
+
+
+def example_names() -> list[str]:
+    """The names of the built-in examples.
+
+    >>> example_names()
+    ['2-2-2', '2-2-1', '3-3-3-3']
+    """
+    return list(_DESCRIPTIONS)
+
+
+def describe_example(name: str) -> str:
+    """One line about a built-in example.
+
+    >>> describe_example("2-2-1").startswith("linear")
+    True
+    """
+    return _DESCRIPTIONS[name]
+
+
+def is_example(name: str) -> bool:
+    return name in _DESCRIPTIONS
+
+
+def example_path(name: str) -> Path:
+    """Where the example's YAML file lies (inside the installed package)."""
+    return Path(str(resources.files("derive") / "examples" / f"{name}.yaml"))

@@ -1,0 +1,568 @@
+"""Validate a network spec once, at the edge, into plain exact data.
+
+Every problem raises :class:`~derive.errors.SpecError` naming the field, what is
+allowed, what was given and (for files) the line. The layers below trust a
+:class:`Spec`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import SpecError
+from .source import Doc, Num, format_path, from_python, parse_text, read_document
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
+PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
+REDUCTIONS = ("sum", "mean")
+LAYOUTS = ("neuron_major", "input_major")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+LOG_BASES = ("e", "2", "10")
+
+MAX_UNITS = 64
+MAX_LAYERS = 12
+MAX_INPUTS = 64
+MAX_EXAMPLES = 256
+MAX_ABS_VALUE = Fraction(10) ** 6
+
+# SymPy gives these names a meaning of their own; a user name must not shadow them.
+RESERVED_NAMES = frozenset(
+    "E I N S O Q pi oo nan zoo beta gamma zeta lambda Lambda exp log ln sqrt sin cos tan "
+    "sigma sigmoid delta eta true false none True False None".split()
+)
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
+
+TOP_KEYS = (
+    "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
+    "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
+    "optimizer", "conventions", "randomize",
+)
+LAYER_KEYS = (
+    "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
+    "train_bias", "neuron_names", "weight_names", "bias_names",
+)
+OPTIMIZER_KEYS = ("name", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps")
+CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding")
+RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
+RANGE_KEYS = ("range", "decimals")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as the user gave it, validated. Weights are neuron-major (row j = into neuron j)."""
+
+    units: int
+    activation: str
+    weights: tuple[tuple[Fraction, ...], ...]
+    bias: None | Fraction | tuple[Fraction, ...]
+    negative_slope: Fraction = Fraction(1, 100)
+    train_bias: bool = True
+    neuron_names: tuple[str, ...] | None = None
+    weight_names: tuple[tuple[str, ...], ...] | None = None
+    bias_names: tuple[str, ...] | None = None
+
+    @property
+    def bias_mode(self) -> str:
+        """``none``, ``shared`` (one number for the layer) or ``per_neuron``."""
+        if self.bias is None:
+            return "none"
+        return "per_neuron" if isinstance(self.bias, tuple) else "shared"
+
+
+@dataclass(frozen=True)
+class Example:
+    inputs: tuple[Fraction, ...]
+    targets: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Optimizer and its hyper-parameters (PyTorch's conventions)."""
+
+    name: str = "sgd"
+    momentum: Fraction = Fraction(9, 10)
+    dampening: Fraction = Fraction(0)
+    nesterov: bool = False
+    beta1: Fraction = Fraction(9, 10)
+    beta2: Fraction = Fraction(999, 1000)
+    eps: Fraction = Fraction(1, 10**8)
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """Switches that reproduce published examples; all off by default (the textbook algorithm)."""
+
+    backprop_through_updated_weights: bool = False
+    carry_rounding: int | None = None
+
+
+@dataclass(frozen=True)
+class Range:
+    low: Fraction
+    high: Fraction
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Randomize:
+    """What a worksheet variant draws afresh; ``None`` keeps the spec's own values."""
+
+    weights: Range | None = None
+    biases: Range | None = None
+    inputs: Range | None = None
+    targets: Range | None = None
+    max_draws: int = 1000
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated network spec: exact numbers (``Fraction``), neuron-major weights."""
+
+    layers: tuple[LayerSpec, ...]
+    examples: tuple[Example, ...]
+    loss: str = "half_sse"
+    learning_rate: Fraction = Fraction(1, 2)
+    reduction: str = "sum"
+    log_base: str = "e"
+    title: str | None = None
+    input_names: tuple[str, ...] | None = None
+    target_names: tuple[str, ...] | None = None
+    optimizer: Optimizer = field(default_factory=Optimizer)
+    conventions: Conventions = field(default_factory=Conventions)
+    randomize: Randomize | None = None
+    source: str | None = None
+    batch: bool = False
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.examples[0].inputs)
+
+
+# ---------------------------------------------------------------- loading
+
+def load_spec(source) -> Spec:
+    """Load and validate a spec from a path, YAML/JSON text, a dict, or a built-in example's name.
+
+    >>> spec = load_spec({"inputs": [1, 2], "targets": [0.5],
+    ...                   "layers": [{"units": 1, "activation": "linear", "weights": [[0.1, 0.2]]}]})
+    >>> spec.layers[0].weights
+    ((Fraction(1, 10), Fraction(1, 5)),)
+    >>> load_spec("2-2-2").learning_rate
+    Fraction(1, 2)
+    """
+    if isinstance(source, Spec):
+        return source
+    if isinstance(source, dict):
+        return validate(from_python(source))
+    if isinstance(source, Path):
+        return validate(read_document(source))
+    if isinstance(source, str):
+        from .examples import example_path, is_example
+
+        if is_example(source):
+            return validate(read_document(example_path(source)))
+        if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
+            path = Path(source)
+            if not path.is_file():
+                raise SpecError(f"no such spec file: {source}")
+            return validate(read_document(path))
+        return validate(parse_text(source))
+    raise SpecError(f"a spec must be a path, YAML/JSON text or a dict; got {type(source).__name__}")
+
+
+# ---------------------------------------------------------------- validation
+
+class _Checker:
+    """Carries the document so each check can say where a value came from."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+
+    def fail(self, path: tuple, message: str):
+        line = self._line(path)
+        raise SpecError(message, field=format_path(path) if path else None,
+                        source=self.doc.source, line=line)
+
+    def _line(self, path: tuple):
+        while True:
+            if path in self.doc.lines:
+                return self.doc.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    # -- shapes of values
+    def mapping(self, value, path: tuple, allowed: tuple, required: tuple = ()) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, f"must be a mapping of keys to values; got {describe(value)}")
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                tip = f"; did you mean '{hint[0]}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
+                self.fail(path + (key,), f"is not a known key{tip}")
+        for key in required:
+            if key not in value:
+                if path:
+                    self.fail(path, f"is missing the required key '{key}'")
+                self.fail((), f"the spec is missing the required key '{key}'")
+        return value
+
+    def number(self, value, path: tuple, *, low=None, high=None, low_open=False) -> Fraction:
+        if isinstance(value, bool) or not isinstance(value, Num):
+            self.fail(path, f"must be a number; got {describe(value)}")
+        exact = Fraction(value.value.p, value.value.q)
+        if abs(exact) > MAX_ABS_VALUE:
+            self.fail(path, f"must be at most {MAX_ABS_VALUE} in size; got {value.text}")
+        if low is not None and (exact < low or (low_open and exact == low)):
+            rel = ">" if low_open else ">="
+            self.fail(path, f"must be {rel} {_show(low)}; got {value.text}")
+        if high is not None and exact > high:
+            self.fail(path, f"must be <= {_show(high)}; got {value.text}")
+        return exact
+
+    def integer(self, value, path: tuple, *, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, Num) or not value.is_integer_literal:
+            self.fail(path, f"must be a whole number from {low} to {high}; got {describe(value)}")
+        number = int(value.text)
+        if not low <= number <= high:
+            self.fail(path, f"must be a whole number from {low} to {high}; got {value.text}")
+        return number
+
+    def boolean(self, value, path: tuple) -> bool:
+        if not isinstance(value, bool):
+            self.fail(path, f"must be true or false; got {describe(value)}")
+        return value
+
+    def choice(self, value, path: tuple, allowed: tuple) -> str:
+        if isinstance(value, Num) and value.text in allowed:
+            return value.text
+        if not isinstance(value, str) or value not in allowed:
+            hint = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
+            tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+            self.fail(path, f"must be one of {', '.join(allowed)}; got {describe(value)}{tip}")
+        return value
+
+    def text(self, value, path: tuple, *, limit: int = 200) -> str:
+        if not isinstance(value, str):
+            self.fail(path, f"must be text; got {describe(value)}")
+        if len(value) > limit:
+            self.fail(path, f"must be at most {limit} characters; got {len(value)}")
+        bad = [c for c in value if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"]
+        if bad:
+            self.fail(path, f"must not contain control characters or line breaks; got {bad[0]!r}")
+        return value
+
+    def sequence(self, value, path: tuple, *, min_len=1, max_len=None, what="a list") -> list:
+        if not isinstance(value, list):
+            self.fail(path, f"must be {what}; got {describe(value)}")
+        if len(value) < min_len:
+            self.fail(path, f"must not be empty" if min_len == 1 else f"must have at least {min_len} items")
+        if max_len is not None and len(value) > max_len:
+            self.fail(path, f"must have at most {max_len} items; got {len(value)}")
+        return value
+
+    def numbers(self, value, path: tuple, length: int | None = None, what="values") -> tuple:
+        items = self.sequence(value, path, max_len=MAX_INPUTS, what=f"a list of numbers")
+        if length is not None and len(items) != length:
+            self.fail(path, f"must have {length} {what}; got {len(items)}")
+        return tuple(self.number(v, path + (i,)) for i, v in enumerate(items))
+
+    def name(self, value, path: tuple) -> str:
+        if not isinstance(value, str):
+            self.fail(path, f"must be a name (text); got {describe(value)}")
+        self.text(value, path, limit=24)
+        if not NAME_PATTERN.match(value) or keyword.iskeyword(value):
+            self.fail(path, "must be a name of letters, digits and '_' starting with a letter "
+                            f"(at most 24 characters); got {value!r}")
+        if value in RESERVED_NAMES:
+            self.fail(path, f"is a name reserved by SymPy or by derive; got {value!r}")
+        return value
+
+
+def describe(value) -> str:
+    """How a rejected value is shown in a message.
+
+    >>> describe(True), describe("3"), describe(None), describe([1])
+    ('a boolean (true)', "text '3'", 'nothing (null)', 'a list')
+    """
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, Num):
+        return value.text
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _show(number: Fraction) -> str:
+    return str(number.numerator) if number.denominator == 1 else str(float(number))
+
+
+def validate(doc: Doc) -> Spec:
+    """Check a parsed document against the schema and build a :class:`Spec`.
+
+    >>> from derive.source import parse_text
+    >>> validate(parse_text("inputs: [1]\\ntargets: [1]\\nlayers:\\n  - {units: 1, activation: relu, weights: [[2]]}\\n")).loss
+    'half_sse'
+    """
+    check = _Checker(doc)
+    top = doc.data
+    if not isinstance(top, dict):
+        check.fail((), f"the spec must be a mapping of keys to values; got {describe(top)}")
+    check.mapping(top, (), TOP_KEYS)
+    if "layers" not in top:
+        check.fail((), "the spec is missing the required key 'layers'")
+
+    title = check.text(top["title"], ("title",)) if top.get("title") is not None else None
+    examples, is_batch = _examples(check, top)
+    n_in = len(examples[0].inputs)
+    n_out = len(examples[0].targets)
+    layout = check.choice(top.get("weights_layout", "neuron_major"), ("weights_layout",), LAYOUTS)
+    train_all = check.boolean(top.get("train_biases", True), ("train_biases",))
+
+    layer_items = check.sequence(top["layers"], ("layers",), max_len=MAX_LAYERS, what="a list of layers")
+    layers = []
+    fan_in = n_in
+    for index, item in enumerate(layer_items):
+        layer = _layer(check, item, ("layers", index), fan_in, layout, train_all,
+                       is_last=index == len(layer_items) - 1)
+        layers.append(layer)
+        fan_in = layer.units
+    if layers[-1].units != n_out:
+        path = ("batch", 0, "targets") if is_batch else ("targets",)
+        check.fail(path, f"must have one value per output neuron ({layers[-1].units}); got {n_out}")
+    for index, layer in enumerate(layers[:-1]):
+        if layer.activation == "softmax":
+            check.fail(("layers", index, "activation"), "softmax is only allowed on the output layer")
+
+    loss = check.choice(top.get("loss", "half_sse"), ("loss",), LOSSES)
+    _check_loss_fits(check, loss, layers[-1], examples, is_batch)
+    spec = Spec(
+        layers=tuple(layers),
+        examples=examples,
+        loss=loss,
+        learning_rate=check.number(top.get("learning_rate", Num("0.5")), ("learning_rate",),
+                                   low=Fraction(0), low_open=True, high=Fraction(100)),
+        reduction=check.choice(top.get("reduction", "sum"), ("reduction",), REDUCTIONS),
+        log_base=_log_base(check, top.get("log_base", "e")),
+        title=title,
+        input_names=_names(check, top.get("input_names"), ("input_names",), n_in),
+        target_names=_names(check, top.get("target_names"), ("target_names",), n_out),
+        optimizer=_optimizer(check, top.get("optimizer", "sgd")),
+        conventions=_conventions(check, top.get("conventions", {})),
+        randomize=_randomize(check, top["randomize"]) if top.get("randomize") is not None else None,
+        source=doc.source,
+        batch=is_batch,
+    )
+    _check_unique_names(check, spec)
+    return spec
+
+
+def _examples(check: _Checker, top: dict):
+    if "batch" in top:
+        if "inputs" in top or "targets" in top:
+            check.fail(("batch",), "cannot be given together with inputs/targets; use one or the other")
+        items = check.sequence(top["batch"], ("batch",), max_len=MAX_EXAMPLES, what="a list of examples")
+        examples = []
+        for i, item in enumerate(items):
+            path = ("batch", i)
+            check.mapping(item, path, ("inputs", "targets"))
+            for key in ("inputs", "targets"):
+                if key not in item:
+                    check.fail(path, f"is missing the required key '{key}'")
+            first = examples[0] if examples else None
+            inputs = check.numbers(item["inputs"], path + ("inputs",),
+                                   len(first.inputs) if first else None, "inputs (as the first example)")
+            targets = check.numbers(item["targets"], path + ("targets",),
+                                    len(first.targets) if first else None, "targets (as the first example)")
+            examples.append(Example(inputs, targets))
+        return tuple(examples), True
+    for key in ("inputs", "targets"):
+        if key not in top:
+            check.fail((), f"the spec is missing the required key '{key}' (or give a 'batch' of examples)")
+    inputs = check.numbers(top["inputs"], ("inputs",))
+    targets = check.numbers(top["targets"], ("targets",))
+    return (Example(inputs, targets),), False
+
+
+def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool):
+    check.mapping(item, path, LAYER_KEYS)
+    for key in ("units", "activation", "weights"):
+        if key not in item:
+            check.fail(path, f"is missing the required key '{key}'")
+    units = check.integer(item["units"], path + ("units",), low=1, high=MAX_UNITS)
+    activation = check.choice(item["activation"], path + ("activation",), ACTIVATIONS)
+    slope = Fraction(1, 100)
+    if "negative_slope" in item:
+        if activation != "leaky_relu":
+            check.fail(path + ("negative_slope",), f"only applies to leaky_relu; the activation is {activation}")
+        slope = check.number(item["negative_slope"], path + ("negative_slope",), low=Fraction(0), high=Fraction(1))
+    layer_layout = check.choice(item.get("weights_layout", layout), path + ("weights_layout",), LAYOUTS)
+    weights = _matrix(check, item["weights"], path + ("weights",), units, fan_in, layer_layout)
+    bias = None
+    if item.get("bias") is not None:
+        value = item["bias"]
+        if isinstance(value, list):
+            bias = check.numbers(value, path + ("bias",), units, "biases (one per neuron)")
+        else:
+            bias = check.number(value, path + ("bias",))
+    train_bias = check.boolean(item.get("train_bias", train_all), path + ("train_bias",))
+    neuron_names = _names(check, item.get("neuron_names"), path + ("neuron_names",), units)
+    weight_names = None
+    if item.get("weight_names") is not None:
+        names = _matrix_shape(check, item["weight_names"], path + ("weight_names",), units, fan_in, layer_layout)
+        weight_names = tuple(tuple(check.name(v, path + ("weight_names", j, k)) for k, v in enumerate(row))
+                             for j, row in enumerate(names))
+    bias_names = None
+    if item.get("bias_names") is not None:
+        if bias is None:
+            check.fail(path + ("bias_names",), "names biases, but the layer has no bias")
+        count = units if isinstance(bias, tuple) else 1
+        raw = item["bias_names"]
+        raw = [raw] if isinstance(raw, str) else raw
+        bias_names = _names(check, raw, path + ("bias_names",), count)
+    return LayerSpec(units=units, activation=activation, weights=weights, bias=bias,
+                     negative_slope=slope, train_bias=train_bias, neuron_names=neuron_names,
+                     weight_names=weight_names, bias_names=bias_names)
+
+
+def _matrix_shape(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str):
+    """Return the matrix neuron-major, after checking its shape against the layer."""
+    rows, cols = (units, fan_in) if layout == "neuron_major" else (fan_in, units)
+    expected = f"{rows}x{cols} ({'one row per neuron, one column per input' if layout == 'neuron_major' else 'one row per input, one column per neuron (input_major)'})"
+    if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+        check.fail(path, f"must be a matrix (a list of rows) of shape {expected}; got {describe(value)}")
+    got_cols = {len(r) for r in value}
+    shape = f"{len(value)}x{got_cols.pop()}" if len(got_cols) == 1 else f"{len(value)} rows of unequal length"
+    if len(value) != rows or any(len(r) != cols for r in value):
+        check.fail(path, f"must have shape {expected}; got {shape}")
+    if layout == "input_major":
+        return [[value[i][j] for i in range(fan_in)] for j in range(units)]
+    return value
+
+
+def _matrix(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str):
+    matrix = _matrix_shape(check, value, path, units, fan_in, layout)
+    def where(j, k):
+        return path + ((j, k) if layout == "neuron_major" else (k, j))
+    return tuple(tuple(check.number(v, where(j, k)) for k, v in enumerate(row)) for j, row in enumerate(matrix))
+
+
+def _names(check: _Checker, value, path: tuple, count: int):
+    if value is None:
+        return None
+    items = check.sequence(value, path, what="a list of names")
+    if len(items) != count:
+        check.fail(path, f"must have {count} names; got {len(items)}")
+    return tuple(check.name(v, path + (i,)) for i, v in enumerate(items))
+
+
+def _log_base(check: _Checker, value) -> str:
+    if isinstance(value, Num):
+        return check.choice(value.text, ("log_base",), LOG_BASES)
+    return check.choice(value, ("log_base",), LOG_BASES)
+
+
+def _check_loss_fits(check: _Checker, loss: str, last: LayerSpec, examples, is_batch: bool):
+    if loss in ("cross_entropy", "binary_cross_entropy"):
+        if last.activation not in PROBABILITY_ACTIVATIONS:
+            check.fail(("loss",), f"{loss} needs outputs that are probabilities (a sigmoid or softmax output layer); "
+                                  f"the output layer is {last.activation}")
+        for n, example in enumerate(examples):
+            for i, t in enumerate(example.targets):
+                if not 0 <= t <= 1:
+                    path = ("batch", n, "targets", i) if is_batch else ("targets", i)
+                    check.fail(path, f"must be between 0 and 1 for {loss}; got {_show(t)}")
+
+
+def _optimizer(check: _Checker, value) -> Optimizer:
+    if isinstance(value, str):
+        return Optimizer(name=check.choice(value, ("optimizer",), OPTIMIZERS))
+    check.mapping(value, ("optimizer",), OPTIMIZER_KEYS)
+    name = check.choice(value.get("name", "sgd"), ("optimizer", "name"), OPTIMIZERS)
+    unit = dict(low=Fraction(0), high=Fraction(1))
+    options = {}
+    for key in ("momentum", "dampening", "beta1", "beta2"):
+        if key in value:
+            options[key] = check.number(value[key], ("optimizer", key), **unit)
+    if "eps" in value:
+        options["eps"] = check.number(value["eps"], ("optimizer", "eps"), low=Fraction(0), low_open=True, high=Fraction(1))
+    if "nesterov" in value:
+        options["nesterov"] = check.boolean(value["nesterov"], ("optimizer", "nesterov"))
+    for key in options:
+        if key in ("momentum", "dampening", "nesterov") and name != "momentum":
+            check.fail(("optimizer", key), f"only applies to the momentum optimizer; the optimizer is {name}")
+        if key in ("beta1", "beta2", "eps") and name != "adam":
+            check.fail(("optimizer", key), f"only applies to the adam optimizer; the optimizer is {name}")
+    return Optimizer(name=name, **options)
+
+
+def _conventions(check: _Checker, value) -> Conventions:
+    check.mapping(value, ("conventions",), CONVENTION_KEYS)
+    through = check.boolean(value.get("backprop_through_updated_weights", False),
+                            ("conventions", "backprop_through_updated_weights"))
+    rounding = None
+    if value.get("carry_rounding") is not None:
+        rounding = check.integer(value["carry_rounding"], ("conventions", "carry_rounding"), low=0, high=30)
+    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding)
+
+
+def _randomize(check: _Checker, value) -> Randomize:
+    path = ("randomize",)
+    check.mapping(value, path, RANDOMIZE_KEYS)
+    default_decimals = 2
+    if "decimals" in value:
+        default_decimals = check.integer(value["decimals"], path + ("decimals",), low=0, high=6)
+    ranges = {}
+    for key in ("weights", "biases", "inputs", "targets"):
+        if value.get(key) is None:
+            continue
+        item = check.mapping(value[key], path + (key,), RANGE_KEYS)
+        if "range" not in item:
+            check.fail(path + (key,), "is missing the required key 'range'")
+        bounds = check.numbers(item["range"], path + (key, "range"), 2, "numbers (low, high)")
+        if bounds[0] >= bounds[1]:
+            check.fail(path + (key, "range"), f"must be [low, high] with low < high; got [{_show(bounds[0])}, {_show(bounds[1])}]")
+        decimals = default_decimals
+        if "decimals" in item:
+            decimals = check.integer(item["decimals"], path + (key, "decimals"), low=0, high=6)
+        ranges[key] = Range(bounds[0], bounds[1], decimals)
+    max_draws = 1000
+    if "max_draws" in value:
+        max_draws = check.integer(value["max_draws"], path + ("max_draws",), low=1, high=100000)
+    if not ranges:
+        check.fail(path, "must say what varies: one or more of weights, biases, inputs, targets")
+    return Randomize(max_draws=max_draws, **ranges)
+
+
+def _check_unique_names(check: _Checker, spec: Spec):
+    """User-given names must not clash with each other or with the default names."""
+    from .network import build_network
+
+    network = build_network(spec)
+    seen: dict[str, str] = {}
+    for name, where in network.all_names():
+        if name in seen and seen[name] != where:
+            check.fail(_name_path(where), f"name {name!r} is used twice (also for {seen[name]})")
+        seen.setdefault(name, where)
+
+
+def _name_path(where: str) -> tuple:
+    # ``where`` is "layers[1].neuron_names[0]"-like; split it back into a path for the line lookup
+    parts: list = []
+    for piece in re.findall(r"[A-Za-z_]+|\[\d+\]", where):
+        parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+    return tuple(parts)

@@ -1,0 +1,385 @@
+"""The chain rule, as the tutorials do it: named quantities, each a small formula of earlier ones.
+
+Every neuron gets ``net`` and ``out``; the error is a sum of per-output terms. Going backwards,
+each layer's deltas (δ = ∂E_total/∂net) are built once from named factors and reused by the
+layer before it, so the cost grows linearly with the number of parameters. The fully nested
+error is never differentiated: each :func:`sympy.diff` call sees one small local formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .functions import (activation_derivative, activation_formula, log_factor, loss_term,
+                        softmax_formula, softmax_jacobian)
+from .network import Layer, Network, Parameter
+
+# kinds of quantity, in the order a derivation meets them
+GIVEN_KINDS = ("input", "target", "param", "hyper")
+
+
+@dataclass(eq=False)
+class Quantity:
+    """A named value: a given, or a formula of earlier quantities' symbols.
+
+    ``num``/``den`` say which partial derivative a quantity is (∂num/∂den); ``factors`` and
+    ``terms`` list the named quantities a product or a sum is made of, for the renderers.
+    """
+
+    symbol: sp.Symbol
+    kind: str
+    formula: sp.Expr | None = None
+    name: str = ""  # the display name without the example index: "net_h1", "dE_total/dout_o1"
+    layer: int | None = None
+    neuron: str | None = None
+    example: int | None = None  # 0-based; None where it does not depend on the example
+    param: str | None = None
+    num: str | None = None
+    den: str | None = None
+    of: sp.Expr | None = None  # the expression that was differentiated
+    raw: sp.Expr | None = None  # what sympy.diff returned, before naming
+    factors: tuple = ()
+    terms: tuple = ()
+    simplified: sp.Expr | None = None  # an equivalent, simpler formula (softmax + cross-entropy)
+
+    @property
+    def key(self) -> str:
+        return self.symbol.name
+
+
+@dataclass
+class Chain:
+    """∂E_total/∂p for one parameter: per example, the named factors whose product it is."""
+
+    param: Parameter
+    gradient: Quantity
+    per_example: list[Quantity]  # one product quantity per example (the gradient itself for one example)
+    update: Quantity
+
+
+@dataclass
+class Model:
+    """All quantities in evaluation order, with lookups by symbol name and by role."""
+
+    network: Network
+    quantities: list[Quantity] = field(default_factory=list)
+    by_key: dict[str, Quantity] = field(default_factory=dict)
+    chains: dict[str, Chain] = field(default_factory=dict)
+    learning_rate: sp.Symbol | None = None
+
+    def add(self, quantity: Quantity) -> Quantity:
+        if quantity.key in self.by_key:
+            raise AssertionError(f"quantity {quantity.key} defined twice")
+        self.quantities.append(quantity)
+        self.by_key[quantity.key] = quantity
+        return quantity
+
+    def __getitem__(self, key: str) -> Quantity:
+        return self.by_key[key]
+
+    def symbol(self, key: str) -> sp.Symbol:
+        return self.by_key[key].symbol
+
+    @property
+    def n_examples(self) -> int:
+        return len(self.network.examples)
+
+    def ex(self, base: str, n: int | None) -> str:
+        """The symbol name of ``base`` in example ``n`` (suffixed only for batches)."""
+        if n is None or self.n_examples == 1:
+            return base
+        return f"{base}__{n + 1}"
+
+
+def build_model(network: Network) -> Model:
+    """Build every quantity of one forward and backward pass and one update.
+
+    >>> from derive.spec import load_spec
+    >>> from derive.network import build_network
+    >>> model = build_model(build_network(load_spec("2-2-2")))
+    >>> model["net_h1"].formula
+    b1 + w1*x1 + w2*x2
+    >>> model["delta_o1"].formula
+    dE_dout_o1*dout_dnet_o1
+    >>> model["dE_dout_h1"].formula
+    dE_o1_dout_h1 + dE_o2_dout_h1
+    >>> model.chains["w5"].update.formula
+    -eta*grad_w5 + w5
+    """
+    model = Model(network)
+    _givens(model)
+    for n in range(model.n_examples):
+        _forward(model, n)
+    _error(model)
+    for layer in reversed(network.layers):
+        for n in range(model.n_examples):
+            _backward_layer(model, layer, n)
+        _gradients(model, layer)
+    return model
+
+
+def _sym(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def _givens(model: Model) -> None:
+    network = model.network
+    for n, example in enumerate(network.examples):
+        for name in network.input_names:
+            model.add(Quantity(_sym(model.ex(name, n)), "input", name=name, example=n))
+        for name, neuron in zip(network.target_names, network.output_layer.neurons):
+            model.add(Quantity(_sym(model.ex(name, n)), "target", name=name, example=n, neuron=neuron))
+    for param in network.parameters:
+        model.add(Quantity(_sym(param.name), "param", name=param.name, layer=param.layer, param=param.name))
+    model.learning_rate = _sym("eta")
+    model.add(Quantity(model.learning_rate, "hyper", name="eta"))
+
+
+def _forward(model: Model, n: int) -> None:
+    ex = lambda base: model.symbol(model.ex(base, n))
+    for layer in model.network.layers:
+        sources = [ex(src if layer.index == 1 else f"out_{src}") for src in layer.inputs]
+        nets = []
+        for j, neuron in enumerate(layer.neurons):
+            formula = sp.Add(*[sp.Symbol(w, real=True) * src for w, src in zip(layer.weight_names[j], sources)])
+            if layer.bias_names:
+                formula += sp.Symbol(layer.bias_names[j], real=True)
+            net = model.add(Quantity(_sym(model.ex(f"net_{neuron}", n)), "net", formula, name=f"net_{neuron}",
+                                     layer=layer.index, neuron=neuron, example=n))
+            nets.append(net.symbol)
+        for j, neuron in enumerate(layer.neurons):
+            if layer.activation == "softmax":
+                formula = softmax_formula(nets, j)
+            else:
+                formula = activation_formula(layer.activation, nets[j], sp.Rational(layer.negative_slope))
+            model.add(Quantity(_sym(model.ex(f"out_{neuron}", n)), "out", formula, name=f"out_{neuron}",
+                               layer=layer.index, neuron=neuron, example=n))
+
+
+def _error(model: Model) -> None:
+    network = model.network
+    spec = network.spec
+    output = network.output_layer
+    totals = []
+    for n in range(model.n_examples):
+        terms = []
+        for neuron, target in zip(output.neurons, network.target_names):
+            out = model.symbol(model.ex(f"out_{neuron}", n))
+            t = model.symbol(model.ex(target, n))
+            term = loss_term(spec.loss, out, t, output.units, spec.log_base)
+            q = model.add(Quantity(_sym(model.ex(f"E_{neuron}", n)), "error_term", term, name=f"E_{neuron}",
+                                   neuron=neuron, example=n, layer=output.index))
+            terms.append(q.symbol)
+        if model.n_examples > 1:
+            q = model.add(Quantity(_sym(model.ex("E", n)), "error_example", sp.Add(*terms), name="E",
+                                   example=n, terms=tuple(terms)))
+            totals.append(q.symbol)
+        else:
+            totals = terms
+    total = sp.Add(*totals)
+    if model.n_examples > 1 and spec.reduction == "mean":
+        total = total / model.n_examples
+    model.add(Quantity(_sym("E_total"), "error_total", total, name="E_total", terms=tuple(totals)))
+
+
+def _scale(model: Model) -> sp.Expr:
+    """∂E_total/∂E^(n): 1, or 1/N for the mean over a batch."""
+    if model.n_examples > 1 and model.network.spec.reduction == "mean":
+        return sp.Rational(1, model.n_examples)
+    return sp.S.One
+
+
+def _backward_layer(model: Model, layer: Layer, n: int) -> None:
+    """∂E/∂out, ∂out/∂net and δ = ∂E/∂net for every neuron of ``layer`` in example ``n``."""
+    key = lambda base: model.ex(base, n)
+    sym = lambda base: model.symbol(key(base))
+    if layer.is_output:
+        _output_error_derivatives(model, layer, n)
+    else:
+        _hidden_error_derivatives(model, layer, n)
+    outs = [sym(f"out_{neuron}") for neuron in layer.neurons]
+    nets = [sym(f"net_{neuron}") for neuron in layer.neurons]
+    if layer.activation == "softmax":
+        _softmax_deltas(model, layer, n, outs, nets)
+        return
+    for j, neuron in enumerate(layer.neurons):
+        raw, formula = activation_derivative(layer.activation, nets[j], outs[j], sp.Rational(layer.negative_slope))
+        d_out = model.add(Quantity(_sym(key(f"dout_dnet_{neuron}")), "dout_dnet", formula,
+                                   name=f"dout_dnet_{neuron}", layer=layer.index, neuron=neuron, example=n,
+                                   num=f"out_{neuron}", den=f"net_{neuron}", of=model[key(f"out_{neuron}")].formula,
+                                   raw=raw))
+        d_e = model[key(f"dE_dout_{neuron}")]
+        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", d_e.symbol * d_out.symbol,
+                         name=f"delta_{neuron}", layer=layer.index, neuron=neuron, example=n,
+                         num="E_total", den=f"net_{neuron}", factors=(d_e.symbol, d_out.symbol))
+        delta.simplified = _simplified_delta(model, layer, n, j)
+        model.add(delta)
+
+
+def _output_error_derivatives(model: Model, layer: Layer, n: int) -> None:
+    """∂E_total/∂out_o by differentiating the one error term that holds out_o."""
+    scale = _scale(model)
+    terms = [model[model.ex(f"E_{neuron}", n)] for neuron in layer.neurons]
+    whole = sp.Add(*[term.formula for term in terms])  # E of this example, in the outputs: shown differentiated
+    for neuron, term in zip(layer.neurons, terms):
+        out = model.symbol(model.ex(f"out_{neuron}", n))
+        raw = sp.diff(term.formula, out)
+        model.add(Quantity(_sym(model.ex(f"dE_dout_{neuron}", n)), "dE_dout", scale * raw,
+                           name=f"dE_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
+                           num="E_total", den=f"out_{neuron}", of=whole, raw=raw))
+
+
+def _hidden_error_derivatives(model: Model, layer: Layer, n: int) -> None:
+    """∂E_total/∂out_h = Σ_o ∂E/∂net_o · ∂net_o/∂out_h, one named term per path."""
+    above = model.network.layers[layer.index]  # layers are 1-based, so this is the next layer
+    updated = model.network.spec.conventions.backprop_through_updated_weights
+    for k, neuron in enumerate(layer.neurons):
+        paths = []
+        for j, target in enumerate(above.neurons):
+            weight = above.weight_names[j][k]
+            w = model.symbol(f"{weight}_new" if updated else weight)
+            delta = model.symbol(model.ex(f"delta_{target}", n))
+            q = model.add(Quantity(_sym(model.ex(f"dE_{target}_dout_{neuron}", n)), "path", delta * w,
+                                   name=f"dE_{target}_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
+                                   num=f"E_{target}", den=f"out_{neuron}", factors=(delta, w), param=weight))
+            paths.append(q.symbol)
+        model.add(Quantity(_sym(model.ex(f"dE_dout_{neuron}", n)), "dE_dout", sp.Add(*paths),
+                           name=f"dE_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
+                           num="E_total", den=f"out_{neuron}", terms=tuple(paths)))
+
+
+def _softmax_deltas(model: Model, layer: Layer, n: int, outs, nets) -> None:
+    """δ_j = Σ_i ∂E/∂out_i · ∂out_i/∂net_j with the softmax Jacobian."""
+    key = lambda base: model.ex(base, n)
+    neurons = layer.neurons
+    for j, neuron in enumerate(neurons):
+        for i, other in enumerate(neurons):
+            formula = softmax_jacobian(outs, i, j)
+            raw = sp.diff(model[key(f"out_{other}")].formula, nets[j])
+            model.add(Quantity(_sym(key(f"dout_{other}_dnet_{neuron}")), "dout_dnet", formula,
+                               name=f"dout_{other}_dnet_{neuron}", layer=layer.index, neuron=other, example=n,
+                               num=f"out_{other}", den=f"net_{neuron}", of=model[key(f"out_{other}")].formula,
+                               raw=raw))
+    for j, neuron in enumerate(neurons):
+        products = [model.symbol(key(f"dE_dout_{other}")) * model.symbol(key(f"dout_{other}_dnet_{neuron}"))
+                    for other in neurons]
+        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", sp.Add(*products), name=f"delta_{neuron}",
+                         layer=layer.index, neuron=neuron, example=n, num="E_total", den=f"net_{neuron}",
+                         terms=tuple(products))
+        delta.simplified = _simplified_delta(model, layer, n, j)
+        model.add(delta)
+
+
+def _simplified_delta(model: Model, layer: Layer, n: int, j: int):
+    """δ without ∂E/∂out where it cancels: softmax + cross-entropy, sigmoid + binary cross-entropy.
+
+    δ_j = out_j Σ_i t_i − t_j (softmax, which is out − t when the targets sum to 1) and
+    δ_j = out_j − t_j (sigmoid with binary cross-entropy), times 1/ln(base) and the batch scale.
+    """
+    if not layer.is_output:
+        return None
+    spec = model.network.spec
+    outs = [model.symbol(model.ex(f"out_{neuron}", n)) for neuron in layer.neurons]
+    targets = [model.symbol(model.ex(t, n)) for t in model.network.target_names]
+    scale = _scale(model) * log_factor(spec.log_base)
+    if layer.activation == "softmax" and spec.loss == "cross_entropy":
+        return scale * (outs[j] * sp.Add(*targets) - targets[j])
+    if layer.activation == "sigmoid" and spec.loss == "binary_cross_entropy":
+        return scale * (outs[j] - targets[j])
+    return None
+
+
+def _gradients(model: Model, layer: Layer) -> None:
+    """∂E_total/∂p = δ · ∂net/∂p for every parameter of ``layer``, summed over the examples; then p⁺."""
+    for param in model.network.parameters:
+        if param.layer != layer.index:
+            continue
+        per_example = []
+        for n in range(model.n_examples):
+            per_example.append(_example_gradient(model, layer, param, n))
+        if model.n_examples == 1:
+            grad = per_example[0]
+        else:
+            grad = model.add(Quantity(_sym(f"grad_{param.name}"), "grad",
+                                      sp.Add(*[q.symbol for q in per_example]), name=f"grad_{param.name}",
+                                      layer=layer.index, param=param.name, num="E_total", den=param.name,
+                                      terms=tuple(q.symbol for q in per_example)))
+        p = model.symbol(param.name)
+        formula = p - model.learning_rate * grad.symbol if param.trainable else p
+        update = model.add(Quantity(_sym(f"{param.name}_new"), "updated", formula, name=f"{param.name}_new",
+                                    layer=layer.index, param=param.name, factors=(p, grad.symbol)))
+        model.chains[param.name] = Chain(param, grad, per_example, update)
+
+
+def _example_gradient(model: Model, layer: Layer, param: Parameter, n: int) -> Quantity:
+    key = lambda base: model.ex(base, n)
+    name = key(f"grad_{param.name}")
+    p = model.symbol(param.name)
+    if param.kind == "weight":
+        neurons = [layer.neurons[param.j]]
+    elif param.j is not None:
+        neurons = [layer.neurons[param.j]]
+    else:
+        neurons = list(layer.neurons)  # a shared bias feeds every neuron of its layer
+    products = []
+    for neuron in neurons:
+        net = model[key(f"net_{neuron}")]
+        dnet = model.add(Quantity(_sym(key(f"dnet_{neuron}_d{param.name}")), "dnet_dparam",
+                                  sp.diff(net.formula, p), name=f"dnet_{neuron}_d{param.name}",
+                                  layer=layer.index, neuron=neuron, example=n, param=param.name,
+                                  num=f"net_{neuron}", den=param.name, of=net.formula))
+        products.append((model.symbol(key(f"delta_{neuron}")), dnet.symbol))
+    if len(products) == 1:
+        delta, dnet = products[0]
+        return model.add(Quantity(_sym(name), "grad", delta * dnet, name=f"grad_{param.name}",
+                                  layer=layer.index, param=param.name, example=n, num="E_total", den=param.name,
+                                  factors=(delta, dnet)))
+    return model.add(Quantity(_sym(name), "grad", sp.Add(*[d * x for d, x in products]),
+                              name=f"grad_{param.name}", layer=layer.index, param=param.name, example=n,
+                              num="E_total", den=param.name, terms=tuple(d * x for d, x in products)))
+
+
+def chain_factors(model: Model, param: str, n: int = 0) -> list[Quantity]:
+    """The named factors of ∂E_total/∂param in example ``n``, outermost first (scalar style).
+
+    >>> from derive.spec import load_spec
+    >>> from derive.network import build_network
+    >>> model = build_model(build_network(load_spec("2-2-2")))
+    >>> [q.key for q in chain_factors(model, "w5")]
+    ['dE_dout_o1', 'dout_dnet_o1', 'dnet_o1_dw5']
+    """
+    grad = model.chains[param].per_example[n]
+    factors = []
+    for factor in grad.factors or ():
+        q = model[factor.name]
+        if q.kind == "delta" and q.factors:
+            factors.extend(model[f.name] for f in q.factors)
+        else:
+            factors.append(q)
+    return factors
+
+
+def expand(model: Model, key: str, _cache: dict | None = None) -> sp.Expr:
+    """A quantity written out in the givens (inputs, targets, parameters, η) alone.
+
+    Only for small networks: the expression grows quickly with depth.
+
+    >>> from derive.spec import load_spec
+    >>> from derive.network import build_network
+    >>> model = build_model(build_network(load_spec("2-2-1")))
+    >>> sp.factor(expand(model, "grad_w5"))
+    x1*(w1*x1 + w2*x2)*(w1*w5*x1 + w2*w5*x2 + w3*w6*x1 + w4*w6*x2 - t_o1)
+    """
+    cache = {} if _cache is None else _cache
+    for quantity in model.quantities:
+        if quantity.formula is None:
+            cache[quantity.symbol] = quantity.symbol
+            continue
+        cache[quantity.symbol] = quantity.formula.xreplace(cache)
+        if quantity.key == key:
+            return cache[quantity.symbol]
+    if key in model.by_key:
+        return model[key].symbol
+    raise KeyError(key)
