@@ -1,0 +1,18 @@
+"""derive: backpropagation worked out by the chain rule, step by step.
+
+>>> import derive
+>>> problem = derive.load("2-2-2")
+>>> round(problem.value("grad_w1"), 9)
+0.000438568
+"""
+
+from .api import Problem, load
+from .errors import DeriveError, LatexError, OutputError, RenderError, SpecError
+from .examples import example_names
+from .spec import Spec, load_spec
+
+__all__ = [
+    "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
+    "example_names", "load", "load_spec",
+]
+__version__ = "0.1.0"

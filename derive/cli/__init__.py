@@ -1,0 +1,78 @@
+"""The ``derive`` command: a thin shell over the Python API.
+
+Each command lives in a module of this package with ``add_parser(subparsers)`` and
+``run(args) -> int``. Errors become one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import DeriveError, SpecError
+
+COMMANDS = ("solve", "examples")
+
+EXIT_OK, EXIT_FAILED_CHECK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2, like every other error."""
+
+    def error(self, message):
+        raise SystemExit(_fail(f"{self.prog}: {message} (see '{self.prog} --help')"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="Backpropagation worked out by the chain rule, step by step.")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        _command(name).add_parser(sub)
+    return parser
+
+
+def _command(name: str):
+    from importlib import import_module
+
+    return import_module(f"{__name__}.{name}")
+
+
+def _fail(message: str) -> int:
+    print(f"derive: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 a check found a wrong step, 2 an error).
+
+    >>> main(["examples"]) == 0  # doctest: +ELLIPSIS
+    2-2-2 ...
+    True
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        return _command(args.command).run(args)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    except DeriveError as err:
+        return _fail(str(err).splitlines()[0] if isinstance(err, SpecError) else str(err))
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # a bug: still one line, the traceback on request
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        print(f"derive: internal error: {type(err).__name__}: {err} (set DERIVE_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def console_main() -> None:
+    sys.exit(main())

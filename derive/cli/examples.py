@@ -1,0 +1,17 @@
+"""``derive examples``: list the built-in example networks."""
+
+from __future__ import annotations
+
+
+def add_parser(sub) -> None:
+    sub.add_parser("examples", help="list the built-in example networks",
+                   description="List the built-in example networks; pass a name wherever a SPEC is asked for.")
+
+
+def run(args) -> int:
+    from ..examples import describe_example, example_names
+
+    width = max(len(name) for name in example_names())
+    for name in example_names():
+        print(f"{name:<{width}}  {describe_example(name)}")
+    return 0

@@ -1,0 +1,69 @@
+"""The machine-readable result of one backpropagation step (the JSON contract)."""
+
+from __future__ import annotations
+
+import json
+
+
+def result_dict(problem) -> dict:
+    """Loss, outputs, per-layer values, every gradient and updated value, as floats.
+
+    Weight matrices are neuron-major (row j = the weights into neuron j) whatever layout
+    the spec used. A bias that is not trained still reports its gradient; its updated
+    value equals its value.
+
+    >>> import derive
+    >>> data = derive.load("2-2-2").to_dict()
+    >>> round(data["loss"], 9), [round(o, 9) for o in data["outputs"][0]]
+    (0.298371109, [0.75136507, 0.772928465])
+    >>> data["layers"][1]["bias"], data["layers"][1]["bias_updated"]
+    (0.6, 0.6)
+    """
+    network = problem.network
+    values = problem.values()
+    model = problem.model
+    f = values.float
+    n_examples = len(network.examples)
+    layers = []
+    for layer in network.layers:
+        item = {
+            "activation": layer.activation,
+            "neurons": list(layer.neurons),
+            "net": [[f(model.ex(f"net_{x}", n)) for x in layer.neurons] for n in range(n_examples)],
+            "out": [[f(model.ex(f"out_{x}", n)) for x in layer.neurons] for n in range(n_examples)],
+            "weight_names": [list(row) for row in layer.weight_names],
+            "weights": [[float(w) for w in row] for row in layer.weights],
+            "weight_gradients": [[f(f"grad_{w}" if n_examples == 1 else f"grad_{w}") for w in row]
+                                 for row in layer.weight_names],
+            "weights_updated": [[f(f"{w}_new") for w in row] for row in layer.weight_names],
+        }
+        item.update(_bias(layer, f))
+        layers.append(item)
+    output = network.output_layer
+    params = network.parameters
+    return {
+        "title": network.spec.title,
+        "loss": f("E_total"),
+        "outputs": [[f(model.ex(f"out_{x}", n)) for x in output.neurons] for n in range(n_examples)],
+        "layers": layers,
+        "gradients": {p.name: f(f"grad_{p.name}") for p in params},
+        "updated": {p.name: f(f"{p.name}_new") for p in params},
+    }
+
+
+def _bias(layer, f) -> dict:
+    if layer.bias_mode == "none":
+        return {"bias": None, "bias_gradient": None, "bias_updated": None, "bias_names": None}
+    names = list(dict.fromkeys(layer.bias_names))
+    if layer.bias_mode == "shared":
+        name = names[0]
+        return {"bias": float(layer.bias_values[0]), "bias_gradient": f(f"grad_{name}"),
+                "bias_updated": f(f"{name}_new"), "bias_names": name}
+    return {"bias": [float(b) for b in layer.bias_values],
+            "bias_gradient": [f(f"grad_{n}") for n in names],
+            "bias_updated": [f(f"{n}_new") for n in names], "bias_names": names}
+
+
+def to_json(problem) -> str:
+    """The result as JSON text, keys in a fixed order (byte-identical across runs)."""
+    return json.dumps(result_dict(problem), indent=2, allow_nan=False) + "\n"
