@@ -36,6 +36,8 @@ RESERVED_NAMES = frozenset(
     "E I N S O Q pi oo nan zoo beta gamma zeta lambda Lambda exp log ln sqrt sin cos tan "
     "sigma sigmoid delta eta true false none True False None".split()
 )
+# derive names its own quantities net_h1, out_h1, delta_o1, grad_w5, w5_new, x1__2, ...
+DERIVED_PREFIXES = ("net_", "out_", "E_", "dE_", "dout_", "dnet_", "delta_", "grad_", "eta")
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
 
 TOP_KEYS = (
@@ -253,7 +255,8 @@ class _Checker:
             self.fail(path, f"must be text; got {describe(value)}")
         if len(value) > limit:
             self.fail(path, f"must be at most {limit} characters; got {len(value)}")
-        bad = [c for c in value if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"]
+        bad = [c for c in value if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+               or 0xD800 <= ord(c) <= 0xDFFF]
         if bad:
             self.fail(path, f"must not contain control characters or line breaks; got {bad[0]!r}")
         return value
@@ -282,6 +285,9 @@ class _Checker:
                             f"(at most 24 characters); got {value!r}")
         if value in RESERVED_NAMES:
             self.fail(path, f"is a name reserved by SymPy or by derive; got {value!r}")
+        if value.startswith(DERIVED_PREFIXES) or value.endswith("_new") or "__" in value:
+            self.fail(path, f"must not look like a derived quantity's name (starting with "
+                            f"{', '.join(DERIVED_PREFIXES)}, ending in _new or holding __); got {value!r}")
         return value
 
 
