@@ -1,0 +1,283 @@
+"""The one hardened way ``derive`` runs TeX.
+
+Every run happens in a fresh temporary folder through ``latexmk -norc`` with
+shell escape off and kpathsea in paranoid mode (no reading or writing outside
+the build folder), inside its own process group so a timeout can kill
+latexmk *and* pdflatex. The PDF is byte-for-byte reproducible: dates are pinned
+and pdfTeX is told to leave out its trailer ID and banner. Only a finished PDF
+ever reaches the output path.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import os
+import pathlib
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+
+from .errors import LatexError, OutputError
+from .output import check_output_path, move_atomic
+
+__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many"]
+
+TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
+                "texlive-pictures", "latexmk", "lmodern")
+
+# Set before the user's source is read, so every document gets them without
+# having to ask: no /CreationDate, /ModDate, /ID or PTEX.* keys (which hold
+# the time and the build folder's path) in the PDF.
+_WRAPPER = r"""\pdfinfoomitdate=1
+\pdftrailerid{}
+\pdfsuppressptexinfo=-1
+\input{doc.tex}
+"""
+# Constant names: the job name ("run") is the only name TeX could leak into the PDF.
+_SOURCE_NAME, _WRAPPER_NAME, _JOB = "doc.tex", "run.tex", "run"
+
+_TEX_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
+_LOG_LINES = 20
+_ERROR_LINE = re.compile(r"^(!|[^\s:]+:\d+: )")
+
+# Running TeX process groups, so Ctrl-C in compile_many can kill them: they sit in their
+# own sessions and do not get the terminal's SIGINT.
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+
+
+def find_tex() -> str:
+    """Return the path of ``latexmk`` after checking ``pdflatex`` is there too.
+
+    Raises :class:`LatexError` naming the Debian packages to install when either is missing.
+
+    >>> find_tex().endswith("latexmk")
+    True
+    """
+    latexmk, pdflatex = shutil.which("latexmk"), shutil.which("pdflatex")
+    if latexmk is None or pdflatex is None:
+        missing = " and ".join(name for name, found in (("latexmk", latexmk), ("pdflatex", pdflatex))
+                               if found is None)
+        raise LatexError(f"{missing} not found; PDF output needs TeX Live: "
+                         f"apt-get install {' '.join(TEX_PACKAGES)}")
+    return latexmk
+
+
+def build_pdf_bytes(tex_source: str, *, timeout: float = 120, keep_failed_log_dir=None) -> bytes:
+    """Compile a LaTeX document and return the PDF bytes (the same source gives the same bytes).
+
+    On failure raises :class:`LatexError` with the relevant log lines; the log is
+    kept in ``keep_failed_log_dir`` (or a fresh temp folder) and its path reported.
+
+    >>> pdf = build_pdf_bytes(r"\\documentclass{article}\\begin{document}Hi\\end{document}")
+    >>> pdf[:5], pdf == build_pdf_bytes(r"\\documentclass{article}\\begin{document}Hi\\end{document}")
+    (b'%PDF-', True)
+    """
+    with _built_pdf(tex_source, timeout=timeout, keep_dir=keep_failed_log_dir, name="doc") as pdf:
+        return pdf.read_bytes()
+
+
+def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float = 120,
+                keep_failed_log_dir=None) -> pathlib.Path:
+    """Compile a LaTeX document into ``dest``; nothing is written there unless TeX succeeds.
+
+    ``dest`` is checked before TeX runs (an existing file needs ``force``).
+
+    >>> import tempfile, pathlib, shutil
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> out = compile_pdf(r"\\documentclass{article}\\begin{document}Hi\\end{document}", folder / "hi.pdf")
+    >>> out.read_bytes()[:5]
+    b'%PDF-'
+    >>> shutil.rmtree(folder)
+    """
+    dest = check_output_path(dest, force=force)
+    with _built_pdf(tex_source, timeout=timeout, keep_dir=keep_failed_log_dir, name=dest.stem) as pdf:
+        return move_atomic(pdf, dest, force=force)
+
+
+def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: int | None = None,
+                 progress: bool | None = None, timeout=120, keep_failed_log_dir=None) -> list[pathlib.Path]:
+    """Compile ``(tex_source, dest)`` jobs in parallel; return the paths in job order.
+
+    All destinations are checked before any TeX runs. If jobs fail, the others
+    still finish and the first failure in job order is raised. A progress bar is
+    drawn on stderr when it is a terminal, unless ``progress`` is False.
+
+    >>> import tempfile, pathlib, shutil
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> doc = r"\\documentclass{article}\\begin{document}%s\\end{document}"
+    >>> paths = compile_many([(doc % "A", folder / "a.pdf"), (doc % "B", folder / "b.pdf")], progress=False)
+    >>> [p.name for p in paths]
+    ['a.pdf', 'b.pdf']
+    >>> shutil.rmtree(folder)
+    """
+    jobs = [(source, check_output_path(dest, force=force)) for source, dest in jobs]
+    seen: set[str] = set()
+    for _, dest in jobs:
+        key = os.path.realpath(dest)
+        if key in seen:
+            raise OutputError(f"{dest}: is the output of more than one job")
+        seen.add(key)
+    if not jobs:
+        return []
+    find_tex()  # one clear error up front rather than one per job
+    show = progress is not False and sys.stderr.isatty()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    try:
+        futures = [pool.submit(compile_pdf, source, dest, force=force, timeout=timeout,
+                               keep_failed_log_dir=keep_failed_log_dir)
+                   for source, dest in jobs]
+        for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
+            if show:
+                _draw_progress(done, len(futures))
+    except BaseException:
+        # Ctrl-C: drop queued jobs and kill the running TeX groups, which live in
+        # their own sessions and so never saw the SIGINT.
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_live_runs()
+        raise
+    pool.shutdown()
+    for future in futures:
+        if future.exception() is not None:
+            raise future.exception()
+    return [future.result() for future in futures]
+
+
+def _draw_progress(done: int, total: int, width: int = 30) -> None:
+    filled = width * done // total
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+    sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def _built_pdf(tex_source: str, *, timeout: float, keep_dir, name: str):
+    """Run TeX on ``tex_source`` in a fresh temp folder; yield the PDF's path there, then remove the folder."""
+    latexmk = find_tex()
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
+    try:
+        (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
+        (workdir / _WRAPPER_NAME).write_text(_WRAPPER, encoding="utf-8", newline="\n")
+        _run(latexmk, workdir, timeout=timeout, keep_dir=keep_dir, name=name)
+        yield workdir / f"{_JOB}.pdf"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _latexmk_command(latexmk: str, pdflatex: str) -> list[str]:
+    # -norc first: no system, user ($HOME, $XDG_CONFIG_HOME) or project latexmkrc may
+    # add rules, run commands or change the engine. latexmk runs the -pdflatex= string
+    # through a shell, hence the quoting; it also passes its own flags on through %O.
+    # The flags are repeated in that string so pdflatex gets them whatever latexmk forwards.
+    engine = " ".join([shlex.quote(pdflatex), *_TEX_FLAGS, "%O", "%S"])
+    return [latexmk, "-norc", "-pdf", *_TEX_FLAGS, "-file-line-error",
+            f"-pdflatex={engine}", _WRAPPER_NAME]
+
+
+def _tex_environment(workdir: pathlib.Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "openin_any": "p",     # paranoid: no reading absolute paths, ../ or dot files
+        "openout_any": "p",    # ... and no writing there either
+        "shell_escape": "f",   # no \write18, not even the "restricted" whitelist
+        "SOURCE_DATE_EPOCH": "0",
+        "FORCE_SOURCE_DATE": "1",  # pin \today and the PDF dates as well
+        "LC_ALL": "C",         # stable log messages to parse
+        "HOME": str(workdir),  # ~/.latexmkrc and ~/texmf cannot apply
+    })
+    env.pop("TEXMFOUTPUT", None)  # would widen where openin/openout_any=p allows access
+    return env
+
+
+def _run(latexmk: str, workdir: pathlib.Path, *, timeout: float, keep_dir, name: str) -> None:
+    pdflatex = shutil.which("pdflatex") or "pdflatex"
+    proc = subprocess.Popen(
+        _latexmk_command(latexmk, pdflatex), cwd=workdir, env=_tex_environment(workdir),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,  # own process group: a timeout kills pdflatex too
+    )
+    with _live_lock:
+        _live.add(proc)
+    timed_out = False
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        output, _ = proc.communicate()
+    except BaseException:  # Ctrl-C and the like: leave no TeX running behind us
+        _kill_group(proc)
+        proc.communicate()
+        raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
+    if timed_out:
+        _fail(f"TeX did not finish within {timeout:g} s", workdir, output, keep_dir, name)
+    if proc.returncode != 0 or not (workdir / f"{_JOB}.pdf").is_file():
+        _fail(f"TeX failed (latexmk exit status {proc.returncode})", workdir, output, keep_dir, name)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _kill_live_runs() -> None:
+    with _live_lock:
+        for proc in list(_live):
+            _kill_group(proc)
+
+
+def _fail(message: str, workdir: pathlib.Path, output: bytes, keep_dir, name: str):
+    log_file = workdir / f"{_JOB}.log"
+    # No .log means pdflatex never got going; latexmk's own output is the best record then.
+    log = log_file.read_bytes() if log_file.is_file() else (output or b"")
+    text = log.decode("utf-8", errors="replace")
+    raise LatexError(message, log_tail=_log_tail(text), log_path=str(_keep_log(log, keep_dir, name)))
+
+
+def _keep_log(log: bytes, keep_dir, name: str) -> pathlib.Path:
+    """Copy the log out of the build folder (which is about to be removed)."""
+    if keep_dir is None:
+        kept = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-failed-")) / f"{name}.log"
+        kept.write_bytes(log)
+        return kept
+    keep_dir = pathlib.Path(keep_dir)
+    keep_dir.mkdir(parents=True, exist_ok=True)
+    # Unique name: parallel jobs may fail into the same folder.
+    fd, kept = tempfile.mkstemp(dir=keep_dir, prefix=f"{name}-", suffix=".log")
+    with os.fdopen(fd, "wb") as out:
+        out.write(log)
+    return pathlib.Path(kept)
+
+
+def _log_tail(log: str, limit: int = _LOG_LINES) -> str:
+    """The lines of a TeX log worth showing: each error with its ``l.N`` context, else the end.
+
+    >>> print(_log_tail("noise\\n./doc.tex:3: Undefined control sequence.\\nl.3 \\\\foo\\n\\nmore noise"))
+    ./doc.tex:3: Undefined control sequence.
+    l.3 \\foo
+    """
+    lines = log.splitlines()
+    picked: dict[int, None] = {}  # ordered set of line numbers
+    for i, line in enumerate(lines):
+        if _ERROR_LINE.match(line):
+            # An error is followed by TeX's context ("l.12 \foo"), a few lines on at most.
+            for j in range(i, min(i + 6, len(lines))):
+                if lines[j].strip():
+                    picked[j] = None
+                if j > i and lines[j].startswith("l."):
+                    break
+    if not picked:
+        return "\n".join([line for line in lines if line.strip()][-limit:])
+    # The first error is the cause; the later ones ("Emergency stop", ...) follow from it.
+    return "\n".join(lines[j] for j in list(picked)[:limit])
