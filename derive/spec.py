@@ -352,7 +352,13 @@ def validate(doc: Doc) -> Spec:
         check.fail(path, f"must have one value per output neuron ({layers[-1].units}); got {n_out}")
     for index, layer in enumerate(layers[:-1]):
         if layer.activation == "softmax":
-            check.fail(("layers", index, "activation"), "softmax is only allowed on the output layer")
+            hidden = ", ".join(a for a in ACTIVATIONS if a != "softmax")
+            check.fail(("layers", index, "activation"),
+                       f"must be one of {hidden} on a hidden layer (softmax only on the output layer); got 'softmax'")
+    if layers[-1].activation == "softmax" and layers[-1].units < 2:
+        # a softmax over one neuron is the constant 1: no gradient, and log(1 - 1) for binary cross-entropy
+        check.fail(("layers", len(layers) - 1, "units"),
+                   f"must be at least 2 for a softmax layer (a softmax of one neuron is always 1); got {layers[-1].units}")
 
     loss = check.choice(top.get("loss", "half_sse"), ("loss",), LOSSES)
     _check_loss_fits(check, loss, layers[-1], examples, is_batch)
