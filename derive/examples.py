@@ -9,6 +9,7 @@ _DESCRIPTIONS = {
     "2-2-2": "sigmoid 2-2-2 network, half squared error, fixed shared biases (reference files 000, 001)",
     "2-2-1": "linear 2-2-1 network, no biases, learning rate 0.05 (reference file 002)",
     "3-3-3-3": "ReLU / sigmoid / softmax network with cross-entropy (reference file 004)",
+    "2-2-2-exercise": "the 2-2-2 network with a randomize block, for worksheets (derive worksheet)",
 }
 
 
@@ -16,7 +17,7 @@ def example_names() -> list[str]:
     """The names of the built-in examples.
 
     >>> example_names()
-    ['2-2-2', '2-2-1', '3-3-3-3']
+    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise']
     """
     return list(_DESCRIPTIONS)
 

@@ -1,0 +1,488 @@
+"""Worksheet variants: the question is data.
+
+A variant is the spec with freshly drawn numbers (its ``randomize:`` block says which and
+how) plus every answer, computed exactly by the engine. Each draw comes from a generator
+seeded by ``(seed, index)`` alone, so variant 7 of seed 42 is the same whatever else is
+generated. A draw that would make a poor exercise is rejected and drawn again; the
+rejections are counted by rule, so a report can say why the ranges were hard to satisfy.
+
+What a sheet asks for is a tuple of :class:`Question` (see :func:`parse_ask`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from .errors import DeriveError, SpecError
+from .network import Network, build_network
+from .spec import Example, Randomize, Range, Spec, load_spec
+
+# A sigmoid or tanh with |net| beyond this is flat: its derivative is tiny and the exercise dull.
+SATURATION_LIMIT = Fraction(4)
+SQUASHING = ("sigmoid", "tanh")
+KINKED = ("relu", "leaky_relu")
+# Answers are printed (and graded) to this many decimals unless asked otherwise.
+DEFAULT_DECIMALS = 6
+DEFAULT_ASK = "forward,E_total,grad:*,updated:*"
+PROBABILITY_LOSSES = ("cross_entropy", "binary_cross_entropy")
+
+# Why a draw is rejected, in the order the rules are checked.
+REASONS = {
+    "equal_weights": "two drawn weights are equal",
+    "not_finite": "a value is not finite",
+    "saturated": f"a sigmoid/tanh net input is beyond ±{SATURATION_LIMIT} (saturated)",
+    "relu_at_zero": "a ReLU net input is 0 or too close to 0",
+    "zero_gradient": "an asked gradient is 0 at the printed precision",
+    "error_not_falling": "the error does not fall after one step",
+}
+
+ASK_GROUPS = ("forward", "outputs", "deltas", "E_total", "E_total_after")
+ASK_PREFIXES = ("net", "out", "delta", "grad", "updated")
+ASK_GRAMMAR = ("forward, outputs, deltas, E_total, E_total_after, net:NEURON, out:NEURON, "
+               "delta:NEURON, grad:PARAM, grad:*, updated:PARAM, updated:*")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One quantity a sheet asks for: its answer key and what it is of.
+
+    ``kind`` is net, out, delta, E_total, E_total_after, grad or updated; ``subject`` the
+    neuron or parameter (None for the errors); ``example`` the 0-based example in a batch.
+
+    >>> Question("grad_w5", "grad", "w5").key
+    'grad_w5'
+    """
+
+    key: str
+    kind: str
+    subject: str | None = None
+    example: int | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One drawn exercise: the spec with its numbers, and every answer (exact where rational).
+
+    ``parameters`` holds every given (inputs, targets, weights, biases, ``eta``) as decimal
+    text exactly as drawn; ``answers`` maps answer keys (``net_h1``, ``E_total``,
+    ``grad_w5``, ``w5_new``, ``E_total_after``) to SymPy numbers.
+    """
+
+    seed: int
+    index: int
+    spec: Spec
+    parameters: dict
+    answers: dict
+    draws: int
+    rejected: dict
+
+    def answer_text(self, key: str, decimals: int = DEFAULT_DECIMALS) -> str:
+        """The answer rounded half-up to ``decimals`` places, as printed on a key."""
+        return format_fixed(self.answers[key], decimals)
+
+
+@dataclass(frozen=True)
+class VariantSet:
+    """The variants of one worksheet run, what they ask, and the draws it took."""
+
+    spec: Spec
+    seed: int
+    questions: tuple
+    decimals: int
+    variants: tuple
+    rejected: dict
+
+    @property
+    def draws(self) -> int:
+        return sum(v.draws for v in self.variants)
+
+    def report(self) -> str:
+        """One line: how many draws were made and why the rejected ones were."""
+        n = len(self.variants)
+        rejected = sum(self.rejected.values())
+        line = f"{n} variant{'s' * (n != 1)} from {self.draws} draw{'s' * (self.draws != 1)}"
+        if not rejected:
+            return line + ", none rejected"
+        reasons = ", ".join(f"{REASONS[r]}: {c}" for r, c in self.rejected.items())
+        return f"{line}; {rejected} rejected ({reasons})"
+
+    def to_dict(self) -> dict:
+        """Every variant's seed, index, parameters and answers, in a fixed order."""
+        return {
+            "title": self.spec.title,
+            "seed": self.seed,
+            "decimals": self.decimals,
+            "asked": [q.key for q in self.questions],
+            "draws": self.draws,
+            "rejected": dict(self.rejected),
+            "variants": [_variant_dict(v, self.decimals) for v in self.variants],
+        }
+
+    def to_json(self) -> str:
+        """``variants.json``: the same set gives the same bytes (no time stamps, fixed key order)."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------- generating
+
+def generate_variant(spec, seed: int, index: int, *, ask=None, decimals: int = DEFAULT_DECIMALS) -> Variant:
+    """Draw variant ``index`` (1-based) of ``seed``: numbers that pass every rule, and the answers.
+
+    ``ask`` is an ``--ask`` string or a tuple of :class:`Question` (default: ``DEFAULT_ASK``).
+
+    >>> v = generate_variant("2-2-2-exercise", seed=1, index=1)
+    >>> v.parameters["w1"] == format_fixed(Fraction(v.parameters["w1"]), 2), v.answers["E_total_after"] < v.answers["E_total"]
+    (True, True)
+    >>> generate_variant("2-2-2-exercise", 1, 1).parameters == v.parameters
+    True
+    """
+    return _Generator(load_spec(spec), ask, decimals).variant(seed, index)
+
+
+def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFAULT_DECIMALS) -> VariantSet:
+    """Draw ``n`` variants of ``spec`` from ``seed``; a spec without ``randomize:`` allows one (itself).
+
+    >>> variants = generate_variants("2-2-2-exercise", 3, seed=7)
+    >>> [v.index for v in variants.variants], variants.report().startswith("3 variants from")
+    ([1, 2, 3], True)
+    """
+    spec = load_spec(spec)
+    if not isinstance(n, int) or n < 1:
+        raise SpecError(f"must be a whole number of at least 1; got {n!r}", field="--variants")
+    if spec.randomize is None and n > 1:
+        raise SpecError("needs a 'randomize:' block in the spec to draw more than one variant, e.g. "
+                        "randomize: {weights: {range: [0.1, 0.9]}, inputs: {range: [0.01, 0.5]}, decimals: 2}; "
+                        f"got --variants {n} and no randomize block", field="the spec")
+    generator = _Generator(spec, ask, decimals)
+    variants = tuple(generator.variant(seed, i) for i in range(1, n + 1))
+    rejected = Counter()
+    for v in variants:
+        rejected.update(v.rejected)
+    return VariantSet(spec, seed, generator.questions, decimals, variants, _ordered(rejected))
+
+
+class _Generator:
+    """Draws and checks variants of one spec; the symbolic model is built once and reused."""
+
+    def __init__(self, spec: Spec, ask, decimals: int):
+        from .symbolic import build_model
+
+        if not isinstance(decimals, int) or not 0 <= decimals <= 15:
+            raise SpecError(f"must be a whole number from 0 to 15; got {decimals!r}", field="--decimals")
+        self.spec = spec
+        self.network = build_network(spec)
+        self.model = build_model(self.network)
+        self.decimals = decimals
+        self.questions = ask if isinstance(ask, tuple) else parse_ask(ask or DEFAULT_ASK, self.network)
+        if spec.randomize is not None:
+            _check_ranges(spec)
+        # The gradients whose being zero would make an asked answer trivial.
+        self.watched = tuple(dict.fromkeys(
+            f"grad_{q.subject}" for q in self.questions if q.kind in ("grad", "updated")))
+
+    def variant(self, seed: int, index: int) -> Variant:
+        _check_seed(seed, index)
+        randomize = self.spec.randomize
+        if randomize is None:  # one variant: the spec's own numbers, taken as the teacher wrote them
+            answers, _ = self._judge(self.spec, strict=False)
+            return self._variant(seed, index, self.spec, answers, 1, Counter())
+        rng = random.Random(_stream(seed, index))
+        rejected: Counter = Counter()
+        for draw in range(1, randomize.max_draws + 1):
+            spec = _draw(self.spec, randomize, rng)
+            answers, reason = self._judge(spec, strict=True)
+            if reason is None:
+                return self._variant(seed, index, spec, answers, draw, rejected)
+            rejected[reason] += 1
+        worst, count = rejected.most_common(1)[0]
+        raise DeriveError(
+            f"variant {index} of seed {seed}: no acceptable draw in {randomize.max_draws} tries "
+            f"(randomize.max_draws); the rule that kept failing: {REASONS[worst]} ({count} of "
+            f"{randomize.max_draws} draws); adjust the randomize ranges or raise max_draws")
+
+    def _variant(self, seed, index, spec, answers, draws, rejected) -> Variant:
+        parameters = _givens_text(spec, build_network(spec), self.model)
+        return Variant(seed, index, spec, parameters, answers, draws, _ordered(rejected))
+
+    def _judge(self, spec: Spec, *, strict: bool):
+        """(answers, None) for a good draw, else (None, the first rule it breaks); ``strict`` applies the rules."""
+        from .numeric import evaluate
+
+        if strict and spec.randomize.weights is not None and _has_equal_weights(spec):
+            return None, "equal_weights"
+        givens = _givens(build_network(spec), self.model)
+        carry = spec.conventions.carry_rounding
+        try:
+            values = evaluate(self.model, carry_rounding=carry, overrides=givens)
+        except DeriveError:
+            if strict:
+                return None, "not_finite"
+            raise
+        reason = (self._forward_reason(values, spec) or self._gradient_reason(values)) if strict else None
+        if reason is not None:
+            return None, reason
+        # The error after the step: the same model evaluated at the updated parameters.
+        updated = {p.name: values[f"{p.name}_new"] for p in self.network.parameters}
+        try:
+            after = evaluate(self.model, carry_rounding=carry, overrides={**givens, **updated})["E_total"]
+        except DeriveError:
+            if strict:
+                return None, "not_finite"
+            raise
+        if strict and not after < values["E_total"]:
+            return None, "error_not_falling"
+        return _collect_answers(self.model, values, after), None
+
+    def _forward_reason(self, values, spec: Spec):
+        margin = Fraction(1, 10 ** _max_decimals(spec.randomize)) if spec.randomize else Fraction(0)
+        for layer in self.network.layers:
+            for n in range(self.model.n_examples):
+                for neuron in layer.neurons:
+                    net = abs(Fraction(str(values[self.model.ex(f"net_{neuron}", n)])))
+                    if layer.activation in SQUASHING and net > SATURATION_LIMIT:
+                        return "saturated"
+                    if layer.activation in KINKED and net <= margin:
+                        return "relu_at_zero"
+        return None
+
+    def _gradient_reason(self, values):
+        from .numeric import round_half_up
+
+        for key in self.watched:
+            if round_half_up(values[key], self.decimals) == 0:
+                return "zero_gradient"
+        return None
+
+
+def _has_equal_weights(spec: Spec) -> bool:
+    weights = [w for layer in spec.layers for row in layer.weights for w in row]
+    return len(set(weights)) != len(weights)
+
+
+def _check_seed(seed, index) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SpecError(f"must be a whole number of at least 0; got {seed!r}", field="--seed")
+    if isinstance(index, bool) or not isinstance(index, int) or index < 1:
+        raise SpecError(f"must be a whole number of at least 1; got {index!r}", field="variant index")
+
+
+def _stream(seed: int, index: int) -> int:
+    """The generator seed of one variant: a hash of (seed, index), independent of the others."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{index}".encode()).digest()[:16], "big")
+
+
+def _ordered(counter) -> dict:
+    return {reason: counter[reason] for reason in REASONS if counter.get(reason)}
+
+
+# ---------------------------------------------------------------- drawing
+
+def draw_decimal(rng: random.Random, bounds: Range) -> Fraction:
+    """A value with ``bounds.decimals`` places, uniform over those in [low, high].
+
+    >>> value = draw_decimal(random.Random(0), Range(Fraction(1, 10), Fraction(9, 10), 2))
+    >>> Fraction(1, 10) <= value <= Fraction(9, 10), (value * 100).denominator
+    (True, 1)
+    """
+    scale = 10 ** bounds.decimals
+    low = -((-bounds.low * scale).__floor__())  # ceil
+    high = (bounds.high * scale).__floor__()
+    return Fraction(rng.randint(low, high), scale)
+
+
+def _draw(spec: Spec, randomize: Randomize, rng: random.Random) -> Spec:
+    """The spec with every randomized number drawn afresh, in a fixed order."""
+    layers = []
+    for layer in spec.layers:
+        weights, bias = layer.weights, layer.bias
+        if randomize.weights is not None:
+            weights = tuple(tuple(draw_decimal(rng, randomize.weights) for _ in row) for row in weights)
+        if randomize.biases is not None and bias is not None:
+            if isinstance(bias, tuple):
+                bias = tuple(draw_decimal(rng, randomize.biases) for _ in bias)
+            else:
+                bias = draw_decimal(rng, randomize.biases)
+        layers.append(replace(layer, weights=weights, bias=bias))
+    examples = []
+    for example in spec.examples:
+        inputs, targets = example.inputs, example.targets
+        if randomize.inputs is not None:
+            inputs = tuple(draw_decimal(rng, randomize.inputs) for _ in inputs)
+        if randomize.targets is not None:
+            targets = tuple(draw_decimal(rng, randomize.targets) for _ in targets)
+        examples.append(Example(inputs, targets))
+    return replace(spec, layers=tuple(layers), examples=tuple(examples))
+
+
+def _check_ranges(spec: Spec) -> None:
+    """Ranges the spec validator cannot judge alone: empty at their decimals, or targets a loss refuses."""
+    randomize = spec.randomize
+    for key in ("weights", "biases", "inputs", "targets"):
+        bounds = getattr(randomize, key)
+        if bounds is None:
+            continue
+        scale = 10 ** bounds.decimals
+        if -((-bounds.low * scale).__floor__()) > (bounds.high * scale).__floor__():
+            raise SpecError(f"holds no number with {bounds.decimals} decimals; got [{float(bounds.low)}, "
+                            f"{float(bounds.high)}]", field=f"randomize.{key}.range", source=spec.source)
+    targets = randomize.targets
+    if targets is not None and spec.loss in PROBABILITY_LOSSES and (targets.low < 0 or targets.high > 1):
+        raise SpecError(f"must lie within [0, 1] for {spec.loss}; got [{float(targets.low)}, "
+                        f"{float(targets.high)}]", field="randomize.targets.range", source=spec.source)
+
+
+def _max_decimals(randomize: Randomize) -> int:
+    ranges = [r for r in (randomize.weights, randomize.biases, randomize.inputs, randomize.targets) if r]
+    return max(r.decimals for r in ranges)
+
+
+def _givens(network: Network, model) -> dict:
+    """The model's given values (by symbol name) for a drawn network."""
+    values = {}
+    for n, example in enumerate(network.examples):
+        values.update({model.ex(name, n): x for name, x in zip(network.input_names, example.inputs)})
+        values.update({model.ex(name, n): t for name, t in zip(network.target_names, example.targets)})
+    values.update({p.name: p.value for p in network.parameters})
+    return values
+
+
+def _givens_text(spec: Spec, network: Network, model) -> dict:
+    """Every given as decimal text with the places it was drawn with (or written as)."""
+    randomize = spec.randomize
+    places = {}
+    if randomize is not None:
+        for n in range(model.n_examples):
+            for name in network.input_names:
+                places[model.ex(name, n)] = randomize.inputs.decimals if randomize.inputs else None
+            for name in network.target_names:
+                places[model.ex(name, n)] = randomize.targets.decimals if randomize.targets else None
+        for p in network.parameters:
+            bounds = randomize.weights if p.kind == "weight" else randomize.biases
+            places[p.name] = bounds.decimals if bounds else None
+    values = _givens(network, model)
+    values["eta"] = spec.learning_rate
+    return {key: format_fixed(value, places[key]) if places.get(key) is not None else format_exact(value)
+            for key, value in values.items()}
+
+
+# ---------------------------------------------------------------- answers
+
+def _collect_answers(model, values, after) -> dict:
+    """Forward values, errors, every gradient and updated parameter, and the error after the step."""
+    keep = ("net", "out", "delta", "error_term", "error_example", "error_total", "grad", "updated")
+    answers = {q.key: values[q.key] for q in model.quantities if q.kind in keep}
+    answers["E_total_after"] = after
+    return answers
+
+
+def format_fixed(value, decimals: int) -> str:
+    """``value`` rounded half away from zero to exactly ``decimals`` places.
+
+    >>> format_fixed(Fraction(1, 10), 2), format_fixed(Fraction(-1, 8), 2), format_fixed(Fraction(-1, 1000), 2)
+    ('0.10', '-0.13', '0.00')
+    """
+    import sympy as sp
+
+    from .numeric import round_half_up
+
+    rounded = round_half_up(value if isinstance(value, sp.Basic) else sp.Rational(value), decimals)
+    units = int(rounded * 10 ** decimals)
+    sign = "-" if units < 0 else ""
+    digits = str(abs(units)).rjust(decimals + 1, "0")
+    return sign + (f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits)
+
+
+def format_exact(value) -> str:
+    """A rational as terminating decimal text, else ``p/q``.
+
+    >>> format_exact(Fraction(7, 20)), format_exact(Fraction(1, 3)), format_exact(Fraction(-2))
+    ('0.35', '1/3', '-2')
+    """
+    value = Fraction(value)
+    q = value.denominator
+    twos = fives = 0
+    while q % 2 == 0:
+        q //= 2
+        twos += 1
+    while q % 5 == 0:
+        q //= 5
+        fives += 1
+    if q != 1:
+        return f"{value.numerator}/{value.denominator}"
+    return format_fixed(value, max(twos, fives))
+
+
+def _variant_dict(variant: Variant, decimals: int) -> dict:
+    answers = {}
+    for key, value in variant.answers.items():
+        answers[key] = {
+            "value": float(value),
+            "exact": format_exact(Fraction(int(value.p), int(value.q))) if value.is_Rational else None,
+            "printed": format_fixed(value, decimals),
+        }
+    return {"seed": variant.seed, "index": variant.index, "draws": variant.draws,
+            "rejected": dict(variant.rejected), "parameters": dict(variant.parameters), "answers": answers}
+
+
+# ---------------------------------------------------------------- --ask
+
+def parse_ask(text: str, network: Network) -> tuple:
+    """The questions an ``--ask`` string names, in order, without repeats.
+
+    Items, comma-separated: ``forward`` (net and out of every neuron), ``outputs``,
+    ``deltas``, ``E_total``, ``E_total_after`` (the error after the update),
+    ``net:NEURON``, ``out:NEURON``, ``delta:NEURON``, ``grad:PARAM``, ``updated:PARAM``;
+    ``grad:*`` and ``updated:*`` mean every trained parameter.
+
+    >>> net = build_network(load_spec("2-2-2"))
+    >>> [q.key for q in parse_ask("E_total, grad:w5, updated:w5, out:o1", net)]
+    ['E_total', 'grad_w5', 'w5_new', 'out_o1']
+    >>> parse_ask("grad:w9", net)
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: --ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field="--ask")
+    questions: dict = {}
+    examples = range(len(network.examples)) if len(network.examples) > 1 else [None]
+    for item in (part.strip() for part in text.split(",")):
+        for q in _ask_item(item, network, examples):
+            questions.setdefault(q.key, q)
+    return tuple(questions.values())
+
+
+def _ask_item(item: str, network: Network, examples) -> list:
+    neurons = [n for layer in network.layers for n in layer.neurons]
+    params = [p.name for p in network.parameters]
+    per_example = lambda kind, names: [Question(_ex(f"{kind}_{name}", n, examples), kind, name, n)
+                                       for n in examples for name in names]
+    if item == "forward":
+        return [q for layer in network.layers for kind in ("net", "out") for q in per_example(kind, layer.neurons)]
+    if item == "outputs":
+        return per_example("out", network.output_layer.neurons)
+    if item == "deltas":
+        return [q for layer in reversed(network.layers) for q in per_example("delta", layer.neurons)]
+    if item in ("E_total", "E_total_after"):
+        return [Question(item, item)]
+    prefix, colon, name = item.partition(":")
+    if not colon or prefix not in ASK_PREFIXES:
+        raise SpecError(f"item {item!r} is not known; the items are: {ASK_GRAMMAR}", field="--ask")
+    if prefix in ("net", "out", "delta"):
+        if name not in neurons:
+            raise SpecError(f"{item} names no neuron; the neurons are {', '.join(neurons)}", field="--ask")
+        return per_example(prefix, [name])
+    trained = [p.name for p in network.parameters if p.trainable]
+    chosen = trained if name == "*" else [name]
+    if name not in params and name != "*":
+        raise SpecError(f"{item} names no parameter; the parameters are {', '.join(params)}", field="--ask")
+    return [Question(f"grad_{p}" if prefix == "grad" else f"{p}_new", prefix, p) for p in chosen]
+
+
+def _ex(base: str, n, examples) -> str:
+    return base if n is None else f"{base}__{n + 1}"
