@@ -8,6 +8,7 @@ evaluated in the shifted (log-sum-exp) form so large logits stay finite.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -36,11 +37,12 @@ class CompiledGradient:
     >>> round(result.loss, 9), round(result.gradients["w5"], 9), round(result.updated["w1"], 9)
     (0.298371109, 0.082167041, 0.149780716)
     >>> round(grad({"w5": 0.5}).loss, 6)
-    0.305798
+    0.306524
     """
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, *, carry_rounding: int | None = None):
         network = model.network
+        self.carry_rounding = carry_rounding
         self.parameter_names = tuple(p.name for p in network.parameters)
         self.n_examples = model.n_examples
         self._input_keys = [[model.ex(name, n) for name in network.input_names] for n in range(self.n_examples)]
@@ -49,8 +51,9 @@ class CompiledGradient:
         args += [model.symbol(k) for row in self._input_keys for k in row]
         args += [model.symbol(k) for row in self._target_keys for k in row]
         args.append(model.learning_rate)
-        replacements, outputs = _replacements(model, self.parameter_names)
-        self.function = sp.lambdify(args, outputs, modules=[{"sigmoid": stable_sigmoid}, "math"],
+        replacements, outputs = _replacements(model, self.parameter_names, carry_rounding)
+        names = {"sigmoid": stable_sigmoid, "carry_round": float_round_half_up}
+        self.function = sp.lambdify(args, outputs, modules=[names, "math"],
                                     cse=lambda exprs: (replacements, list(exprs)), docstring_limit=0)
         self.source = self.function.__doc__
         self._defaults = {p.name: float(p.value) for p in network.parameters}
@@ -87,8 +90,24 @@ class CompiledGradient:
         )
 
 
-def _replacements(model: Model, parameter_names) -> tuple[list, list]:
-    """(symbol, formula) pairs in evaluation order, limited to what the outputs need."""
+def float_round_half_up(x: float, decimals: int) -> float:
+    """``x`` rounded to ``decimals`` places, halves away from zero (the carried-rounding convention).
+
+    The scaled value is first rounded to 6 places so that a decimal tie held inexactly in
+    binary (0.1745 is not exact) still rounds up, as :func:`derive.numeric.round_half_up` does.
+
+    >>> float_round_half_up(0.1745, 3), float_round_half_up(-0.8095, 3), float_round_half_up(2.5, 0)
+    (0.175, -0.81, 3.0)
+    """
+    scale = 10.0 ** decimals
+    return math.copysign(math.floor(round(abs(x) * scale, 6) + 0.5) / scale, x)
+
+
+def _replacements(model: Model, parameter_names, carry_rounding: int | None = None) -> tuple[list, list]:
+    """(symbol, formula) pairs in evaluation order, limited to what the outputs need.
+
+    With ``carry_rounding`` every named quantity is rounded as soon as it is computed.
+    """
     formulas = _float_formulas(model)
     outputs = [model.symbol("E_total")]
     outputs += [model.chains[p].gradient.symbol for p in parameter_names]
@@ -102,6 +121,12 @@ def _replacements(model: Model, parameter_names) -> tuple[list, list]:
         needed.add(symbol)
         stack.extend(formulas[symbol].free_symbols)
     ordered = [(s, formulas[s]) for s in formulas if s in needed]
+    if carry_rounding is not None:
+        carry = sp.Function("carry_round")
+        # a fixed parameter's "update" is not computed, so it is not rounded: it must stay fixed
+        kept = {q.symbol for q in model.quantities if q.kind == "updated" and q.formula.is_Symbol}
+        ordered = [(s, carry(f, carry_rounding) if s.name in model.by_key and s not in kept else f)
+                   for s, f in ordered]
     return ordered, outputs
 
 

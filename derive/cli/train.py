@@ -1,0 +1,153 @@
+"""``derive train SPEC --steps N``: a training run, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+FORMATS = ("table", "json")
+
+STEPS_HELP = """\
+Error semantics: the error printed for step i (and loss_history[i] in JSON) is E_total
+after i updates, so step 0 is the error of the spec's own parameters and a run of N steps
+has N + 1 errors. Each step is one full-batch update by the spec's optimizer (sgd, momentum
+or adam, PyTorch's conventions). Biases that are not trained stay fixed.
+
+Conventions (each off by default, i.e. the textbook algorithm; a flag overrides the spec's
+'conventions:', 'loss', 'reduction' and 'log_base'):
+  --backprop-through-updated-weights
+        hidden-layer deltas use the output weights already updated in this step, as the
+        code behind the 2-2-2 tutorial's published training figures did (sgd only)
+  --carry-rounding N
+        round every computed value to N decimals before it is used again ('off' for none)
+  --loss half_sse|sse|mse|...   1/2 sum, sum, or mean over the outputs of the squared error
+  --reduction sum|mean          sum or mean of the error over the examples of a batch
+  --log-base e|2|10             the logarithm's base in cross-entropy
+"""
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="run N gradient-descent steps and report the error",
+                       description="Train SPEC (a YAML/JSON file or a built-in example's name) for N "
+                                   "full-batch steps and report the error after each step, the final "
+                                   "parameters and outputs.",
+                       epilog=STEPS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
+    p.add_argument("--steps", "-n", type=_count("--steps", 0), required=True, metavar="N",
+                   help="number of steps (updates); 0 just evaluates the spec's parameters")
+    p.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--every", type=_count("--every", 1), metavar="K",
+                   help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    add_convention_arguments(p)
+
+
+def add_convention_arguments(p) -> None:
+    """The convention switches shared by ``train`` and ``check`` (they override the spec)."""
+    from ..spec import LOG_BASES, LOSSES, REDUCTIONS
+
+    group = p.add_argument_group("conventions (override the spec; see below)")
+    group.add_argument("--backprop-through-updated-weights", action=argparse.BooleanOptionalAction, default=None,
+                       help="hidden deltas through the output weights already updated in the step")
+    group.add_argument("--carry-rounding", type=_rounding, metavar="N",
+                       help="round every computed value to N decimals (0-30), or 'off'")
+    group.add_argument("--loss", choices=LOSSES, help="the loss function")
+    group.add_argument("--reduction", choices=REDUCTIONS, help="sum or mean of the error over a batch")
+    group.add_argument("--log-base", choices=LOG_BASES, help="the logarithm's base in cross-entropy")
+
+
+def spec_from_args(args):
+    """The spec named on the command line with the convention flags applied."""
+    from ..train import _UNSET, with_conventions
+
+    rounding = _UNSET if args.carry_rounding is None else (None if args.carry_rounding == "off"
+                                                           else args.carry_rounding)
+    return with_conventions(args.spec, backprop_through_updated_weights=args.backprop_through_updated_weights,
+                            carry_rounding=rounding, loss=args.loss, reduction=args.reduction,
+                            log_base=args.log_base)
+
+
+def _count(flag: str, low: int):
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < low:
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= {low}; got {text!r}")
+        return int(text)
+    return parse
+
+
+def _rounding(text: str):
+    if text == "off":
+        return "off"
+    if not text.isdigit() or int(text) > 30:
+        raise argparse.ArgumentTypeError(f"--carry-rounding must be a whole number from 0 to 30 or 'off'; got {text!r}")
+    return int(text)
+
+
+def run(args) -> int:
+    from ..train import train
+    from .solve import emit
+
+    if args.output:
+        from ..output import check_output_path
+
+        check_output_path(args.output, force=args.force)
+    result = train(spec_from_args(args), args.steps)
+    if args.format == "json":
+        import json
+
+        text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+    else:
+        text = format_table(result, args.every)
+    return emit(text, args.output, force=args.force)
+
+
+def format_number(value: float, decimals: int = 9, significant: int = 6) -> str:
+    """``value`` in fixed notation with ``decimals`` places, more when needed for ``significant`` digits.
+
+    >>> format_number(3.510187783e-05), format_number(0.2983711087600027), format_number(0.6)
+    ('0.0000351019', '0.298371109', '0.600000000')
+    """
+    if value != 0 and math.isfinite(value):
+        decimals = max(decimals, significant - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"
+
+
+def format_table(result, every: int | None = None) -> str:
+    """The plain-text report of a training run: thinned error table, parameters, outputs."""
+    from ..train import conventions_dict
+
+    spec = result.spec
+    title = f" ({spec.title})" if spec.title else ""
+    lines = [f"{result.steps} steps of {spec.optimizer.name}, learning rate {float(spec.learning_rate):g}{title}"]
+    switches = conventions_dict(spec)
+    lines.append("conventions: " + ", ".join(f"{k}={_show(v)}" for k, v in switches.items()))
+    lines.append("")
+    rows = result.thinned(every)
+    width = max(4, len(str(result.steps)))
+    lines.append(f"{'step':>{width}}  error after the step")
+    lines += [f"{step:>{width}}  {format_number(loss)}" for step, loss in rows]
+    lines.append("")
+    lines.append(f"parameters after {result.steps} steps:")
+    pad = max(len(k) for k in result.parameters)
+    lines += [f"  {name:<{pad}}  {format_number(value)}" for name, value in result.parameters.items()]
+    lines.append(f"outputs after {result.steps} steps:")
+    outputs = _output_names(spec)
+    for n, row in enumerate(result.outputs):
+        prefix = f"  example {n + 1}: " if len(result.outputs) > 1 else "  "
+        lines.append(prefix + "  ".join(f"{name} = {format_number(v)}" for name, v in zip(outputs, row)))
+    return "\n".join(lines) + "\n"
+
+
+def _show(value) -> str:
+    if value is None:
+        return "off"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def _output_names(spec) -> list[str]:
+    from ..network import build_network
+
+    return [f"out_{name}" for name in build_network(spec).output_layer.neurons]

@@ -1,0 +1,354 @@
+"""Training runs: many full-batch steps through the compiled gradient, and exact short runs.
+
+``loss_history[i]`` is the error E_total **after i steps**: ``loss_history[0]`` is the error of
+the spec's own parameters (before any step) and ``loss_history[N]`` the error after the N-th
+update, so a run of N steps has N + 1 entries. (The 2-2-2 network: 0.298371109, then
+0.291027774 after one step, 0.0000351019 after 10,000.)
+
+The loop calls :class:`~derive.compiled.CompiledGradient`'s function, which evaluates the
+model's named quantities in plain floating point; SymPy is never used inside the loop. Short
+runs for worked solutions and the checker (:func:`parameters_at`) step exactly instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import DeriveError, SpecError
+from .optim import OptimizerState, exact_step, float_stepper
+from .spec import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
+
+MAX_STEPS = 10_000_000
+EXACT_STEP_LIMIT = 20  # parameters_at steps exactly up to here; longer runs go through floats
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The result of ``steps`` full-batch optimizer steps.
+
+    ``loss_history[i]`` is E_total after ``i`` steps (``[0]``: before any step); ``parameters``
+    and ``outputs`` (one row per example) belong to the final parameters.
+    """
+
+    spec: Spec
+    steps: int
+    loss_history: tuple[float, ...]
+    parameters: dict[str, float]
+    outputs: tuple[tuple[float, ...], ...]
+
+    @property
+    def loss(self) -> float:
+        """The error after the last step."""
+        return self.loss_history[-1]
+
+    def thinned(self, every: int | None = None) -> list[tuple[int, float]]:
+        """(step, error) rows for a table: step 0, every ``every``-th step and the last one.
+
+        Without ``every`` about twenty rows are kept (``every`` a round number: 1, 2, 5, 10, 20, ...).
+
+        >>> run = TrainingRun(None, 4, (4.0, 3.0, 2.0, 1.0, 0.5), {}, ())
+        >>> run.thinned(3)
+        [(0, 4.0), (3, 1.0), (4, 0.5)]
+        """
+        every = every or default_every(self.steps)
+        rows = [(i, loss) for i, loss in enumerate(self.loss_history) if i % every == 0]
+        if rows[-1][0] != self.steps:
+            rows.append((self.steps, self.loss_history[-1]))
+        return rows
+
+    def to_dict(self) -> dict:
+        """The JSON contract of ``derive train --format json``."""
+        spec = self.spec
+        return {
+            "title": spec.title,
+            "steps": self.steps,
+            "optimizer": spec.optimizer.name,
+            "conventions": conventions_dict(spec),
+            "loss_history": list(self.loss_history),
+            "loss": self.loss,
+            "outputs": [list(row) for row in self.outputs],
+            "parameters": dict(self.parameters),
+        }
+
+
+def default_every(steps: int, rows: int = 20) -> int:
+    """A round step interval that shows about ``rows`` rows of a run of ``steps`` steps.
+
+    >>> default_every(10), default_every(10000), default_every(300)
+    (1, 500, 20)
+    """
+    target = max(1, math.ceil(steps / rows))
+    scale = 1
+    while True:
+        for nice in (1, 2, 5):
+            if nice * scale >= target:
+                return nice * scale
+        scale *= 10
+
+
+def conventions_dict(spec: Spec) -> dict:
+    """Every convention switch of ``spec`` by name (the CLI flags' names with ``_``).
+
+    >>> conventions_dict(load_spec("2-2-2"))["backprop_through_updated_weights"]
+    False
+    """
+    return {
+        "backprop_through_updated_weights": spec.conventions.backprop_through_updated_weights,
+        "carry_rounding": spec.conventions.carry_rounding,
+        "loss": spec.loss,
+        "reduction": spec.reduction,
+        "log_base": spec.log_base,
+    }
+
+
+# ---------------------------------------------------------------- conventions
+
+def with_conventions(spec, *, backprop_through_updated_weights=None, carry_rounding=_UNSET,
+                     loss=None, reduction=None, log_base=None) -> Spec:
+    """``spec`` with some convention switches changed (None / not given keeps the spec's own).
+
+    ``carry_rounding=None`` switches carried rounding off; an int N rounds to N decimals.
+
+    >>> spec = with_conventions("2-2-2", backprop_through_updated_weights=True, carry_rounding=4)
+    >>> spec.conventions.backprop_through_updated_weights, spec.conventions.carry_rounding
+    (True, 4)
+    >>> with_conventions("2-2-1", loss="cross_entropy")
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: --loss cross_entropy needs outputs that are probabilities (a sigmoid or softmax output layer); the output layer is linear
+    """
+    spec = load_spec(spec)
+    conventions = spec.conventions
+    if backprop_through_updated_weights is not None:
+        conventions = dataclasses.replace(conventions,
+                                          backprop_through_updated_weights=bool(backprop_through_updated_weights))
+    if carry_rounding is not _UNSET:
+        if carry_rounding is not None and not (isinstance(carry_rounding, int) and 0 <= carry_rounding <= 30):
+            raise SpecError(f"must be a whole number from 0 to 30 or off; got {carry_rounding!r}",
+                            field="--carry-rounding")
+        conventions = dataclasses.replace(conventions, carry_rounding=carry_rounding)
+    changes = {"conventions": conventions}
+    for flag, value, allowed in (("loss", loss, LOSSES), ("reduction", reduction, REDUCTIONS),
+                                 ("log_base", log_base, LOG_BASES)):
+        if value is None:
+            continue
+        if value not in allowed:
+            raise SpecError(f"must be one of {', '.join(allowed)}; got {value!r}", field=_flag(flag))
+        changes[flag] = value
+    new = dataclasses.replace(spec, **changes)
+    _check_loss_fits(new, "--loss" if loss is not None else "loss")
+    return new
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check_loss_fits(spec: Spec, where: str) -> None:
+    if spec.loss not in ("cross_entropy", "binary_cross_entropy"):
+        return
+    last = spec.layers[-1].activation
+    if last not in PROBABILITY_ACTIVATIONS:
+        raise SpecError(f"{spec.loss} needs outputs that are probabilities (a sigmoid or softmax output layer); "
+                        f"the output layer is {last}", field=f"{where}" if where.startswith("--") else None)
+    for example in spec.examples:
+        for t in example.targets:
+            if not 0 <= t <= 1:
+                raise SpecError(f"{spec.loss} needs targets between 0 and 1; got {float(t)}", field=where)
+
+
+def check_trainable(spec: Spec) -> None:
+    """Refuse combinations a training run cannot honour, with the fields named.
+
+    The updated-weights convention backpropagates through the SGD-updated output weights
+    (w_new = w − η·grad), so it only applies to the ``sgd`` optimizer.
+
+    >>> check_trainable(load_spec("2-2-2"))
+    """
+    if spec.conventions.backprop_through_updated_weights and spec.optimizer.name != "sgd":
+        raise SpecError(f"backprop_through_updated_weights only applies to the sgd optimizer; "
+                        f"the optimizer is {spec.optimizer.name}", field="conventions")
+
+
+# ---------------------------------------------------------------- the compiled loop
+
+def train(source, steps: int) -> TrainingRun:
+    """Run ``steps`` full-batch steps of the spec's optimizer through the compiled gradient.
+
+    ``source`` is a spec (path, text, dict, example name, :class:`Spec`) or a
+    :class:`~derive.api.Problem`.
+
+    >>> run = train("2-2-2", 10000)
+    >>> round(run.loss_history[1], 9), len(run.loss_history), f"{run.loss:.10f}"
+    (0.291027774, 10001, '0.0000351019')
+    >>> [round(o, 10) for o in run.outputs[0]]
+    [0.0159136204, 0.9840642735]
+    """
+    problem = _problem(source)
+    steps = _check_steps(steps)
+    check_trainable(problem.spec)
+    history, captured = _float_loop(problem, steps, {steps})
+    final = captured[steps]
+    names = [p.name for p in problem.network.parameters]
+    return TrainingRun(problem.spec, steps, tuple(history), dict(zip(names, final)),
+                       _outputs(problem, dict(zip(names, final))))
+
+
+def _problem(source):
+    from .api import Problem
+
+    return source if isinstance(source, Problem) else Problem(load_spec(source))
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
+        raise SpecError(f"must be a whole number from 0 to {MAX_STEPS}; got {steps!r}", field="steps")
+    return steps
+
+
+def _float_loop(problem, steps: int, capture: set[int]):
+    """(loss history, {step: parameter list}) of a float run; raises DeriveError if it diverges."""
+    from .compiled import CompiledGradient, float_round_half_up
+
+    spec = problem.spec
+    rounding = spec.conventions.carry_rounding
+    compiled = CompiledGradient(problem.model, carry_rounding=rounding)
+    f = compiled.function
+    args = compiled.arguments()
+    n = len(compiled.parameter_names)
+    captured = {}
+    history = [0.0] * (steps + 1)
+    carry = None if rounding is None else (lambda x: float_round_half_up(x, rounding))
+    stepper = None
+    if spec.optimizer.name != "sgd":
+        stepper = float_stepper(spec.optimizer, float(spec.learning_rate),
+                                [p.trainable for p in problem.network.parameters], carry)
+    step = 0
+    try:
+        for step in range(steps):
+            if step in capture:
+                captured[step] = args[:n]
+            out = f(*args)
+            history[step] = out[0]
+            if stepper is None:
+                args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
+            else:
+                args[:n] = stepper(args[:n], out[1:n + 1])
+        step = steps
+        captured[steps] = args[:n]
+        history[steps] = f(*args)[0]
+    except (OverflowError, ValueError, ZeroDivisionError) as err:
+        raise _diverged(step, err) from None
+    bad = next((i for i, loss in enumerate(history) if not math.isfinite(loss)), None)
+    if bad is not None:
+        raise _diverged(bad, None)
+    return history, captured
+
+
+def _diverged(step: int, err) -> DeriveError:
+    why = f" ({err})" if err else ""
+    return DeriveError(f"training diverged: the error is not finite after {step} steps{why}; "
+                       "try a smaller learning rate")
+
+
+def _outputs(problem, params: dict[str, float]) -> tuple[tuple[float, ...], ...]:
+    """The network's outputs at ``params``, from the exact evaluator (one pass)."""
+    values = _evaluate(problem, {k: Fraction(repr(v)) for k, v in params.items()})
+    model = problem.model
+    output = problem.network.output_layer
+    return tuple(tuple(values.float(model.ex(f"out_{x}", n)) for x in output.neurons)
+                 for n in range(model.n_examples))
+
+
+def _evaluate(problem, params, precision: int = 40):
+    from .numeric import evaluate
+
+    return evaluate(problem.model, precision=precision, carry_rounding=problem.spec.conventions.carry_rounding,
+                    overrides=params)
+
+
+# ---------------------------------------------------------------- parameters after some steps
+
+def parameters_at(source, steps, *, precision: int = 40) -> dict[int, dict]:
+    """The parameters after each of ``steps`` (an int or several), as exact SymPy numbers.
+
+    Up to :data:`EXACT_STEP_LIMIT` steps the run is exact (Rationals while their size stays
+    small, else ``precision`` digits) and follows the spec's optimizer and carried rounding;
+    longer runs take the float loop and read its parameters back as exact decimals.
+
+    >>> at = parameters_at("2-2-1", [0, 1])
+    >>> at[0]["w5"], at[1]["w5"]
+    (7/50, 69753/400000)
+    """
+    import sympy as sp
+
+    problem = _problem(source)
+    wanted = sorted({_check_steps(s) for s in ([steps] if isinstance(steps, int) else steps)})
+    check_trainable(problem.spec)
+    names = [p.name for p in problem.network.parameters]
+    if wanted[-1] > EXACT_STEP_LIMIT:
+        _, captured = _float_loop(problem, wanted[-1], set(wanted))
+        return {s: {k: sp.Rational(Fraction(repr(v))) for k, v in zip(names, captured[s])} for s in wanted}
+    history = exact_history(problem, wanted[-1], precision=precision)
+    return {s: history[s] for s in wanted}
+
+
+def exact_history(source, steps: int, *, precision: int = 40) -> list[dict]:
+    """Parameters after 0, 1, ..., ``steps`` steps, stepping in exact arithmetic (short runs).
+
+    >>> history = exact_history("2-2-2", 1)
+    >>> round(float(history[1]["w5"]), 9), history[1]["b1"]
+    (0.35891648, 7/20)
+    """
+    import sympy as sp
+
+    problem = _problem(source)
+    spec = problem.spec
+    check_trainable(spec)
+    model = problem.model
+    rounding = spec.conventions.carry_rounding
+    trainable = {p.name: p.trainable for p in problem.network.parameters}
+    params = {p.name: sp.Rational(p.value) for p in problem.network.parameters}
+    history, state = [params], OptimizerState()
+    for _ in range(steps):
+        values = _evaluate(problem, params, precision)
+        if spec.optimizer.name == "sgd":
+            new = {k: values[f"{k}_new"] if trainable[k] else v for k, v in params.items()}
+        else:
+            grads = {k: values[model.chains[k].gradient.key] for k in params}
+            new, state, _ = exact_step(spec.optimizer, spec.learning_rate, params, grads, trainable, state,
+                                       precision=precision, carry_rounding=rounding)
+        params = {k: _compact(v, precision) for k, v in new.items()}
+        history.append(params)
+    return history
+
+
+def _compact(value, precision: int):
+    """Keep a Rational while it is small; a long run of exact steps would grow it without end."""
+    if value.is_Rational and len(str(value.q)) > 2 * precision:
+        return value.evalf(precision)
+    return value
+
+
+def first_step(source, *, precision: int = 40) -> dict:
+    """The optimizer's own quantities (m, v, m̂, v̂, update, new value) of the first step, per parameter.
+
+    Data for a worked solution; see :class:`~derive.optim.OptimizerStep`.
+
+    >>> steps = first_step(with_conventions("2-2-2"))
+    >>> round(float(steps["w5"]["new"].value), 9)
+    0.35891648
+    """
+    problem = _problem(source)
+    spec = problem.spec
+    values = _evaluate(problem, {p.name: p.value for p in problem.network.parameters}, precision)
+    params = {p.name: values[p.name] for p in problem.network.parameters}
+    grads = {k: values[problem.model.chains[k].gradient.key] for k in params}
+    trainable = {p.name: p.trainable for p in problem.network.parameters}
+    _, _, steps = exact_step(spec.optimizer, spec.learning_rate, params, grads, trainable,
+                             precision=precision, carry_rounding=spec.conventions.carry_rounding)
+    return steps
