@@ -23,7 +23,7 @@ from .spec import Optimizer
 
 # The named intermediates of one step, per optimizer, in the order they are computed.
 QUANTITY_NAMES = {
-    "sgd": ("update", "new"),
+    "sgd": ("new",),  # w_new = w − η·grad, as the model's own updated quantity
     "momentum": ("buf", "direction", "update", "new"),
     "adam": ("m", "v", "m_hat", "v_hat", "update", "new"),
 }
@@ -64,6 +64,7 @@ def _keep(x: float) -> float:
 
 
 def _momentum_stepper(optimizer: Optimizer, lr: float, mask: list, carry):
+    rounding = carry is not _keep
     mu, damp, nesterov = float(optimizer.momentum), float(optimizer.dampening), optimizer.nesterov
     bufs: list = [None] * len(mask)
 
@@ -76,12 +77,13 @@ def _momentum_stepper(optimizer: Optimizer, lr: float, mask: list, carry):
             b = g if bufs[i] is None else carry(bufs[i] * mu + g * (1 - damp))
             bufs[i] = b
             direction = carry(g + b * mu) if nesterov else b
-            new.append(carry(p + direction * -lr))
+            new.append(carry(p - carry(direction * lr)) if rounding else p + direction * -lr)
         return new
     return momentum
 
 
 def _adam_stepper(optimizer: Optimizer, lr: float, mask: list, carry):
+    rounding = carry is not _keep
     b1, b2, eps = float(optimizer.beta1), float(optimizer.beta2), float(optimizer.eps)
     m = [0.0] * len(mask)
     v = [0.0] * len(mask)
@@ -100,6 +102,10 @@ def _adam_stepper(optimizer: Optimizer, lr: float, mask: list, carry):
                 continue
             m[i] = carry(_lerp(m[i], g, 1 - b1))
             v[i] = carry(v[i] * b2 + g * g * (1 - b2))
+            if rounding:  # every named intermediate is rounded, as in the exact step
+                m_hat, v_hat = carry(m[i] / correction1), carry(v[i] / (1 - b2 ** t))
+                new.append(carry(p - carry(lr * m_hat / (math.sqrt(v_hat) + eps))))
+                continue
             denom = math.sqrt(v[i]) / correction2_sqrt + eps
             new.append(carry(p - step_size * m[i] / denom))
         return new
@@ -253,10 +259,10 @@ def _exact_param_step(optimizer, name, value, grad, hyper, slots, t, precision, 
     p, g = sp.Symbol(name, real=True), sp.Symbol(f"grad_{name}", real=True)
     givens[name], givens[f"grad_{name}"] = value, grad
     build = _StepBuilder(name, givens, precision, carry_rounding)
-    eta = sym["eta"]
     if optimizer.name == "sgd":
-        update = build.add("update", eta * g)
-    elif optimizer.name == "momentum":
+        build.add("new", p - sym["eta"] * g)
+        return OptimizerStep(name, optimizer.name, t, givens, tuple(build.quantities))
+    if optimizer.name == "momentum":
         update = _momentum_quantities(build, optimizer, name, g, sym, slots, givens, t)
     else:
         update = _adam_quantities(build, name, g, sym, slots, givens, t)
