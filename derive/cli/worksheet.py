@@ -1,0 +1,55 @@
+"""``derive worksheet SPEC``: worksheets, answer keys and a Moodle quiz, one variant per student."""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub) -> None:
+    from ..variants import DEFAULT_ASK, DEFAULT_DECIMALS
+    from ..worksheet import FORMATS, KEY_STYLES
+
+    p = sub.add_parser(
+        "worksheet", help="worksheets and answer keys with random numbers per variant",
+        description="Draw VARIANTS versions of SPEC's exercise (its 'randomize:' block says what varies) "
+                    "and write, per variant, a worksheet and an answer key (PDF and .tex), variants.json, "
+                    "and combined worksheets.pdf and keys.pdf for printing; or, with --format moodle, "
+                    "quiz.xml for Moodle's question bank.")
+    p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example (try 2-2-2-exercise)")
+    p.add_argument("--variants", "-n", type=int, default=1, metavar="N", help="how many variants (default: 1)")
+    p.add_argument("--seed", "-s", type=int, required=True, metavar="S",
+                   help="seed of the random numbers; the same seed gives the same variants")
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="folder to write into (created if missing)")
+    p.add_argument("--ask", default=DEFAULT_ASK, metavar="ITEMS",
+                   help="what the sheet asks, comma-separated: forward, outputs, deltas, E_total, E_total_after, "
+                        "net:NEURON, out:NEURON, delta:NEURON, grad:PARAM, grad:*, updated:PARAM, updated:* "
+                        f"(default: {DEFAULT_ASK})")
+    p.add_argument("--key", choices=KEY_STYLES, default="short",
+                   help="answer key with the answers only (short, default) or the whole worked solution (full)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="pdf", help="pdf (default) or moodle (quiz.xml)")
+    p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, metavar="D",
+                   help=f"decimal places of the answers (default: {DEFAULT_DECIMALS})")
+    p.add_argument("--tolerance", metavar="T",
+                   help="absolute tolerance of a Moodle answer (default: half a unit in the last decimal place)")
+    p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary")
+
+
+def run(args) -> int:
+    from ..worksheet import make_worksheets
+
+    if args.tolerance is not None and args.format != "moodle":
+        from ..errors import SpecError
+
+        raise SpecError(f"only applies to --format moodle; got --format {args.format}", field="--tolerance")
+    if args.tolerance is not None:
+        from ..moodle import parse_tolerance
+
+        parse_tolerance(args.tolerance)  # a bad value fails before any work
+    result = make_worksheets(args.spec, n=args.variants, seed=args.seed, out_dir=args.out, ask=args.ask,
+                             key=args.key, fmt=args.format, decimals=args.decimals, tolerance=args.tolerance,
+                             force=args.force, workers=args.workers, progress=not args.quiet)
+    if not args.quiet:
+        print(f"{result.variants.report()}; wrote {len(result.written)} files to {args.out}", file=sys.stderr)
+    return 0
