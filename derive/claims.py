@@ -1,0 +1,209 @@
+"""A claims file: the numbers a hand-worked solution prints, by the names documents print.
+
+A claims file (YAML or JSON, read safely through :mod:`derive.source`) maps quantity names to
+numbers, plus an optional ``after_steps: N`` (the claims are about the network after N training
+steps; default 0)::
+
+    out_o1: 0.75136507
+    dE/dw1: 0.000438568
+    w5_updated: 0.35891648
+
+The names (:data:`NAME_FORMS`; every model key such as ``net_h1`` or ``dE_o1_dout_h1`` works
+as it is) are matched after spaces are removed and ``∂`` is read as ``d``, ``δ`` as ``delta``,
+``η`` as ``eta`` and ``Etotal`` as ``E_total``. In a batch, the quantity of example n carries
+the suffix ``__n`` (``out_o1__2``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import SpecError
+from .source import Doc, Num, from_python, parse_text, read_document
+
+AFTER_STEPS_KEY = "after_steps"
+
+# (display form, model key, what it is): the one table of accepted names, first match wins.
+NAME_FORMS = (
+    ("E, loss, error", "E_total", "the total error"),
+    ("dE/dnet_o1, dE_total/dnet_o1", "delta_o1", "δ of a neuron"),
+    ("dE/dout_o1, dE_total/dout_o1", "dE_dout_o1", "∂E_total/∂out of a neuron"),
+    ("dE/dw1, dE_total/dw1, grad_w1", "grad_w1", "∂E_total/∂w1, the gradient"),
+    ("dE_o1/dout_h1", "dE_o1_dout_h1", "one output's path back to a hidden neuron"),
+    ("dout_o1/dnet_o1", "dout_dnet_o1", "the activation's derivative"),
+    ("dout_o1/dnet_o2", "dout_o1_dnet_o2", "a softmax Jacobian entry"),
+    ("dnet_o1/dw5", "dnet_o1_dw5", "∂net/∂parameter"),
+    ("w5_new, w5_updated, w5+, new_w5", "w5_new", "a parameter after the update"),
+    ("net_h1, out_h1, E_o1, delta_o1, t_o1, x1, w5, b1, eta, ...", "(as written)", "any quantity by its key"),
+)
+
+_RULES = (
+    (re.compile(r"(?:E|loss|error)"), lambda m: "E_total"),
+    (re.compile(r"dE(?:_total)?/dnet_(?P<n>.+)"), lambda m: f"delta_{m['n']}"),
+    (re.compile(r"dE(?:_total)?/dout_(?P<n>.+)"), lambda m: f"dE_dout_{m['n']}"),
+    (re.compile(r"dE(?:_total)?/d(?P<p>.+)"), lambda m: f"grad_{m['p']}"),
+    (re.compile(r"dE_(?P<o>[^/]+)/dout_(?P<n>.+)"), lambda m: f"dE_{m['o']}_dout_{m['n']}"),
+    (re.compile(r"dout_(?P<a>[^/]+)/dnet_(?P<b>.+)"),
+     lambda m: f"dout_dnet_{m['a']}" if m["a"] == m["b"] else f"dout_{m['a']}_dnet_{m['b']}"),
+    (re.compile(r"dnet_(?P<n>[^/]+)/d(?P<p>.+)"), lambda m: f"dnet_{m['n']}_d{m['p']}"),
+    (re.compile(r"(?P<p>.+?)(?:_new|_updated|\+|')"), lambda m: f"{m['p']}_new"),
+    (re.compile(r"new_(?P<p>.+)"), lambda m: f"{m['p']}_new"),
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed number: the name as written, the model key, the number's text and exact value."""
+
+    name: str
+    key: str
+    text: str
+    value: Fraction
+    decimals: int  # places after the point as written ("0.10" has 2)
+    line: int | None = None
+
+    @property
+    def significant(self) -> int:
+        """How many significant digits the claim prints (leading zeros do not count)."""
+        digits = Decimal(self.text).as_tuple().digits
+        return max(len("".join(map(str, digits)).lstrip("0")), 1)
+
+
+@dataclass(frozen=True)
+class Claims:
+    claims: tuple[Claim, ...]
+    after_steps: int
+    source: str | None
+
+
+def normalise(name: str) -> str:
+    """A name as written, with spaces removed and the usual symbols spelled out.
+
+    >>> normalise("∂E total / ∂w1"), normalise("δ_o1"), normalise("Etotal")
+    ('dE_total/dw1', 'delta_o1', 'E_total')
+    """
+    text = name.replace("∂", "d").replace("η", "eta").replace("δ", "delta_")
+    text = re.sub(r"\s*/\s*", "/", text.strip())
+    text = re.sub(r"\s+", "_", text)
+    text = text.replace("delta__", "delta_").replace("Etotal", "E_total")
+    return text
+
+
+def resolve_name(name: str, keys) -> str | None:
+    """The model key a display name stands for, or None.
+
+    >>> keys = {"E_total", "grad_w1", "w5_new", "dout_dnet_o1", "dE_o1_dout_h1", "delta_o1", "out_o1"}
+    >>> [resolve_name(n, keys) for n in ["dE/dw1", "w5+", "dout_o1/dnet_o1", "dE_o1/dout_h1", "dE/dnet_o1", "loss"]]
+    ['grad_w1', 'w5_new', 'dout_dnet_o1', 'dE_o1_dout_h1', 'delta_o1', 'E_total']
+    """
+    text = normalise(name)
+    suffix = ""
+    match = re.fullmatch(r"(.+?)(__\d+)", text)
+    if match:
+        text, suffix = match.group(1), match.group(2)
+    if text + suffix in keys:
+        return text + suffix
+    for pattern, key in _RULES:
+        match = pattern.fullmatch(text)
+        if match and key(match) + suffix in keys:
+            return key(match) + suffix
+    return None
+
+
+def display_names(keys) -> list[str]:
+    """The display forms of some model keys (for suggestions): ``grad_w1`` also as ``dE/dw1``."""
+    names = []
+    for key in keys:
+        names.append(key)
+        for pattern, form in ((r"grad_(.+)", r"dE/d\1"), (r"(.+)_new", r"\1_updated"),
+                              (r"dE_dout_(.+)", r"dE/dout_\1"), (r"dout_dnet_(.+)", r"dout_\1/dnet_\1"),
+                              (r"dE_(.+)_dout_(.+)", r"dE_\1/dout_\2")):
+            if re.fullmatch(pattern, key):
+                names.append(re.sub(pattern, form, key))
+    return names
+
+
+def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = 10_000_000) -> Claims:
+    """Read and validate a claims file (path, YAML/JSON text or dict) against the model ``keys``.
+
+    ``after_steps`` (from the command line) overrides the file's own ``after_steps``.
+
+    >>> claims = read_claims("out_o1: 0.7514\\ndE/dw1: 0.000438568\\n", {"out_o1", "grad_w1"})
+    >>> [(c.key, c.text, c.decimals, c.line) for c in claims.claims]
+    [('out_o1', '0.7514', 4, 1), ('grad_w1', '0.000438568', 9, 2)]
+    >>> read_claims("out_01: 0.75\\n", {"out_o1", "out_o2"})
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: <claims>:1: out_01 is not a quantity of this network; did you mean out_o1 or out_o2?
+    """
+    doc = _document(source)
+    if not isinstance(doc.data, dict) or not doc.data:
+        raise SpecError("a claims file must map quantity names to numbers", source=doc.source or "<claims>")
+    steps = after_steps
+    claims, seen = [], {}
+    for name, value in doc.data.items():
+        line = doc.lines.get((name,))
+        where = dict(source=doc.source or "<claims>", line=line)
+        if name == AFTER_STEPS_KEY:
+            file_steps = _steps(value, max_steps, where)
+            steps = file_steps if after_steps is None else after_steps
+            continue
+        key = resolve_name(name, keys)
+        if key is None:
+            raise SpecError(f"is not a quantity of this network{_suggest(name, keys)}", field=name, **where)
+        if key in seen:
+            raise SpecError(f"claims {key} a second time (first as {seen[key]!r})", field=name, **where)
+        seen[key] = name
+        if isinstance(value, bool) or not isinstance(value, Num):
+            raise SpecError(f"must be a number; got {_describe(value)}", field=name, **where)
+        claims.append(Claim(name, key, value.text, Fraction(value.text), _decimals(value.text), line))
+    if not claims:
+        raise SpecError("the claims file claims no quantity", source=doc.source or "<claims>")
+    return Claims(tuple(claims), steps or 0, doc.source)
+
+
+def _document(source) -> Doc:
+    if isinstance(source, dict):
+        return from_python(source)
+    if isinstance(source, Path):
+        return read_document(source)
+    if isinstance(source, str) and "\n" not in source and not source.lstrip().startswith("{"):
+        if not Path(source).is_file():
+            raise SpecError(f"no such claims file: {source}")
+        return read_document(source)
+    return parse_text(source)
+
+
+def _steps(value, max_steps: int, where: dict) -> int:
+    if isinstance(value, Num) and value.is_integer_literal and 0 <= int(value.text) <= max_steps:
+        return int(value.text)
+    raise SpecError(f"must be a whole number from 0 to {max_steps}; got {_describe(value)}",
+                    field=AFTER_STEPS_KEY, **where)
+
+
+def _decimals(text: str) -> int:
+    exponent = Decimal(text).as_tuple().exponent
+    return max(-exponent, 0)
+
+
+def _describe(value) -> str:
+    if isinstance(value, Num):
+        return value.text
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return "nothing (null)" if value is None else "a list or mapping"
+
+
+def _suggest(name: str, keys) -> str:
+    names = display_names(sorted(keys))
+    close = difflib.get_close_matches(normalise(name), names, n=3, cutoff=0.6)
+    if close:
+        return "; did you mean " + " or ".join(close) + "?"
+    return "; names look like out_o1, E_total, dE/dw1, w5_new (see 'derive check --help')"

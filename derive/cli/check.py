@@ -1,0 +1,125 @@
+"""``derive check SPEC CLAIMS``: check a worked solution's numbers and explain the wrong ones."""
+
+from __future__ import annotations
+
+import argparse
+
+FORMATS = ("text", "json", "md")
+
+CHECK_HELP = """\
+CLAIMS is a YAML or JSON file mapping quantity names to the numbers a solution prints:
+
+  after_steps: 0          # optional: the claims are about the network after N training steps
+  out_o1: 0.75136507
+  E_total: 0.298371109
+  dE/dw1: 0.000438568     # also dE_total/dw1, grad_w1
+  w5_updated: 0.35891648  # also w5_new, w5+
+
+Names: every quantity key (net_h1, out_h1, E_o1, delta_o1, dE_o1_dout_h1, t_o1, w5, ...) and
+the display forms dE/dout_o1, dout_o1/dnet_o1, dE_o1/dout_h1, dnet_o1/dw5, dE/dnet_o1 (= delta_o1),
+E / loss (= E_total); ∂ is read as d. In a batch, example n's quantity ends in __n.
+
+A claim printed with d decimals is right when it is the computed value rounded (either way at
+an exact half) or truncated to d decimals. Claims are listed in dependency order, so the first
+wrong one is the first wrong step. For a wrong claim the checker tries, simplest first: a
+convention switch (see the flags), carried rounding to 1-6 decimals, a stale value (before the
+update, or one step early), a transposed index, a sign slip, a misplaced decimal point, the
+value of another quantity, one changed or two swapped digits, and a convention switch plus a
+sign or decimal slip. It says so when nothing fits.
+
+Exit status: 0 when every claim is right, 1 when one is wrong, 2 on an error.
+"""
+
+
+def add_parser(sub) -> None:
+    from .train import add_convention_arguments
+
+    p = sub.add_parser("check", help="check a worked solution's numbers and explain the wrong ones",
+                       description="Check the numbers claimed in CLAIMS against SPEC (a YAML/JSON file or "
+                                   "a built-in example's name) and name the first wrong step.",
+                       epilog=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
+    p.add_argument("claims", metavar="CLAIMS", help="YAML or JSON file of claimed numbers")
+    p.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format (default: text)")
+    p.add_argument("--after-steps", type=_steps, metavar="N",
+                   help="the claims are about the network after N training steps (overrides the file)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    add_convention_arguments(p)
+
+
+def _steps(text: str) -> int:
+    from ..train import MAX_STEPS
+
+    if not text.isdigit() or int(text) > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"--after-steps must be a whole number from 0 to {MAX_STEPS}; got {text!r}")
+    return int(text)
+
+
+def run(args) -> int:
+    from ..check import check_claims
+    from .solve import emit
+    from .train import spec_from_args
+
+    if args.output:
+        from ..output import check_output_path
+
+        check_output_path(args.output, force=args.force)
+    report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
+    if args.format == "json":
+        import json
+
+        text = json.dumps(report.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    elif args.format == "md":
+        from ..render.check_report import render_check_markdown
+
+        text = render_check_markdown(report)
+    else:
+        text = format_text(report)
+    emit(text, args.output, force=args.force)
+    return 0 if report.ok else 1
+
+
+def format_text(report) -> str:
+    """The plain-text report: one row per claim, the explanation under each wrong one."""
+    from ..check import fixed
+    from ..train import conventions_dict
+    from .train import _show
+
+    head = f"claims of {_plain(report.source or 'the claims')}"
+    if report.after_steps:
+        head += f" about the network after {report.after_steps} step{'s' if report.after_steps > 1 else ''}"
+    lines = [head, "conventions: " + ", ".join(f"{k}={_show(v)}" for k, v in conventions_dict(report.spec).items()),
+             ""]
+    rows = [("quantity", "claimed", "computed", "verdict")]
+    first = report.first_wrong
+    for result in report.results:
+        claim = result.claim
+        if result.ok:
+            verdict = "ok" if result.match == "rounded" else f"ok ({result.match})"
+        else:
+            verdict = "WRONG" + (" <- first wrong step" if result is first else "")
+        rows.append((_plain(claim.name), claim.text, fixed(result.computed, claim.decimals), verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])
+        result = report.results[index - 1] if index else None
+        if result is not None and not result.ok:
+            why = result.explanation.text if result.explanation else "no explanation found"
+            lines.append(" " * (widths[0] + 2) + f"why: {_plain(why)}")
+            for other in result.alternatives[:3]:
+                lines.append(" " * (widths[0] + 2) + f"or:  {_plain(other.text)}")
+    wrong = sum(not r.ok for r in report.results)
+    lines.append("")
+    if wrong:
+        where = f" (line {first.claim.line})" if first.claim.line else ""
+        lines.append(f"{wrong} of {len(report.results)} claims wrong; first wrong step: "
+                     f"{_plain(first.claim.name)}{where}")
+    else:
+        lines.append(f"all {len(report.results)} claims right")
+    return "\n".join(lines) + "\n"
+
+
+def _plain(text: str) -> str:
+    """User text for a terminal: control characters shown escaped, never sent raw."""
+    return text if text.isprintable() else repr(text)
