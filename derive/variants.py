@@ -327,9 +327,15 @@ def _check_ranges(spec: Spec) -> None:
         if bounds is None:
             continue
         scale = 10 ** bounds.decimals
-        if -((-bounds.low * scale).__floor__()) > (bounds.high * scale).__floor__():
+        count = (bounds.high * scale).__floor__() + ((-bounds.low * scale).__floor__()) + 1
+        if count < 1:
             raise SpecError(f"holds no number with {bounds.decimals} decimals; got [{float(bounds.low)}, "
                             f"{float(bounds.high)}]", field=f"randomize.{key}.range", source=spec.source)
+        weights = sum(layer.units * len(layer.weights[0]) for layer in spec.layers)
+        if key == "weights" and count < weights:
+            raise SpecError(f"holds only {count} numbers with {bounds.decimals} decimals, too few for "
+                            f"{weights} distinct weights; widen the range or add decimals",
+                            field="randomize.weights.range", source=spec.source)
     targets = randomize.targets
     if targets is not None and spec.loss in PROBABILITY_LOSSES and (targets.low < 0 or targets.high > 1):
         raise SpecError(f"must lie within [0, 1] for {spec.loss}; got [{float(targets.low)}, "

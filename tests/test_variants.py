@@ -110,10 +110,16 @@ def test_exact_answers_stay_rational():
 # ---------------------------------------------------------------- rejection rules
 
 def test_equal_weights_rule():
-    # one number only (0.10) in the range at 2 decimals: every draw has equal weights
-    spec = _net("sigmoid", {"weights": {"range": [0.1, 0.104]}, "max_draws": 20})
-    with pytest.raises(DeriveError, match=r"two drawn weights are equal \(20 of 20 draws\)"):
+    # 6 weights from the 6 numbers 0.10 ... 0.15: only 1.5 % of the draws have them all distinct
+    spec = _net("sigmoid", {"weights": {"range": [0.1, 0.15]}, "max_draws": 5})
+    with pytest.raises(DeriveError, match=r"two drawn weights are equal \(5 of 5 draws\)"):
         generate_variant(spec, 1, 1)
+    spec["randomize"]["max_draws"] = 1000
+    variants = generate_variants(spec, 3, seed=1)
+    assert variants.rejected["equal_weights"] > 3 * 10
+    for v in variants.variants:
+        weights = [v.parameters[f"w{i}"] for i in range(1, 7)]
+        assert sorted(weights) == ["0.10", "0.11", "0.12", "0.13", "0.14", "0.15"]
 
 
 def test_saturation_rule():
@@ -195,6 +201,12 @@ def test_more_than_one_variant_needs_a_randomize_block():
 def test_empty_range_at_its_decimals():
     with pytest.raises(SpecError, match=r"randomize.weights.range holds no number with 1 decimals"):
         generate_variant(_linear({"weights": {"range": [0.11, 0.19], "decimals": 1}}), 1, 1)
+
+
+def test_too_few_numbers_for_distinct_weights():
+    spec = _net("sigmoid", {"weights": {"range": [0.1, 0.3], "decimals": 1}})  # 3 numbers, 6 weights
+    with pytest.raises(SpecError, match="holds only 3 numbers with 1 decimals, too few for 6 distinct weights"):
+        generate_variant(spec, 1, 1)
 
 
 def test_targets_outside_0_1_for_cross_entropy():
