@@ -1,40 +1,120 @@
-"""``derive solve SPEC``: one backpropagation step, as JSON or as a worked solution."""
+"""``derive solve SPEC``: one backpropagation step, as JSON or as a worked solution.
+
+Each output format is one entry of :data:`FORMATS`: a function from the parsed arguments to
+the text (or bytes) to write. Adding a format is adding an entry.
+"""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-FORMATS = ("json",)
+from ..errors import RenderError
+
+
+def _json(args):
+    from ..api import load
+    from ..report import to_json
+
+    return to_json(load(args.spec))
+
+
+def _markdown(args):
+    return solution_from_args(args).markdown()
+
+
+def _latex(args):
+    return solution_from_args(args).latex(fragment=args.fragment)
+
+
+FORMATS = {"json": _json, "md": _markdown, "tex": _latex}
+SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex"}
+# options that only shape a worked solution, with their defaults (to refuse them with --format json)
+SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "decimals": None, "digits": None,
+                    "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False}
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("solve", help="one forward pass, backward pass and update",
                        description="Work out one backpropagation step for SPEC (a YAML/JSON file or a "
-                                   "built-in example's name, see 'derive examples').")
+                                   "built-in example's name, see 'derive examples'): as JSON, or as a "
+                                   "worked solution in Markdown or LaTeX.")
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
-    p.add_argument("--format", "-f", choices=FORMATS, default="json", help="output format (default: json)")
+    p.add_argument("--format", "-f", choices=tuple(FORMATS), default=None,
+                   help="output format (default: from the suffix of -o, else json)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--style", choices=("scalar", "delta", "matrix"), default="scalar",
+                   help="scalar: each weight by the chain rule; delta: with δ per neuron; "
+                        "matrix: vectorised (default: scalar)")
+    p.add_argument("--only", metavar="PARAMS", help="derive only these parameters in full, e.g. w5,w1 "
+                                                    "(the rest appear in the summary)")
+    p.add_argument("--names", choices=("sequential", "indexed"), default="sequential",
+                   help="weights as w1, w2, ... or as w^(l)_jk (default: sequential)")
+    numbers = p.add_mutually_exclusive_group()
+    numbers.add_argument("--decimals", type=int, metavar="N", help="decimal places shown (default: 9)")
+    numbers.add_argument("--digits", type=int, metavar="N", help="significant digits shown instead")
+    p.add_argument("--carry-rounding", type=int, metavar="N",
+                   help="round every intermediate to N decimals before using it again (as with a calculator)")
+    p.add_argument("--fragment", action="store_true", help="LaTeX: the body only, without the preamble")
+    p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
+    p.add_argument("--diagram-values", action="store_true", help="label the diagram's arrows with weight values")
 
 
 def run(args) -> int:
-    from ..api import load
-    from ..report import to_json
-
+    args.format = _format(args)
+    _check_options(args)
     if args.output:
         from ..output import check_output_path
 
         check_output_path(args.output, force=args.force)
-    text = to_json(load(args.spec))
-    return emit(text, args.output, force=args.force)
+    return emit(FORMATS[args.format](args), args.output, force=args.force)
 
 
-def emit(text: str, output: str | None, *, force: bool) -> int:
-    """Write ``text`` atomically to ``output``, or to standard output."""
+def _format(args) -> str:
+    if args.format is not None:
+        return args.format
+    if args.output:
+        return SUFFIXES.get(Path(args.output).suffix.lower(), "json")
+    return "json"
+
+
+def _check_options(args) -> None:
+    if args.format == "json":
+        given = [name for name, default in SOLUTION_OPTIONS.items() if getattr(args, name) != default]
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            verb = "shapes" if len(given) == 1 else "shape"
+            raise RenderError(f"{flags} {verb} a worked solution; use with --format md or tex")
+    if args.fragment and args.format != "tex":
+        raise RenderError(f"--fragment applies to --format tex; the format is {args.format}")
+    if args.carry_rounding is not None and not 0 <= args.carry_rounding <= 30:
+        raise RenderError(f"--carry-rounding must be a whole number from 0 to 30; got {args.carry_rounding}")
+    for flag in ("decimals", "digits"):
+        value = getattr(args, flag)
+        if value is not None and not (0 if flag == "decimals" else 1) <= value <= 30:
+            low = 0 if flag == "decimals" else 1
+            raise RenderError(f"--{flag} must be a whole number from {low} to 30; got {value}")
+
+
+def solution_from_args(args):
+    """The :class:`~derive.solution.Solution` the options describe."""
+    from ..solution import solve
+
+    return solve(args.spec, style=args.style, only=args.only, names=args.names, decimals=args.decimals,
+                 digits=args.digits, carry_rounding=args.carry_rounding, template_dir=args.template_dir,
+                 diagram_values=args.diagram_values)
+
+
+def emit(data: str | bytes, output: str | None, *, force: bool) -> int:
+    """Write ``data`` atomically to ``output``, or to standard output."""
     if output:
         from ..output import write_atomic
 
-        write_atomic(output, text, force=force)
+        write_atomic(output, data, force=force)
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(data)
     return 0

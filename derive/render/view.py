@@ -1,0 +1,218 @@
+"""A derivation turned into what the templates print: math as trusted LaTeX, the rest as data.
+
+Both the Markdown and the LaTeX templates read the same view; they differ only in layout and
+prose. User text (the title) stays a plain ``str`` here, so the templates' ``finalize`` escapes it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from ..steps import Derivation, Group, Step, Table
+from .escape import Trusted
+from .latex import DerivePrinter, Names
+from .numbers import NumberFormat
+
+TERMS_PER_LINE = 4  # a long sum continues on the next line of the aligned block
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def make_printer(derivation: Derivation, number_format: NumberFormat | None = None) -> DerivePrinter:
+    """The printer for a derivation's style and naming.
+
+    >>> import derive
+    >>> from derive.steps import derive_steps
+    >>> printer = make_printer(derive_steps(derive.load("2-2-2"), names="indexed"))
+    >>> printer.doprint(sp.Symbol("w5", real=True))
+    'w^{(2)}_{11}'
+    """
+    names = Names(derivation.model, deltas="partial" if derivation.style == "scalar" else "delta",
+                  indexed=derivation.names == "indexed")
+    return DerivePrinter(names, number_format)
+
+
+def build_view(derivation: Derivation, *, number_format: NumberFormat | None = None,
+               diagram_values: bool = False) -> dict:
+    """Everything a template needs, in plain dicts and lists.
+
+    >>> import derive
+    >>> from derive.steps import derive_steps
+    >>> view = build_view(derive_steps(derive.load("2-2-2")))
+    >>> view["sections"][0]["items"][0]["lines"][-1]
+    '&= 0.3775'
+    """
+    number_format = number_format or NumberFormat()
+    printer = make_printer(derivation, number_format)
+    return {
+        "title": derivation.statement.title,
+        "style": derivation.style,
+        "names": derivation.names,
+        "problem": _problem(derivation, printer, diagram_values),
+        "sections": [_section(section, printer) for section in derivation.sections],
+        "summary": _summary(derivation, printer),
+        "settings": {
+            "decimals": number_format.decimals, "digits": number_format.digits,
+            "carry_rounding": derivation.carry_rounding, "collapsed": derivation.collapsed,
+            "only": list(derivation.only) if derivation.only else [],
+        },
+    }
+
+
+# ---------------------------------------------------------------- steps
+
+def _section(section, printer) -> dict:
+    return {"kind": section.kind, "layer": section.layer,
+            "example": section.example + 1 if section.example is not None else None,
+            "items": _items(section.items, printer)}
+
+
+def _items(items, printer) -> list[dict]:
+    """The items of a list; a step says its rule only when the step before it used another."""
+    out, previous = [], None
+    for item in items:
+        view = _item(item, printer)
+        if view["type"] == "step":
+            view["show_rule"] = view["rule"] != previous or view["condition"] is not None
+            previous = view["rule"]
+        else:
+            previous = None
+        out.append(view)
+    return out
+
+
+def _item(item, printer) -> dict:
+    if isinstance(item, Step):
+        return _step(item, printer)
+    if isinstance(item, Table):
+        return _table(item, printer)
+    if isinstance(item, Group):
+        return {"type": "group", "kind": item.kind, "param_kind": item.param_kind,
+                "symbol": printer.doprint(item.symbol) if item.symbol is not None else None,
+                "example": item.example + 1 if item.example is not None else None,
+                "items": _items(item.items, printer)}
+    raise TypeError(type(item).__name__)
+
+
+def _step(step: Step, printer) -> dict:
+    lhs = printer.doprint(step.lhs)
+    right = []
+    for expr in step.forms + step.substituted:
+        right.append(_chunks(expr, printer))
+    if step.value is not None:
+        value = printer.doprint(step.value)
+        if not right or right[-1] != [value]:
+            right.append([value])
+    lines = []
+    for i, chunks in enumerate(right):
+        for j, chunk in enumerate(chunks):
+            head = (lhs + " " if i == 0 and j == 0 else "") + ("&= " if j == 0 else r"&\quad ")
+            lines.append(Trusted(head + chunk))
+    if not lines:
+        lines.append(Trusted(lhs))
+    return {"type": "step", "number": step.number, "rule": step.rule, "key": step.key, "lhs": lhs,
+            "lines": lines, "uses": list(step.uses), "has_value": step.value is not None,
+            "condition": printer.doprint(step.condition) if step.condition is not None else None,
+            "example": step.example + 1 if step.example is not None else None}
+
+
+def _chunks(expr, printer) -> list[Trusted]:
+    """A sum of many terms in pieces of TERMS_PER_LINE, each piece after the first starting with its sign."""
+    if not isinstance(expr, sp.Add) or len(expr.args) <= TERMS_PER_LINE:
+        return [printer.doprint(expr)]
+    terms = expr.args
+    chunks = []
+    for start in range(0, len(terms), TERMS_PER_LINE):
+        part = terms[start:start + TERMS_PER_LINE]
+        tex = printer.doprint(sp.Add(*part, evaluate=False) if len(part) > 1 else part[0])
+        if start and not tex.startswith("-"):
+            tex = "+ " + tex
+        chunks.append(Trusted(tex))
+    return chunks
+
+
+def _table(table: Table, printer) -> dict:
+    rows = []
+    for row in table.rows:
+        parts = [printer.doprint(f) for f in row.forms + row.substituted]
+        value = printer.doprint(row.value) if row.value is not None else Trusted("")
+        rows.append({"lhs": printer.doprint(row.lhs), "expr": Trusted(" = ".join(parts)), "value": value,
+                     "example": row.example + 1 if row.example is not None else None})
+    return {"type": "table", "number": table.number, "rule": table.rule, "rows": rows}
+
+
+# ---------------------------------------------------------------- the problem and the summary
+
+def _problem(derivation, printer, diagram_values) -> dict:
+    st = derivation.statement
+    m = printer.doprint
+    examples = []
+    for inputs, targets in zip(st.inputs, st.targets):
+        examples.append({"inputs": [{"name": m(s), "value": m(v)} for s, v in inputs],
+                         "targets": [{"name": m(s), "value": m(v)} for s, v in targets]})
+    layers = []
+    for info in st.layers:
+        weights = [[{"name": m(s), "value": m(v)} for s, v in zip(info.weights.row(j), info.weight_values.row(j))]
+                   for j in range(info.weights.rows)]
+        layers.append({
+            "index": info.index, "units": info.units, "activation": info.activation,
+            "output": info.index == len(st.layers), "weights": weights,
+            "weight_matrix": Trusted(f"{m(info.weights)} = {m(info.weight_values)}"),
+            "biases": [{"name": m(s), "value": m(v)} for s, v in info.biases],
+            "bias_mode": info.bias_mode, "train_bias": info.train_bias,
+            "negative_slope": m(info.negative_slope),
+        })
+    eta, eta_value = st.learning_rate
+    return {
+        "examples": examples, "batch": st.batch, "layers": layers, "loss": st.loss, "log_base": st.log_base,
+        "reduction": st.reduction, "learning_rate": {"name": m(eta), "value": m(eta_value)},
+        "optimizer": st.optimizer, "updated_weights_convention": st.backprop_through_updated_weights,
+        "diagram": _diagram(st, printer, diagram_values),
+    }
+
+
+def _diagram(st, printer, diagram_values) -> dict:
+    columns = max(node.column for node in st.nodes) + 1
+    ids = {node.key: Trusted(f"n{i}") for i, node in enumerate(st.nodes)}  # never a Mermaid keyword
+    nodes, rows = [], {}
+    for node in st.nodes:
+        y = (node.count - 1) / 2 - node.row  # each column centred on the same line
+        rows[node.key] = (node.row, node.count)
+        x, y = f"{3 * node.column:g}", f"{1.6 * y:g}"
+        nodes.append({"id": ids[node.key], "ref": Trusted(f"({ids[node.key]})"), "at": Trusted(f"({x},{y})"),
+                      "label": printer.doprint(node.symbol), "text": _plain(node.key),
+                      "input": node.column == 0, "output": node.column == columns - 1})
+    fan_in = {}
+    for edge in st.edges:
+        fan_in[edge.target] = fan_in.get(edge.target, 0) + 1
+    labelled = max(fan_in.values(), default=0) <= 4 and len(st.edges) <= 24  # more would be unreadable
+    edges = []
+    for edge in st.edges:
+        row, count = rows[edge.target]
+        pos = 0.3 if count == 1 else 0.25 + 0.5 * row / (count - 1)  # labels of crossing arrows apart
+        edges.append({"source": ids[edge.source], "target": ids[edge.target],
+                      "source_ref": Trusted(f"({ids[edge.source]})"), "target_ref": Trusted(f"({ids[edge.target]})"),
+                      "label": printer.doprint(edge.weight), "text": _plain(edge.weight.name),
+                      "value": Trusted(printer.number(edge.value.value)), "pos": Trusted(f"{pos:g}")})
+    return {"nodes": nodes, "edges": edges, "labelled": labelled, "values": diagram_values}
+
+
+def _plain(name: str) -> Trusted:
+    """A spec name used as an identifier (TikZ node, Mermaid id): validated, so safe as it is."""
+    if not _PLAIN_NAME.match(name):
+        raise ValueError(f"not a plain name: {name!r}")
+    return Trusted(name)
+
+
+def _summary(derivation, printer) -> dict:
+    s = derivation.summary
+    m = printer.doprint
+    rows = [{"param": m(r.symbol), "kind": r.kind, "layer": r.layer, "value": m(r.value), "gradient": m(r.gradient),
+             "gradient_symbol": m(r.gradient_symbol), "updated": m(r.updated), "updated_symbol": m(r.updated_symbol),
+             "trainable": r.trainable, "number": r.number} for r in s.rows]
+    return {"rows": rows, "error_before": m(s.error_before), "error_after": m(s.error_after),
+            "error_symbol": m(s.error_symbol), "error_symbol_after": Trusted(m(s.error_symbol) + "^{+}")}
+
+
+__all__ = ["build_view", "make_printer"]

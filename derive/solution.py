@@ -1,0 +1,112 @@
+"""The public face of a worked solution: ``derive.solve(spec) -> Solution``.
+
+A :class:`Solution` renders itself as Markdown or LaTeX, writes a file, and shows itself
+rendered in Jupyter (``_repr_markdown_``, ``_repr_latex_``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from .errors import RenderError
+
+FORMAT_SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex"}
+
+
+class Solution:
+    """One worked solution: the derivation (data) and how to print numbers.
+
+    >>> import derive
+    >>> solution = derive.solve("2-2-2")
+    >>> "0.000438568" in solution.markdown(), "\\\\begin{document}" in solution.latex()
+    (True, True)
+    >>> "\\\\begin{document}" in solution.latex(fragment=True)
+    False
+    """
+
+    def __init__(self, derivation, *, number_format=None, template_dir=None, diagram_values: bool = False):
+        from .render.numbers import NumberFormat
+
+        self.derivation = derivation
+        self.number_format = number_format or NumberFormat()
+        self.template_dir = template_dir
+        self.diagram_values = diagram_values
+
+    @property
+    def problem(self):
+        return self.derivation.problem
+
+    @cached_property
+    def _markdown(self) -> str:
+        from .render.markdown import render_markdown
+
+        return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+                               diagram_values=self.diagram_values)
+
+    def markdown(self) -> str:
+        """The solution as Markdown text."""
+        return self._markdown
+
+    def latex(self, fragment: bool = False) -> str:
+        """The solution as a standalone LaTeX document, or (``fragment``) its body alone."""
+        from .render.tex import render_latex
+
+        return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram_values=self.diagram_values)
+
+    def render(self, format: str, *, fragment: bool = False) -> str:
+        """The solution in ``format`` ("md" or "tex")."""
+        if format == "md":
+            return self.markdown()
+        if format == "tex":
+            return self.latex(fragment=fragment)
+        raise RenderError(f"format must be md or tex; got {format!r}")
+
+    def write(self, path, *, format: str | None = None, force: bool = False, fragment: bool = False) -> Path:
+        """Write the solution to ``path`` (format from the suffix unless given); never half a file.
+
+        >>> import derive, tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> derive.solve("2-2-1").write(folder / "solution.md").read_text().startswith("# ")
+        True
+        """
+        from .output import check_output_path, write_atomic
+
+        path = Path(path)
+        format = format or FORMAT_SUFFIXES.get(path.suffix.lower())
+        if format is None:
+            raise RenderError(f"{path}: cannot tell the format from the suffix; use .md or .tex, or pass format=")
+        check_output_path(path, force=force)
+        return write_atomic(path, self.render(format, fragment=fragment), force=force)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.latex(fragment=True)
+
+
+def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
+          digits: int | None = None, carry_rounding: int | None = None, collapse: bool | None = None,
+          template_dir=None, diagram_values: bool = False) -> Solution:
+    """Work out one backpropagation step of ``spec`` (path, text, dict, example name or Problem).
+
+    >>> import derive
+    >>> solution = derive.solve("2-2-1", style="matrix", carry_rounding=3)
+    >>> "-0.809" in solution.markdown()
+    True
+    """
+    from .api import Problem, load
+    from .render.numbers import DEFAULT_DECIMALS, NumberFormat
+    from .steps import derive_steps
+
+    if decimals is not None and digits is not None:
+        raise RenderError("give decimals or digits, not both")
+    number_format = NumberFormat(digits=digits) if digits is not None else \
+        NumberFormat(decimals=DEFAULT_DECIMALS if decimals is None else decimals)
+    problem = spec if isinstance(spec, Problem) else load(spec)
+    derivation = derive_steps(problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
+                              collapse=collapse)
+    return Solution(derivation, number_format=number_format, template_dir=template_dir,
+                    diagram_values=diagram_values)

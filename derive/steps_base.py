@@ -1,0 +1,406 @@
+"""What every style shares: numbering, substitution, the statement, forward pass, error, summary."""
+
+from __future__ import annotations
+
+import contextlib
+
+import sympy as sp
+
+from . import steps as S
+from .steps import Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
+
+_SQUARED_LOSSES = ("half_sse", "sse", "mse")
+
+
+class Builder:
+    """Emits numbered steps into the current list; remembers where each quantity was found."""
+
+    def __init__(self, problem, *, style: str, only, carry_rounding, collapse: bool):
+        self.problem = problem
+        self.model = problem.model
+        self.network = problem.network
+        self.style = style
+        self.only = only
+        if carry_rounding is None:
+            carry_rounding = problem.spec.conventions.carry_rounding
+        self.carry_rounding = carry_rounding
+        self.values = problem.values(carry_rounding=carry_rounding)
+        self.collapse = collapse
+        self.numbers: dict[str, int] = {}  # quantity key -> equation (or table) holding its value
+        self.counter = 0
+        self._sink: list = []
+        self.n_examples = self.model.n_examples
+
+    # -- emitting
+    @contextlib.contextmanager
+    def into(self, items: list):
+        saved, self._sink = self._sink, items
+        try:
+            yield items
+        finally:
+            self._sink = saved
+
+    def emit(self, step: Step, *, record: bool = True) -> Step:
+        self.counter += 1
+        step = _replace(step, number=self.counter)
+        self._sink.append(step)
+        if record and step.value is not None:
+            self.numbers[step.key] = self.counter
+        return step
+
+    def emit_table(self, rule: str, rows: list[Step]) -> Table | None:
+        if not rows:
+            return None
+        self.counter += 1
+        table = Table(rule, tuple(rows), self.counter)
+        self._sink.append(table)
+        for row in rows:
+            if row.value is not None:
+                self.numbers.setdefault(row.key, self.counter)
+        return table
+
+    def uses(self, *keys) -> tuple[int, ...]:
+        """The equation numbers of these quantities, where they have one: ascending, no repeats."""
+        return tuple(sorted({self.numbers[key] for key in keys if key in self.numbers}))
+
+    # -- symbols and numbers
+    def sym(self, key: str) -> sp.Symbol:
+        return self.model.symbol(key)
+
+    def val(self, key: str) -> Value:
+        return Value(self.values[key], key)
+
+    def ex(self, base: str, n: int | None) -> str:
+        return self.model.ex(base, n)
+
+    def put(self, expr):
+        """``expr`` with every quantity replaced by its Value, nothing evaluated."""
+        return substitute(expr, lambda s: self.val(s.name) if s.name in self.values else None)
+
+    def quantity_step(self, key: str, rule: str, forms, *, uses=None, example=None, lhs=None,
+                      condition=None) -> Step:
+        """A step for a model quantity: its forms, the last one with numbers put in, its value.
+
+        ``uses`` defaults to the equations of the quantities in the last form.
+        """
+        forms = _dedupe(forms)
+        last = forms[-1] if forms else None
+        substituted = ()
+        if last is not None and not isinstance(last, sp.Symbol) and not last.is_Number:
+            substituted = (self.put(last),)  # a lone symbol or constant needs no numbers put in
+        if uses is None:
+            uses = self.uses(*(s.name for s in last.free_symbols)) if last is not None else ()
+        if example is None:
+            example = self.model[key].example if key in self.model.by_key and self.n_examples > 1 else None
+        return Step(key=key, rule=rule, lhs=lhs if lhs is not None else self.sym(key), forms=tuple(forms),
+                    substituted=substituted, value=self.val(key), uses=tuple(uses), example=example,
+                    condition=condition)
+
+    # -- derivations every style shows the same way
+    def _chosen(self, layer):
+        params = [p for p in self.network.parameters if p.layer == layer.index]
+        if self.only is not None:
+            return [p for p in params if p.name in self.only]
+        return [p for p in params if p.trainable]
+
+    def _example(self, n):
+        return n if self.n_examples > 1 else None
+
+    def _loss_derivative(self, q):
+        n = q.example
+        out = self.sym(self.ex(q.den, n))
+        scale = _scale(self)
+        derivative = sp.Derivative(q.of, out, evaluate=False)
+        shown = power_rule_form(q.of, out, q.raw)
+        forms = [derivative, shown, q.raw]
+        if scale != 1:
+            forms = [sp.Mul(scale, f, evaluate=False) if f is not None else None for f in forms]
+        forms.append(q.formula)
+        loss = self.problem.spec.loss
+        rule = S.POWER_RULE if loss in _SQUARED_LOSSES else (S.LOG_RULE if loss == "cross_entropy"
+                                                              else S.LOSS_DERIVATIVE)
+        self.emit(self.quantity_step(q.key, rule, forms))
+
+    def _activation_derivative(self, q):
+        n = q.example
+        net = self.sym(self.ex(q.den, n))
+        activation = self.network.layers[q.layer - 1].activation
+        rule = {"sigmoid": S.SIGMOID_DERIVATIVE, "softmax": S.QUOTIENT_RULE}.get(activation, S.ACTIVATION_DERIVATIVE)
+        forms = [sp.Derivative(q.of, net, evaluate=False), q.raw, q.formula]
+        self.emit(self.quantity_step(q.key, rule, forms))
+
+    def _simplification(self, q):
+        """δ = out − t for softmax + cross-entropy (and sigmoid + binary cross-entropy), derived."""
+        layer = self.network.layers[q.layer - 1]
+        rule = S.SOFTMAX_CE if layer.activation == "softmax" else S.SIGMOID_BCE
+        # each term as ∂E/∂out · ∂out/∂net, in that order, then each factor's formula put in
+        terms = [sorted(t.args, key=lambda f: self.model[f.name].kind != "dE_dout") for t in q.terms] \
+            if q.terms else [list(q.factors)]
+        products = [sp.Mul(*t, evaluate=False) for t in terms]
+        product = sp.Add(*products, evaluate=False) if len(products) > 1 else products[0]
+        plugged_terms = [sp.Mul(*[self.model[f.name].formula for f in t], evaluate=False) for t in terms]
+        plugged = sp.Add(*plugged_terms, evaluate=False) if len(plugged_terms) > 1 else plugged_terms[0]
+        expanded = sp.expand(sp.cancel(evaluated(plugged)))
+        forms = [product, plugged, expanded, q.simplified]
+        if sp.expand(expanded - q.simplified) != 0:  # never show a step that does not hold
+            forms = [product, q.simplified]
+        condition = None
+        if layer.activation == "softmax":
+            targets = [self.sym(self.ex(t, q.example)) for t in self.network.target_names]
+            if sum(self.values[t.name] for t in targets) == 1:
+                condition = sp.Eq(sp.Add(*targets, evaluate=False), 1, evaluate=False)
+                forms.append(q.simplified.xreplace({sp.Add(*targets): sp.S.One}))
+        self.emit(self.quantity_step(q.key, rule, forms, condition=condition))
+
+    # -- shared sections
+    def forward_section(self, n: int | None) -> Section:
+        section = Section(S.FORWARD, example=n if self.n_examples > 1 else None)
+        with self.into(section.items):
+            for layer in self.network.layers:
+                self._forward_layer(layer, n)
+        return section
+
+    def _forward_layer(self, layer, n):
+        nets, outs = [], []
+        for j, neuron in enumerate(layer.neurons):
+            key = self.ex(f"net_{neuron}", n)
+            form = self.net_display(layer, j, n)
+            sources = [self.ex(src if layer.index == 1 else f"out_{src}", n) for src in layer.inputs]
+            nets.append(self.quantity_step(key, S.SUM_OF_WEIGHTED_INPUTS, [form], uses=self.uses(*sources),
+                                           example=n))
+        for j, neuron in enumerate(layer.neurons):
+            key = self.ex(f"out_{neuron}", n)
+            formula = self.model[key].formula
+            forms = [formula]
+            if layer.activation == "sigmoid":
+                forms.append(formula.rewrite(sp.exp))
+            outs.append((key, forms))
+        self._emit_collapsible(nets, lambda step: step)
+        out_steps = []
+        for key, forms in outs:
+            net_key = key.replace("out_", "net_", 1)
+            out_steps.append(self.quantity_step(key, S.ACTIVATION, forms, uses=self.uses(net_key), example=n))
+        self._emit_collapsible(out_steps, lambda step: step)
+
+    def _emit_collapsible(self, steps: list[Step], row):
+        """All steps, or (collapsed) the first in full and the rest as rows of a table."""
+        if not steps:
+            return
+        if not self.collapse or len(steps) <= 2:
+            for step in steps:
+                self.emit(step)
+            return
+        self.emit(steps[0])
+        self.emit_table(S.SAME_WAY, [_replace(row(step), substituted=()) for step in steps[1:]])
+
+    def net_display(self, layer, j: int, n) -> sp.Expr:
+        """w1·x1 + w2·x2 + b1, in the order the tutorials write it (the engine's formula, reordered)."""
+        sources = [self.sym(self.ex(src if layer.index == 1 else f"out_{src}", n)) for src in layer.inputs]
+        terms = [sp.Mul(sp.Symbol(w, real=True), src, evaluate=False)
+                 for w, src in zip(layer.weight_names[j], sources)]
+        if layer.bias_names:
+            terms.append(sp.Symbol(layer.bias_names[j], real=True))
+        form = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+        engine = self.model[self.ex(f"net_{layer.neurons[j]}", n)].formula
+        assert sp.expand(evaluated(form) - engine) == 0, "display form differs from the engine's formula"
+        return form
+
+    def error_section(self) -> Section:
+        section = Section(S.ERROR)
+        output = self.network.output_layer
+        with self.into(section.items):
+            totals = []
+            for n in range(self.n_examples):
+                terms = []
+                for neuron in output.neurons:
+                    key = self.ex(f"E_{neuron}", n)
+                    terms.append(self.quantity_step(key, S.LOSS, [self.model[key].formula],
+                                                    uses=self.uses(self.ex(f"out_{neuron}", n)), example=n))
+                self._emit_collapsible(terms, lambda step: step)
+                if self.n_examples > 1:
+                    key = self.ex("E", n)
+                    q = self.model[key]
+                    totals.append(self.emit(self.quantity_step(
+                        key, S.SUM_OF_TERMS, [q.formula], example=n,
+                        uses=self.uses(*[t.name for t in q.terms]))))
+            q = self.model["E_total"]
+            rule = S.MEAN_OF_EXAMPLES if (self.n_examples > 1 and self.problem.spec.reduction == "mean") \
+                else S.SUM_OF_TERMS
+            self.emit(self.quantity_step("E_total", rule, [q.formula], uses=self.uses(*[t.name for t in q.terms])))
+        return section
+
+    # -- the problem and the summary
+    def statement(self) -> Statement:
+        spec, network = self.problem.spec, self.network
+        inputs = tuple(tuple((self.sym(self.ex(name, n)), self.val(self.ex(name, n)))
+                             for name in network.input_names) for n in range(self.n_examples))
+        targets = tuple(tuple((self.sym(self.ex(name, n)), self.val(self.ex(name, n)))
+                              for name in network.target_names) for n in range(self.n_examples))
+        layers = tuple(self._layer_info(layer) for layer in network.layers)
+        nodes, edges = self._diagram()
+        return Statement(
+            title=spec.title, inputs=inputs, targets=targets, layers=layers, loss=spec.loss,
+            log_base=spec.log_base, reduction=spec.reduction, learning_rate=(self.sym("eta"), self.val("eta")),
+            nodes=nodes, edges=edges, batch=self.n_examples > 1, optimizer=spec.optimizer.name,
+            backprop_through_updated_weights=spec.conventions.backprop_through_updated_weights)
+
+    def _layer_info(self, layer) -> LayerInfo:
+        names = sp.ImmutableMatrix([[sp.Symbol(w, real=True) for w in row] for row in layer.weight_names])
+        values = sp.ImmutableMatrix([[self.val(w) for w in row] for row in layer.weight_names])
+        biases = ()
+        if layer.bias_names:
+            biases = tuple((sp.Symbol(b, real=True), self.val(b)) for b in dict.fromkeys(layer.bias_names))
+        return LayerInfo(index=layer.index, units=layer.units, activation=layer.activation,
+                         neurons=tuple(sp.Symbol(f"out_{x}", real=True) for x in layer.neurons),
+                         weights=names, weight_values=values, biases=biases, bias_mode=layer.bias_mode,
+                         train_bias=layer.train_bias, negative_slope=sp.Rational(layer.negative_slope))
+
+    def _diagram(self):
+        network = self.network
+        nodes = [Node(name, sp.Symbol(name, real=True), 0, i, len(network.input_names))
+                 for i, name in enumerate(network.input_names)]
+        edges = []
+        for layer in network.layers:
+            for j, neuron in enumerate(layer.neurons):
+                nodes.append(Node(neuron, sp.Symbol(neuron, real=True), layer.index, j, layer.units))
+                for k, source in enumerate(layer.inputs):
+                    weight = layer.weight_names[j][k]
+                    edges.append(Edge(source, neuron, sp.Symbol(weight, real=True), self.val(weight)))
+        return tuple(nodes), tuple(edges)
+
+    def summary(self) -> Summary:
+        from .numeric import evaluate
+
+        rows = []
+        updated = {}
+        for param in self.network.parameters:
+            chain = self.model.chains[param.name]
+            new_key = chain.update.key
+            updated[param.name] = self.values[new_key]
+            rows.append(SummaryRow(
+                param=param.name, symbol=self.sym(param.name), kind=param.kind, layer=param.layer,
+                value=self.val(param.name), gradient=self.val(chain.gradient.key),
+                gradient_symbol=chain.gradient.symbol, updated=self.val(new_key), updated_symbol=chain.update.symbol,
+                trainable=param.trainable, number=self.numbers.get(new_key)))
+        # the error after the step: the same model evaluated with the updated parameters
+        after = evaluate(self.model, precision=self.values.precision, carry_rounding=self.carry_rounding,
+                         overrides=updated)
+        return Summary(tuple(rows), self.val("E_total"), Value(after["E_total"], "E_total"), self.sym("E_total"))
+
+
+# ---------------------------------------------------------------- helpers
+
+def substitute(expr, lookup):
+    """Replace symbols by ``lookup(symbol)`` (None keeps it) without evaluating anything.
+
+    >>> x, y = sp.symbols("x y")
+    >>> substitute(x + x * y, lambda s: sp.Integer(2) if s == x else None).args
+    (2, 2*y)
+    """
+    if isinstance(expr, sp.Symbol):
+        found = lookup(expr)
+        return expr if found is None else found
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr.rows, expr.cols, [substitute(e, lookup) for e in expr])
+    if expr.is_Atom or not expr.args:
+        return expr
+    args = [substitute(arg, lookup) for arg in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    return rebuild(expr, args, evaluate=False)
+
+
+def rebuild(expr, args, *, evaluate: bool):
+    """``expr.func(*args)``, unevaluated where SymPy allows it."""
+    try:
+        return expr.func(*args, evaluate=evaluate)
+    except TypeError:
+        return expr.func(*args)
+
+
+def evaluated(expr):
+    """An unevaluated display form evaluated again, to check it against the engine.
+
+    >>> evaluated(sp.Add(sp.Integer(2), sp.Integer(-1), evaluate=False))
+    1
+    """
+    if isinstance(expr, Value):
+        return expr.value
+    if expr.is_Atom or not expr.args:
+        return expr
+    return rebuild(expr, [evaluated(arg) for arg in expr.args], evaluate=True)
+
+
+def power_rule_form(of, var, raw):
+    """The derivative of a loss written term by term before simplifying, or None.
+
+    Each term c·u^n becomes n·c·u^(n−1)·u′, each c·ln(u) becomes c·(1/u)·u′, and a term
+    without ``var`` becomes 0. The result is checked against SymPy's own derivative ``raw``.
+
+    >>> o, t = sp.symbols("out t")
+    >>> form = power_rule_form(sp.Rational(1, 2) * (t - o) ** 2, o, o - t)
+    >>> form.args
+    (2, 1/2, (-out + t)**(-1 + 2), -1)
+    >>> form.args[2].exp.args
+    (2, -1)
+    """
+    terms = sorted(sp.Add.make_args(of), key=lambda term: not term.has(var))  # the live term first, as taught
+    shown = []
+    for term in terms:
+        if not term.has(var):
+            shown.append(sp.S.Zero)
+            continue
+        piece = _term_rule(term, var)
+        if piece is None:
+            return None
+        shown.append(piece)
+    form = sp.Add(*shown, evaluate=False) if len(shown) > 1 else shown[0]
+    if sp.expand(evaluated(form) - raw) != 0:
+        return None
+    return form
+
+
+def _term_rule(term, var):
+    coeff, factors = term.as_coeff_mul()
+    inner = [f for f in factors if f.has(var)]
+    if len(inner) != 1:
+        return None
+    others = [f for f in factors if not f.has(var)]
+    f = inner[0]
+    if f.is_Pow and f.exp.is_Integer and f.exp > 1:
+        base, n = f.base, f.exp
+        du = sp.diff(base, var)
+        parts = [n] + ([coeff] if coeff != 1 else []) + others
+        parts += [sp.Pow(base, sp.Add(n, -1, evaluate=False), evaluate=False)]
+        if du != 1:
+            parts.append(du)
+        return sp.Mul(*parts, evaluate=False)
+    if isinstance(f, sp.log):
+        du = sp.diff(f.args[0], var)
+        parts = ([coeff] if coeff != 1 else []) + others + [sp.Pow(f.args[0], -1, evaluate=False)]
+        if du != 1:
+            parts.append(du)
+        return sp.Mul(*parts, evaluate=False)
+    return None
+
+
+def _scale(builder) -> sp.Expr:
+    if builder.n_examples > 1 and builder.problem.spec.reduction == "mean":
+        return sp.Rational(1, builder.n_examples)
+    return sp.S.One
+
+
+def _dedupe(forms):
+    out = []
+    for form in forms:
+        if form is None:
+            continue
+        if not out or out[-1] != form:
+            out.append(form)
+    return out
+
+
+def _replace(step, **changes):
+    from dataclasses import replace
+
+    return replace(step, **changes)
