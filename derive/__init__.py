@@ -10,9 +10,10 @@ from .api import Problem, load
 from .errors import DeriveError, LatexError, OutputError, RenderError, SpecError
 from .examples import example_names
 from .spec import Spec, load_spec
+from .solution import Solution, solve
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
-    "example_names", "load", "load_spec",
+    "example_names", "load", "load_spec", "Solution", "solve",
 ]
 __version__ = "0.1.0"
