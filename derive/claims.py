@@ -131,7 +131,8 @@ def display_names(keys) -> list[str]:
 def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = 10_000_000) -> Claims:
     """Read and validate a claims file (path, YAML/JSON text or dict) against the model ``keys``.
 
-    ``after_steps`` (from the command line) overrides the file's own ``after_steps``.
+    ``after_steps`` (from the command line) overrides the file's own ``after_steps``. In a dict,
+    a number may also be given as text (``"0.10"``), which keeps its printed precision.
 
     >>> claims = read_claims("out_o1: 0.7514\\ndE/dw1: 0.000438568\\n", {"out_o1", "grad_w1"})
     >>> [(c.key, c.text, c.decimals, c.line) for c in claims.claims]
@@ -169,7 +170,8 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
 
 def _document(source) -> Doc:
     if isinstance(source, dict):
-        return from_python(source)
+        # from Python, a number may be given as its text ("0.10") to keep its printed precision
+        return from_python({k: _number_text(v) for k, v in source.items()})
     if isinstance(source, Path):
         return read_document(source)
     if isinstance(source, str) and "\n" not in source and not source.lstrip().startswith("{"):
@@ -177,6 +179,15 @@ def _document(source) -> Doc:
             raise SpecError(f"no such claims file: {source}")
         return read_document(source)
     return parse_text(source)
+
+
+def _number_text(value):
+    if isinstance(value, str):
+        try:
+            return Num(value.strip())
+        except ValueError:
+            return value
+    return value
 
 
 def _steps(value, max_steps: int, where: dict) -> int:

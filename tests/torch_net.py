@@ -47,13 +47,52 @@ class TorchNet:
                                     dtype=torch.float64)
 
     def outputs(self) -> torch.Tensor:
+        return self.forward()[-1][2]
+
+    def forward(self) -> list[tuple]:
+        """(layer, net, out) per layer, one row per example."""
         a = self.inputs
+        result = []
         for layer, weights, bias in self.layers:
             z = a @ weights.T
             if bias is not None:
                 z = z + bias
             a = ACTIVATIONS[layer.activation](z)
-        return a
+            result.append((layer, z, a))
+        return result
+
+    def gradients(self) -> dict[str, float]:
+        """∂loss/∂parameter by derive's names (fixed biases included, from a separate pass)."""
+        for tensor in self._all_tensors():
+            tensor.requires_grad_(True)
+            tensor.grad = None
+        self.loss().backward()
+        grads = self._by_name(lambda t: t.grad)
+        for layer, _, bias in self.layers:
+            if bias is not None and not layer.train_bias:
+                bias.requires_grad_(False)
+        return grads
+
+    def _all_tensors(self):
+        for _, weights, bias in self.layers:
+            yield weights
+            if bias is not None:
+                yield bias
+
+    def _by_name(self, pick) -> dict[str, float]:
+        values = {}
+        for layer, weights, bias in self.layers:
+            w = pick(weights)
+            for j, row in enumerate(layer.weight_names):
+                for k, name in enumerate(row):
+                    values[name] = w[j, k].item()
+            if layer.bias_mode == "shared":
+                values[layer.bias_names[0]] = pick(bias).item()
+            elif layer.bias_mode == "per_neuron":
+                b = pick(bias)
+                for j, name in enumerate(layer.bias_names):
+                    values[name] = b[j].item()
+        return values
 
     def loss(self) -> torch.Tensor:
         out, t = self.outputs(), self.targets
@@ -75,17 +114,7 @@ class TorchNet:
 
     def parameters(self) -> dict[str, float]:
         """Current values by derive's parameter names."""
-        values = {}
-        for layer, weights, bias in self.layers:
-            for j, row in enumerate(layer.weight_names):
-                for k, name in enumerate(row):
-                    values[name] = weights[j, k].item()
-            if layer.bias_mode == "shared":
-                values[layer.bias_names[0]] = bias.item()
-            elif layer.bias_mode == "per_neuron":
-                for j, name in enumerate(layer.bias_names):
-                    values[name] = bias[j].item()
-        return values
+        return self._by_name(lambda t: t.detach())
 
     def train(self, optimizer: torch.optim.Optimizer, steps: int) -> list[float]:
         """Run ``steps`` steps; returns the loss after 0..steps steps (derive's loss_history)."""
