@@ -93,14 +93,20 @@ class CompiledGradient:
 def float_round_half_up(x: float, decimals: int) -> float:
     """``x`` rounded to ``decimals`` places, halves away from zero (the carried-rounding convention).
 
-    The scaled value is first rounded to 6 places so that a decimal tie held inexactly in
-    binary (0.1745 is not exact) still rounds up, as :func:`derive.numeric.round_half_up` does.
+    A decimal tie is not exact in binary (0.1745 may be held a hair below), so a scaled value
+    within 1e-9 (relative) below a half counts as the half, as :func:`derive.numeric.round_half_up`
+    sees it exactly.
 
     >>> float_round_half_up(0.1745, 3), float_round_half_up(-0.8095, 3), float_round_half_up(2.5, 0)
     (0.175, -0.81, 3.0)
     """
-    scale = 10.0 ** decimals
-    return math.copysign(math.floor(round(abs(x) * scale, 6) + 0.5) / scale, x)
+    scale = _SCALES[decimals] if decimals < len(_SCALES) else 10.0 ** decimals
+    y = x * scale if x >= 0 else -x * scale
+    r = math.floor(y + (0.5 + 1e-9 * (1.0 + y))) / scale
+    return r if x >= 0 else -r
+
+
+_SCALES = tuple(10.0 ** d for d in range(31))
 
 
 def _replacements(model: Model, parameter_names, carry_rounding: int | None = None) -> tuple[list, list]:
