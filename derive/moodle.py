@@ -63,8 +63,8 @@ def parse_tolerance(text) -> Fraction:
 def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None) -> str:
     """The Moodle XML quiz: a category, then one Cloze question per variant.
 
-    ``feedback(variant) -> html`` may supply the worked solution; by default the
-    feedback is a table of the answers.
+    ``feedback(variant) -> html`` gives each question's general feedback; by default it is
+    the table of answers followed by the worked solution (:func:`solution_html`).
 
     >>> from derive.variants import generate_variants
     >>> text = quiz_xml(generate_variants("2-2-2-exercise", 2, seed=3, ask="E_total,grad:w5"))
@@ -75,8 +75,8 @@ def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None) -> str:
     title = variants.spec.title or "derive worksheet"
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>", _category(title)]
     for variant in variants.variants:
-        body = feedback(variant) if feedback is not None else answers_html(variant, variants.questions,
-                                                                          variants.decimals)
+        body = feedback(variant) if feedback is not None else solution_html(variant, variants.questions,
+                                                                           variants.decimals)
         parts.append(_cloze(variant, variants, title, tol, body))
     parts.append("</quiz>")
     return "\n".join(parts) + "\n"
@@ -145,6 +145,97 @@ def answers_html(variant: Variant, questions, decimals: int) -> str:
     """
     rows = [f"<tr><td>{label_html(q)}</td><td>{variant.answer_text(q.key, decimals)}</td></tr>" for q in questions]
     return "<p>Answers:</p>\n<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+def solution_html(variant: Variant, questions, decimals: int) -> str:
+    """The answers, then the whole worked solution (``derive.solve``'s Markdown as HTML for MathJax)."""
+    import derive
+
+    markdown = derive.solve(variant.spec, decimals=decimals).markdown()
+    return answers_html(variant, questions, decimals) + "\n<hr>\n" + markdown_html(markdown)
+
+
+def markdown_html(text: str) -> str:
+    r"""The renderer's Markdown as simple HTML: headings, paragraphs, tables, math for MathJax.
+
+    Display math stays between ``$$``, inline ``$x$`` becomes ``\(x\)`` (Moodle's MathJax
+    filter reads both); Mermaid diagrams are left out. All text is HTML-escaped.
+
+    >>> print(markdown_html("## 1. The *a\\_b*\n\nSo $x < 1$ **and** y.\n\n$$\na &= b\n$$"))
+    <h4>1. The *a_b*</h4>
+    <p>So \(x &lt; 1\) <strong>and</strong> y.</p>
+    <p>$$
+    a &amp;= b
+    $$</p>
+    """
+    out, paragraph, table = [], [], []
+    lines = iter(text.splitlines())
+
+    def flush():
+        if paragraph:
+            out.append("<p>" + " ".join(_inline(line) for line in paragraph) + "</p>")
+            paragraph.clear()
+        if table:
+            out.append(_table_html(table))
+            table.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("```"):  # a Mermaid diagram: Moodle cannot draw it
+            flush()
+            for inner in lines:
+                if inner.strip().startswith("```"):
+                    break
+        elif stripped == "$$":
+            flush()
+            block = []
+            for inner in lines:
+                if inner.strip() == "$$":
+                    break
+                block.append(html.escape(inner, quote=False))
+            out.append("<p>$$\n" + "\n".join(block) + "\n$$</p>")
+        elif stripped.startswith("#"):
+            flush()
+            level = min(len(stripped) - len(stripped.lstrip("#")) + 2, 6)
+            out.append(f"<h{level}>{_inline(stripped.lstrip('#').strip())}</h{level}>")
+        elif stripped.startswith("|"):
+            if paragraph:
+                flush()
+            table.append(stripped)
+        elif not stripped:
+            flush()
+        else:
+            if table:
+                flush()
+            paragraph.append(stripped)
+    flush()
+    return "\n".join(out)
+
+
+_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~^$])")
+
+
+def _inline(text: str) -> str:
+    """One line of Markdown text: inline math for MathJax, bold, and everything else as text."""
+    parts = []
+    for i, piece in enumerate(_MATH.split(text)):
+        if i % 2:
+            parts.append("\\(" + html.escape(piece, quote=False) + "\\)")
+            continue
+        for j, chunk in enumerate(re.split(r"(?<!\\)\*\*", piece)):
+            plain = _text(html.unescape(_MD_ESCAPE.sub(r"\1", chunk)))
+            parts.append(f"<strong>{plain}</strong>" if j % 2 else plain)
+    return "".join(parts)
+
+
+def _table_html(rows: list[str]) -> str:
+    cells = [[_inline(c.strip()) for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))] for row in rows]
+    body = [r for r in cells if not all(re.fullmatch(r"-*:?-+:?", c) for c in r)]  # drop the |---| line
+    head, rest = body[0], body[1:]
+    lines = ["<table>", "<tr>" + "".join(f"<th>{c}</th>" for c in head) + "</tr>"]
+    lines += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rest]
+    return "\n".join(lines + ["</table>"])
 
 
 def _network_html(variant: Variant) -> str:

@@ -10,22 +10,19 @@ into place only when every one of them succeeded.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import OutputError, RenderError, SpecError
+from .errors import OutputError, SpecError
+from .render.escape import Trusted
 from .variants import DEFAULT_DECIMALS, Question, Variant, VariantSet, generate_variants
 
 KEY_STYLES = ("short", "full")
 FORMATS = ("pdf", "moodle")
 PACKAGES = ("amsmath", "amssymb", "booktabs", "fancyhdr", "longtable", "tikz")
-# Larger layers make an unreadable picture; the formulas and the table still say everything.
-MAX_DIAGRAM_UNITS = 8
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?(e-?[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -92,8 +89,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     if fmt == "moodle":
         from .moodle import quiz_xml
 
-        texts = {paths[0]: variants.to_json(), paths[1]: quiz_xml(variants, tolerance=tolerance,
-                                                                  feedback=_moodle_feedback(variants))}
+        texts = {paths[0]: variants.to_json(), paths[1]: quiz_xml(variants, tolerance=tolerance)}
         return WorksheetRun(variants, tuple(_write_texts(texts, force)))
     return WorksheetRun(variants, tuple(_build_pdfs(variants, paths, key=key, force=force,
                                                     workers=workers, progress=progress)))
@@ -139,15 +135,14 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
     for variant in variants.variants:
         sheets.append(worksheet_body(variant, variants.questions, variants.decimals))
         keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full"))
-    full = key == "full"
     texts = {}
     for i, (sheet, answer) in enumerate(zip(sheets, keys)):
-        texts[paths[4 * i]] = latex_document([sheet], variants.spec.title)
-        texts[paths[4 * i + 2]] = latex_document([answer], variants.spec.title, solution=full)
+        texts[paths[4 * i]] = latex_document([sheet])
+        texts[paths[4 * i + 2]] = latex_document([answer])
     pdf_jobs = [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
     pdf_jobs += [(texts[paths[4 * i + 2]], paths[4 * i + 3]) for i in range(len(sheets))]
-    pdf_jobs.append((latex_document(sheets, variants.spec.title), paths[-2]))
-    pdf_jobs.append((latex_document(keys, variants.spec.title, solution=full), paths[-1]))
+    pdf_jobs.append((latex_document(sheets), paths[-2]))
+    pdf_jobs.append((latex_document(keys), paths[-1]))
     texts[paths[-3]] = variants.to_json()
     out_dir = paths[0].parent
     # PDFs are built into a hidden staging folder and only moved into place once all succeeded.
@@ -163,27 +158,26 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
     return paths
 
 
-def _moodle_feedback(variants: VariantSet):
-    """The worked solution as HTML feedback, when the renderer offers one; else None (a table of answers)."""
-    return None
-
-
 # ---------------------------------------------------------------- documents
 
-def latex_document(bodies: list[str], title: str | None, *, solution: bool = False) -> str:
-    """A standalone LaTeX document of one or more sheet bodies, each starting on a new page.
+def latex_document(bodies: list[str]) -> str:
+    r"""A standalone LaTeX document of one or more sheet bodies, each starting on a new page.
 
-    >>> doc = latex_document([worksheet_body(_example_variant(), _example_questions(), 6)], "T")
-    >>> doc.startswith("\\\\documentclass") and "\\\\answerbox" in doc and doc.rstrip().endswith("\\\\end{document}")
+    >>> doc = latex_document([worksheet_body(_example_variant(), _example_questions(), 6)])
+    >>> doc.startswith("\\documentclass") and "\\answerbox" in doc and doc.rstrip().endswith("\\end{document}")
     True
     """
     from pylatex import Document, NoEscape, Package
 
+    from .render.tex import PACKAGES as SOLUTION_PACKAGES
+
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
                    geometry_options={"margin": "2cm", "bottom": "2.5cm"}, lmodern=True, textcomp=True,
                    page_numbers=False, fontenc="T1", inputenc="utf8")
-    for name in PACKAGES:
-        doc.packages.append(Package(name))
+    # PyLaTeX loads fontenc, lmodern and geometry itself; the rest are what a worked solution needs.
+    for name in dict.fromkeys((*SOLUTION_PACKAGES, *PACKAGES)):
+        if name not in ("fontenc", "lmodern", "geometry", "inputenc"):
+            doc.packages.append(Package(name))
     doc.preamble.append(NoEscape(_render("worksheet-preamble.tex.j2")))
     doc.append(NoEscape("\n\\clearpage\n".join(bodies)))
     return doc.dumps() + "\n"
@@ -191,191 +185,73 @@ def latex_document(bodies: list[str], title: str | None, *, solution: bool = Fal
 
 def worksheet_body(variant: Variant, questions, decimals: int) -> str:
     """The worksheet of one variant (a LaTeX body): the problem and one empty box per question."""
-    return _render("worksheet.tex.j2", sheet=sheet_context(variant, questions, "Worksheet", decimals))
+    solution = _solution(variant, decimals)
+    return _render("worksheet.tex.j2", sheet=sheet_context(variant, questions, "Worksheet", decimals, solution),
+                   view={"problem": problem_view(solution)})
 
 
 def key_body(variant: Variant, questions, decimals: int, *, full: bool = False) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
     from .render.numbers import NumberFormat
+    from .render.view import make_printer
 
-    sheet = sheet_context(variant, questions, "Answer key", decimals)
-    number = NumberFormat(decimals=decimals)
-    sheet["answers"] = {q.key: number.text(variant.answers[q.key]) for q in questions}
-    sheet["solution"] = worked_solution(variant) if full else None
-    return _render("key.tex.j2", sheet=sheet)
+    solution = _solution(variant, decimals)
+    sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
+    printer = make_printer(solution.derivation, NumberFormat(decimals=decimals))
+    sheet["answers"] = {q.key: Trusted(printer.number(variant.answers[q.key])) for q in questions}
+    sheet["solution"] = Trusted(solution.latex(fragment=True)) if full else None
+    return _render("key.tex.j2", sheet=sheet, view={"problem": problem_view(solution)})
 
 
-def worked_solution(variant: Variant):
-    """The worked solution of the variant's spec as a LaTeX fragment, from ``derive.solve``."""
+def _solution(variant: Variant, decimals: int):
+    """The worked solution of the variant (``derive.solve``), numbers to the sheet's decimals."""
     import derive
 
-    solve = getattr(derive, "solve", None)
-    if solve is None:
-        raise RenderError("--key full needs the worked-solution renderer (derive.solve), "
-                          "which this installation lacks; use --key short")
-    from .render.escape import Trusted
-
-    return Trusted(solve(variant.spec).latex(fragment=True))
+    return derive.solve(variant.spec, decimals=decimals)
 
 
-def sheet_context(variant: Variant, questions, kind: str, decimals: int) -> dict:
-    """What a sheet template may print: names, decimal texts and structure; never an answer."""
-    from .network import build_network
+def problem_view(solution) -> dict:
+    """The renderer's view of the problem alone (diagram, data, layers): givens only, no answer.
 
-    network = build_network(variant.spec)
-    spec = variant.spec
+    Givens are printed exactly (up to the renderer's 30 places), whatever the answers' decimals.
+    """
+    from .render.numbers import MAX_PLACES, NumberFormat
+    from .render.view import build_view
+
+    return build_view(solution.derivation, number_format=NumberFormat(decimals=MAX_PLACES))["problem"]
+
+
+def sheet_context(variant: Variant, questions, kind: str, decimals: int, solution) -> dict:
+    """The sheet's own part of a template's context: who it is for and what it asks; never an answer."""
+    from .render.latex import Names
+
+    names = Names(solution.problem.model, deltas="delta")
+    asked = [{"key": q.key, "kind": q.kind,
+              "label": Trusted(names.tex(q.key)) if q.key in solution.problem.model.by_key else None}
+             for q in questions]
     return {
         "kind": kind,
-        "title": spec.title or "Backpropagation exercise",
+        "title": variant.spec.title or "Backpropagation exercise",
         "index": variant.index,
         "seed": variant.seed,
         "decimals": decimals,
-        "questions": list(questions),
-        "layers": [_layer_context(layer) for layer in network.layers],
-        "givens": _givens_groups(variant, network),
-        "fixed": [p.name for p in network.parameters if not p.trainable],
-        "loss": spec.loss,
-        "reduction": spec.reduction,
-        "n_outputs": network.output_layer.units,
-        "n_examples": len(spec.examples),
-        "has_sigmoid": any(layer.activation == "sigmoid" for layer in network.layers),
-        "diagram": diagram_tikz(network),
+        "questions": asked,
+        "asks_after": any(q.kind == "E_total_after" for q in questions),
     }
-
-
-def _layer_context(layer) -> dict:
-    from .variants import format_exact
-
-    neurons = []
-    for j, name in enumerate(layer.neurons):
-        sources = [s if layer.index == 1 else f"out_{s}" for s in layer.inputs]
-        neurons.append({"name": name, "terms": list(zip(layer.weight_names[j], sources)),
-                        "bias": layer.bias_names[j] if layer.bias_names else None})
-    return {"activation": layer.activation, "slope": format_exact(layer.negative_slope), "neurons": neurons}
-
-
-def _givens_groups(variant: Variant, network) -> list[dict]:
-    given = variant.parameters
-    n_examples = len(network.examples)
-    suffix = (lambda name, n: f"{name}__{n + 1}") if n_examples > 1 else (lambda name, n: name)
-    groups = []
-    for n in range(n_examples):
-        label = f", example {n + 1}" if n_examples > 1 else ""
-        groups.append({"heading": "Inputs" + label,
-                       "entries": [(suffix(x, n), given[suffix(x, n)]) for x in network.input_names]})
-        groups.append({"heading": "Targets" + label,
-                       "entries": [(suffix(t, n), given[suffix(t, n)]) for t in network.target_names]})
-    for layer in network.layers:
-        role = "output layer" if layer.is_output else f"hidden layer {layer.index}"
-        names = [w for row in layer.weight_names for w in row]
-        groups.append({"heading": f"Weights, {role}", "entries": [(w, given[w]) for w in names]})
-        if layer.bias_names:
-            biases = list(dict.fromkeys(layer.bias_names))
-            groups.append({"heading": f"Bias{'es' * (len(biases) > 1)}, {role}",
-                           "entries": [(b, given[b]) for b in biases]})
-    groups.append({"heading": "Learning rate", "entries": [("eta", given["eta"])]})
-    return groups
-
-
-def diagram_tikz(network):
-    """The network drawn with TikZ (a trusted LaTeX string), or None when a layer is too wide."""
-    columns = [list(network.input_names)] + [list(layer.neurons) for layer in network.layers]
-    if max(len(c) for c in columns) > MAX_DIAGRAM_UNITS:
-        return None
-    nodes, ids = [], {}
-    for x, column in enumerate(columns):
-        for j, name in enumerate(column):
-            ids[name] = len(nodes)
-            y = (len(column) - 1) / 2 - j
-            nodes.append({"id": len(nodes), "name": name if x == 0 else f"{name}",
-                          "x": str(x), "y": _coordinate(y), "style": "given" if x == 0 else "unit"})
-    edges = [{"source": ids[src], "target": ids[neuron], "weight": layer.weight_names[j][k]}
-             for layer in network.layers for j, neuron in enumerate(layer.neurons)
-             for k, src in enumerate(layer.inputs)]
-    return _render("worksheet-diagram.tex.j2", diagram={"nodes": nodes, "edges": edges})
-
-
-def _coordinate(value: float) -> str:
-    return f"{value:.1f}"
 
 
 # ---------------------------------------------------------------- templates
 
 def _render(name: str, **context) -> str:
-    from .render.escape import Trusted
-
     return Trusted(_environment().get_template(name).render(**context))
 
 
 @lru_cache(maxsize=1)
 def _environment():
-    import jinja2
+    """The renderer's LaTeX environment (TeX-safe delimiters, escaping finalize, ``|trusted``)."""
+    from .render.environment import make_environment
 
-    from .render.escape import Trusted, finalize_latex, tex_name
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
-        block_start_string="((*", block_end_string="*))",
-        variable_start_string="(((", variable_end_string=")))",
-        comment_start_string="((=", comment_end_string="=))",
-        undefined=jinja2.StrictUndefined, finalize=finalize_latex, autoescape=False,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
-    # |trusted is only for text our templates built from escaped pieces (macro output, TikZ).
-    env.filters.update(sym=tex_symbol, tt=tex_name, num=tex_number, trusted=Trusted)
-    return env
-
-
-def template_dirs() -> list[Path]:
-    """Where the worksheet templates are: inside the installed package, else the source tree's ``templates/``."""
-    here = Path(__file__).resolve().parent
-    return [d for d in (here / "templates", here.parent / "templates") if d.is_dir()]
-
-
-def tex_symbol(name: str):
-    """A quantity's name as math: ``w5`` -> ``w_{5}``, ``out_h1`` -> ``\\mathrm{out}_{h1}``, ``x1__2`` -> ``x_{1}\\ex{2}``.
-
-    >>> print(tex_symbol("w5"), tex_symbol("out_h1"), tex_symbol("x1__2"), tex_symbol("eta"))
-    w_{5} \\mathrm{out}_{h1} x_{1}\\ex{2} \\eta
-    """
-    from .render.escape import Trusted, tex_name
-
-    base, _, example = name.partition("__")
-    if base == "eta":
-        tex = r"\eta"
-    else:
-        head, underscore, tail = base.partition("_")
-        if not underscore:
-            match = re.fullmatch(r"([A-Za-z]+?)([0-9]+)", base)
-            head, tail = match.groups() if match else (base, "")
-        tex = tex_name(head) if len(head) == 1 else rf"\mathrm{{{tex_name(head)}}}"
-        if tail:
-            tex += f"_{{{_subscript(tail)}}}"
-    if example:
-        tex += rf"\ex{{{int(example)}}}"
-    return Trusted(tex)
-
-
-def _subscript(text: str) -> str:
-    """The index part of a spec name (letters, digits, ``_``) for a subscript."""
-    if not re.fullmatch(r"[A-Za-z0-9_]+", text):
-        raise RenderError(f"not a valid name for a formula: {text!r}")
-    return text.replace("_", r"\_")
-
-
-def tex_number(text) -> str:
-    """Decimal text (``-0.25``, ``1e-12``) as math; anything else is refused.
-
-    >>> print(tex_number("-0.25"), tex_number("1.5e-12"))
-    -0.25 1.5\\times 10^{-12}
-    """
-    from .render.escape import Trusted
-
-    text = str(text)
-    if not _NUMBER.fullmatch(text):
-        raise RenderError(f"not a decimal number: {text!r}")
-    mantissa, _, exponent = text.partition("e")
-    return Trusted(mantissa + (rf"\times 10^{{{exponent}}}" if exponent else ""))
+    return make_environment("tex")
 
 
 def _example_variant() -> Variant:

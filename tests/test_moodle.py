@@ -57,6 +57,9 @@ def test_blanks_hold_the_engine_answers_with_the_default_tolerance(variants):
         assert f"w<sub>5</sub> = {variant.parameters['w5']}" in text
         feedback = question.findtext("generalfeedback/text")
         assert variant.answer_text("grad_w5", 6) in feedback
+        # then the worked solution, its math left to Moodle's MathJax filter
+        assert "<h4>2. Forward pass</h4>" in feedback and "\\tag{1}" in feedback
+        assert f"\\(w_{{5}} = {float(variant.parameters['w5']):g}\\)" in feedback
 
 
 def test_tolerance_option(variants):
@@ -80,6 +83,8 @@ def test_user_text_survives_as_text_and_cannot_add_blanks():
     # the title's brace cannot open a Cloze sub-question: only the one real blank remains
     assert html.count("{") == 1 and len(BLANK.findall(html)) == 1
     assert "&#123;1:SHORTANSWER:=x&#125;" in html
+    feedback = question.findtext("generalfeedback/text")
+    assert "<script>" not in feedback and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;" in feedback
 
 
 def test_cdata_is_split_around_its_terminator(variants):

@@ -7,6 +7,7 @@ import pathlib
 import re
 import subprocess
 import uuid
+from fractions import Fraction
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -66,8 +67,9 @@ def test_worksheet_asks_every_question_and_holds_no_answer(built, variants):
         text = pdf_text(built / f"{stem}.pdf")
         source = (built / f"{stem}.tex").read_text()
         assert "Give each answer to 6 decimal places" in text
-        assert f"w1 = {variant.parameters['w1']}" in text  # the problem's numbers are there
-        assert "Name:" in text and "neth1 =" in text and "Etotal =" in text
+        w1 = NumberFormat().text(Fraction(variant.parameters["w1"]))
+        assert f"w1 = {w1}" in text  # the problem's numbers are there
+        assert "Name:" in text and re.search(r"net ?h1 =", text) and "Etotal =" in text
         assert all(f"∂w{i}" in text and f"w{i}+ =" in text for i in range(1, 9))
         for q in variants.questions:
             for number in answer_texts(variant.answers[q.key]):
@@ -143,7 +145,7 @@ def test_hostile_title_is_typeset_literally(tmp_path):
                        {"units": 2, "activation": "sigmoid", "weights": [[0.4, 0.45], [0.5, 0.55]], "bias": 0.6}]}
     variants = generate_variants(spec, 1, seed=3, ask="E_total,grad:w5")
     v = variants.variants[0]
-    tex = latex_document([worksheet_body(v, variants.questions, 6), key_body(v, variants.questions, 6)], title)
+    tex = latex_document([worksheet_body(v, variants.questions, 6), key_body(v, variants.questions, 6, full=True)])
     pdf = tmp_path / "hostile.pdf"
     pdf.write_bytes(build_pdf_bytes(tex))
     text = pdf_text(pdf)
@@ -151,6 +153,24 @@ def test_hostile_title_is_typeset_literally(tmp_path):
     assert "root:x:" not in text and not marker.exists()
     assert r"\input{/etc/passwd} \write18{touch" in flat
     assert r"^^5cinput{/etc/passwd} $ & % # _ ~ ^ { } \\" in flat
+
+
+def test_full_key_of_the_reference_network(tmp_path):
+    """A spec without randomize gives one variant, itself; --key full adds the worked solution."""
+    assert main(["worksheet", "2-2-2", "--seed", "0", "--out", str(tmp_path), "--key", "full",
+                 "--decimals", "9", "--ask", "E_total,grad:w5,grad:w1,updated:w1", "--quiet"]) == 0
+    key = pdf_text(tmp_path / "variant-01-key.pdf")
+    sheet = pdf_text(tmp_path / "variant-01-worksheet.pdf")
+    # the numbers the published tutorial prints (shared/reference/README.md)
+    for number in ("0.298371109", "0.082167041", "0.000438568", "0.149780716", "0.593269992", "0.75136507",
+                   "0.186815602", "0.036350306"):
+        assert number in key, number
+    for number in ("0.298371109", "0.082167041", "0.000438568", "0.149780716"):
+        assert number not in sheet, number
+    assert "Forward pass" in key and "Forward pass" not in sheet
+    pages = pdf_pages(tmp_path / "variant-01-key.pdf")
+    assert pages > 3 and all("Answer key, variant 1, seed 0" in pdf_text(tmp_path / "variant-01-key.pdf", p)
+                             for p in range(1, pages + 1))
 
 
 def test_existing_files_need_force(built, capsys):
