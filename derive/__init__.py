@@ -11,9 +11,12 @@ from .errors import DeriveError, LatexError, OutputError, RenderError, SpecError
 from .examples import example_names
 from .spec import Spec, load_spec
 from .solution import Solution, solve
+from .variants import Variant, VariantSet, generate_variant, generate_variants
+from .worksheet import make_worksheets
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
     "example_names", "load", "load_spec", "Solution", "solve",
+    "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
 ]
 __version__ = "0.1.0"

@@ -212,3 +212,24 @@ def test_moodle_format_writes_the_quiz(tmp_path):
         assert [float(v) for v, _ in blanks] == pytest.approx(
             [variant["answers"]["E_total"]["value"], variant["answers"]["grad_w5"]["value"]], abs=1e-12)
         assert {tol for _, tol in blanks} == {"0.0001000"}
+    # again: refused without --force, rewritten (to the same bytes) with it
+    before = (tmp_path / "quiz.xml").read_bytes()
+    argv = ["worksheet", "2-2-2-exercise", "-n", "3", "--seed", "2", "--out", str(tmp_path), "--format", "moodle",
+            "--ask", "E_total,grad:w5", "--tolerance", "0.0001", "--quiet"]
+    assert main(argv) == 2
+    assert main([*argv, "--force"]) == 0 and (tmp_path / "quiz.xml").read_bytes() == before
+
+
+def test_a_failed_tex_run_writes_nothing(tmp_path, capsys):
+    """A title TeX cannot typeset (a Greek letter, today) fails the run with the log; no file is left."""
+    spec = tmp_path / "greek.yaml"
+    spec.write_text('title: "σ-Netz"\ninputs: [0.5]\ntargets: [0.2]\nlayers:\n'
+                    '  - {units: 1, activation: sigmoid, weights: [[0.3]]}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["worksheet", str(spec), "--seed", "1", "--out", str(out), "--quiet"])
+    if code == 0:  # the escaping learnt to typeset it: then it must be in the PDF
+        assert "σ-Netz" in pdf_text(out / "variant-01-worksheet.pdf")
+        return
+    err = capsys.readouterr().err
+    assert code == 2 and "TeX failed" in err and "full log:" in err
+    assert list(out.iterdir()) == []  # not even the staging folder
