@@ -79,6 +79,8 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     """
     _check_choice(key, KEY_STYLES, "--key")
     _check_choice(fmt, FORMATS, "--format")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field="--workers")
     if tolerance is not None:
         from .moodle import parse_tolerance
 
