@@ -216,3 +216,47 @@ def test_cli_errors_are_one_line(argv, message, capsys):
     assert main(["train", "2-2-1", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- documents (md, tex, pdf)
+
+TITLED = load_spec("2-2-2")
+
+
+def test_markdown_report_has_curve_table_and_the_worked_first_step(capsys):
+    assert main(["train", "2-2-2", "--steps", "10000", "-f", "md"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Training: ")
+    assert text.count("<svg") == 1 and "<polyline" in text
+    assert "| 10000 | 0.0000351019 |" in text and "| 0 | 0.298371109 |" in text
+    assert "## The first step, worked" in text and "0.000438568" in text  # ∂E/∂w1 from derive.solve
+    assert "\n# " not in text.split("## The first step, worked")[1]  # its headings nested one level down
+
+
+def test_markdown_shows_the_optimizer_quantities():
+    from derive.render.training import render_training
+    spec = dataclasses.replace(TITLED, optimizer=dataclasses.replace(TITLED.optimizer, name="adam"),
+                               title="Adam & <friends> *bold*")
+    text = render_training(train(spec, 2), "md")
+    assert "## The first adam step" in text
+    assert r"\hat{m}_{w_{5}}" in text and r"\hat{v}_{w_{5}}" in text and r"\beta_1" in text
+    assert "Adam &amp; &lt;friends&gt; \\*bold\\*" in text  # user text escaped
+
+
+def test_pdf_report_compiles_with_the_loss_curve(tmp_path):
+    import subprocess
+    target = tmp_path / "run.pdf"
+    spec = tmp_path / "net.yaml"
+    from derive.examples import example_path
+    spec.write_text(example_path("2-2-2").read_text().replace(
+        'title: "Two inputs, two hidden, two outputs (sigmoid)"', 'title: "50% of $x_1$ & {braces} \\\\input"'))
+    assert main(["train", str(spec), "--steps", "10000", "-f", "pdf", "-o", str(target),
+                 "--backprop-through-updated-weights"]) == 0
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert "50% of $x_1$ & {braces} \\input" in text
+    assert "0.015912196" in text and "Loss curve" in text and "backprop_through_updated_weights = on" in text
+
+
+def test_pdf_needs_an_output_file(capsys):
+    assert main(["train", "2-2-2", "--steps", "1", "-f", "pdf"]) == 2
+    assert "-o FILE.pdf" in capsys.readouterr().err

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import math
 
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "md", "tex", "pdf")
 
 STEPS_HELP = """\
 Error semantics: the error printed for step i (and loss_history[i] in JSON) is E_total
@@ -35,7 +34,9 @@ def add_parser(sub) -> None:
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
     p.add_argument("--steps", "-n", type=_count("--steps", 0), required=True, metavar="N",
                    help="number of steps (updates); 0 just evaluates the spec's parameters")
-    p.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="table",
+                   help="table (default) or json; md, tex and pdf add the loss curve and the worked first "
+                        "step (pdf needs -o FILE)")
     p.add_argument("--every", type=_count("--every", 1), metavar="K",
                    help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -85,9 +86,12 @@ def _rounding(text: str):
 
 
 def run(args) -> int:
+    from ..errors import RenderError
     from ..train import train
     from .solve import emit
 
+    if args.format == "pdf" and not args.output:
+        raise RenderError("--format pdf needs an output file: add -o FILE.pdf")
     if args.output:
         from ..output import check_output_path
 
@@ -97,24 +101,23 @@ def run(args) -> int:
         import json
 
         text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+    elif args.format in ("md", "tex", "pdf"):
+        from ..render.training import render_training
+
+        text = render_training(result, "md" if args.format == "md" else "tex")
+        if args.format == "pdf":
+            from ..texrun import compile_pdf
+
+            compile_pdf(text, args.output, force=args.force)
+            return 0
     else:
         text = format_table(result, args.every)
     return emit(text, args.output, force=args.force)
 
 
-def format_number(value: float, decimals: int = 9, significant: int = 6) -> str:
-    """``value`` in fixed notation with ``decimals`` places, more when needed for ``significant`` digits.
-
-    >>> format_number(3.510187783e-05), format_number(0.2983711087600027), format_number(0.6)
-    ('0.0000351019', '0.298371109', '0.600000000')
-    """
-    if value != 0 and math.isfinite(value):
-        decimals = max(decimals, significant - 1 - math.floor(math.log10(abs(value))))
-    return f"{value:.{decimals}f}"
-
-
 def format_table(result, every: int | None = None) -> str:
     """The plain-text report of a training run: thinned error table, parameters, outputs."""
+    from ..render.training import format_number
     from ..train import conventions_dict
 
     spec = result.spec

@@ -1,0 +1,233 @@
+"""A training run (:class:`derive.train.TrainingRun`) as Markdown or LaTeX.
+
+The document holds the loss curve (an SVG drawn here in Markdown, pgfplots in LaTeX), the
+error table thinned to about twenty rows, the final parameters and outputs, the optimizer's
+own first step (m, v, m̂, v̂, ... for momentum and Adam) and the worked derivation of the first
+step from :func:`derive.solve`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import sympy as sp
+
+from .environment import render_template
+from .escape import Trusted
+
+CURVE_POINTS = 200  # points of the loss curve (the table keeps about 20 rows)
+SVG_WIDTH, SVG_HEIGHT = 560, 300
+_MARGIN = {"left": 70, "right": 20, "top": 20, "bottom": 45}
+
+# How the optimizer's own quantities are written (the model's names come from Names).
+_OPTIMIZER_TEX = {"eta": r"\eta", "mu": r"\mu", "dampening": "d", "beta1": r"\beta_1", "beta2": r"\beta_2",
+                  "eps": r"\varepsilon"}
+_ROLE_TEX = {"m": "m", "v": "v", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "buf": "b", "direction": "g'",
+             "update": r"\Delta"}
+
+
+def format_number(value: float, decimals: int = 9, significant: int = 6) -> str:
+    """``value`` in fixed notation with ``decimals`` places, more when needed for ``significant`` digits.
+
+    >>> format_number(3.510187783e-05), format_number(0.2983711087600027), format_number(0.6)
+    ('0.0000351019', '0.298371109', '0.600000000')
+    """
+    if value != 0 and math.isfinite(value):
+        decimals = max(decimals, significant - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"
+
+
+def render_training(run, kind: str, *, template_dir=None) -> str:
+    """The run as a document: ``kind`` is "md" or "tex" (a standalone pdflatex document).
+
+    >>> from derive.train import train
+    >>> text = render_training(train("2-2-1", 3), "md")
+    >>> "<svg" in text and "| 3 | 0.168563945 |" in text
+    True
+    """
+    view = build_training_view(run, kind)
+    return render_template(kind, f"training.{kind}.j2", {"view": view}, template_dir)
+
+
+def build_training_view(run, kind: str) -> dict:
+    """What the training templates print; numbers and math are Trusted, user text stays plain."""
+    from ..api import Problem
+    from ..solution import solve
+    from ..train import conventions_dict, first_step
+    from .latex import Names
+
+    spec = run.spec
+    problem = Problem(spec)
+    names = Names(problem.model)
+    solution = solve(problem, carry_rounding=spec.conventions.carry_rounding)
+    positive = all(loss > 0 for loss in run.loss_history)
+    return {
+        "title": spec.title,
+        "steps": run.steps,
+        "optimizer": spec.optimizer.name,
+        "learning_rate": Trusted(_decimal(spec.learning_rate)),
+        "conventions": [{"name": name, "value": _switch(value)} for name, value in conventions_dict(spec).items()],
+        "rows": [{"step": step, "loss": Trusted(format_number(loss))} for step, loss in run.thinned()],
+        "final_loss": Trusted(format_number(run.loss)),
+        "parameters": [{"tex": Trusted(names.tex(name)), "value": Trusted(format_number(value))}
+                       for name, value in run.parameters.items()],
+        "outputs": _outputs(run, problem, names),
+        "log_scale": positive,
+        "curve": Trusted(svg_curve(run.loss_history, log_scale=positive)) if kind == "md"
+        else Trusted(pgfplots_coordinates(run.loss_history)),
+        "optimizer_step": None if spec.optimizer.name == "sgd" else _optimizer_view(first_step(problem), names),
+        "solution": Trusted(_solution_text(solution, kind)),
+    }
+
+
+def _decimal(value) -> str:
+    return format(float(value), "g")
+
+
+def _switch(value) -> str:
+    if value is None:
+        return "off"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def _outputs(run, problem, names) -> list[dict]:
+    model = problem.model
+    rows = []
+    for n, row in enumerate(run.outputs):
+        for neuron, value in zip(problem.network.output_layer.neurons, row):
+            rows.append({"tex": Trusted(names.tex(model.ex(f"out_{neuron}", n))),
+                         "value": Trusted(format_number(value))})
+    return rows
+
+
+def _solution_text(solution, kind: str) -> str:
+    if kind == "tex":
+        return solution.latex(fragment=True)
+    return _demote_headings(solution.markdown())
+
+
+def _demote_headings(text: str) -> str:
+    """Markdown headings one level down, to nest the solution in the report.
+
+    (A line of display math never starts with ``#``: TeX writes a literal one as ``\\#``.)
+
+    >>> _demote_headings("# A\\n$$x$$\\n## B\\n")
+    '## A\\n$$x$$\\n### B\\n'
+    """
+    return re.sub(r"(?m)^(#+ )", r"#\1", text)
+
+
+def _optimizer_view(steps: dict, names) -> dict | None:
+    """The optimizer's first step: its hyper-parameters, then per parameter each quantity as
+    LaTeX (formula = value) after the values it starts from."""
+    if not steps:
+        return None
+    params = []
+    for param, step in steps.items():
+        symbols = _symbol_names(step, names)
+        lines = [Trusted(rf"{symbols[sp.Symbol(q.key, real=True)]} &= "
+                         rf"{sp.latex(q.formula, symbol_names=symbols, order='none')} = {_tex_number(q.value)}")
+                 for q in step.quantities]
+        givens = []
+        for key, value in step.givens.items():
+            if key in _OPTIMIZER_TEX:
+                continue
+            tex = symbols[_symbol(key)]
+            if key == f"grad_{param}":  # written g in the formulas, defined once here
+                tex = rf"{tex} = {names.tex(key)}"
+            givens.append(Trusted(rf"{tex} = {_tex_number(value)}"))
+        params.append({"tex": Trusted(names.tex(param)), "lines": lines, "givens": givens})
+    first = next(iter(steps.values()))
+    hyper = [Trusted(rf"{_OPTIMIZER_TEX[k]} = {_tex_number(v)}") for k, v in first.givens.items()
+             if k in _OPTIMIZER_TEX]
+    return {"hyper": hyper, "params": params}
+
+
+def _tex_number(value) -> str:
+    """Nine significant digits; a power of ten as ``\\cdot 10^{n}``."""
+    from .numbers import NumberFormat
+
+    mantissa, exponent = NumberFormat(digits=9).parts(value)
+    return mantissa if exponent is None else rf"{mantissa} \cdot 10^{{{exponent}}}"
+
+
+def _symbol(name: str) -> sp.Symbol:
+    from ..optim import _assumptions
+
+    return sp.Symbol(name, **_assumptions(name))
+
+
+def _symbol_names(step, names) -> dict:
+    """LaTeX for every symbol of one parameter's optimizer step."""
+    param = names.tex(step.param)
+    table = {_symbol(k): tex for k, tex in _OPTIMIZER_TEX.items()}
+    table[_symbol(step.param)] = param
+    table[_symbol(f"grad_{step.param}")] = rf"g_{{{param}}}"
+    for q in step.quantities:
+        table[sp.Symbol(q.key, real=True)] = names.tex(q.key) if q.role == "new" else \
+            rf"{_ROLE_TEX[q.role]}_{{{param}}}"
+    for role in ("m", "v", "buf"):
+        table[_symbol(f"{role}_{step.param}_prev")] = rf"{_ROLE_TEX[role]}_{{{param}}}^{{\text{{prev}}}}"
+    return table
+
+
+def sample(history, points: int = CURVE_POINTS) -> list[tuple[int, float]]:
+    """About ``points`` (step, error) pairs evenly spread over the run, the last one included.
+
+    >>> sample([3.0, 2.0, 1.0, 0.5, 0.25], 2)
+    [(0, 3.0), (2, 1.0), (4, 0.25)]
+    """
+    last = len(history) - 1
+    every = max(1, math.ceil(last / points))
+    picked = [(i, history[i]) for i in range(0, last + 1, every)]
+    if picked[-1][0] != last:
+        picked.append((last, history[last]))
+    return picked
+
+
+def pgfplots_coordinates(history) -> str:
+    """The loss curve as a pgfplots ``coordinates`` list.
+
+    >>> pgfplots_coordinates([0.5, 0.25])
+    '(0,0.5) (1,0.25)'
+    """
+    return " ".join(f"({step},{loss:.10g})" for step, loss in sample(history))
+
+
+def svg_curve(history, *, log_scale: bool = True) -> str:
+    """The loss curve as an inline SVG (no external files): axes, a polyline, end labels.
+
+    >>> svg = svg_curve([1.0, 0.1, 0.01])
+    >>> svg.startswith("<svg") and "polyline" in svg and "10000" not in svg
+    True
+    """
+    points = sample(history)
+    left, right, top, bottom = (_MARGIN[k] for k in ("left", "right", "top", "bottom"))
+    width, height = SVG_WIDTH - left - right, SVG_HEIGHT - top - bottom
+    scale = (lambda y: math.log10(y)) if log_scale else (lambda y: y)
+    ys = [scale(loss) for _, loss in points]
+    low, high = min(ys), max(ys)
+    span = (high - low) or 1.0
+    last = max(points[-1][0], 1)
+    coords = " ".join(f"{left + width * step / last:.1f},{top + height * (1 - (y - low) / span):.1f}"
+                      for (step, _), y in zip(points, ys))
+    axis_y = top + height
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_WIDTH}" height="{SVG_HEIGHT}" '
+        f'viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" font-family="sans-serif" font-size="12">',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{axis_y}" stroke="black"/>',
+        f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="black"/>',
+        f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{coords}"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{format_number(max(h for _, h in points), 3, 3)}</text>',
+        f'<text x="{left - 6}" y="{axis_y}" text-anchor="end">{format_number(min(h for _, h in points), 3, 3)}</text>',
+        f'<text x="{left}" y="{axis_y + 16}" text-anchor="middle">0</text>',
+        f'<text x="{left + width}" y="{axis_y + 16}" text-anchor="middle">{points[-1][0]}</text>',
+        f'<text x="{left + width / 2}" y="{axis_y + 34}" text-anchor="middle">step</text>',
+        f'<text x="14" y="{top + height / 2}" text-anchor="middle" transform="rotate(-90 14 {top + height / 2})">'
+        f'error{" (log scale)" if log_scale else ""}</text>',
+        "</svg>",
+    ]
+    return "".join(parts)
