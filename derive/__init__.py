@@ -13,10 +13,13 @@ from .spec import Spec, load_spec
 from .solution import Solution, solve
 from .variants import Variant, VariantSet, generate_variant, generate_variants
 from .worksheet import make_worksheets
+from .train import TrainingRun, train, with_conventions
+from .check import CheckReport, check_claims
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
     "example_names", "load", "load_spec", "Solution", "solve",
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
+    "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
 ]
 __version__ = "0.1.0"
