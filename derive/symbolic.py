@@ -9,8 +9,10 @@ error is never differentiated: each :func:`sympy.diff` call sees one small local
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
+from sympy.core.basic import _args_sortkey
 
 from .functions import (activation_derivative, activation_formula, log_factor, loss_term,
                         softmax_formula, softmax_jacobian)
@@ -113,15 +115,82 @@ def build_model(network: Network) -> Model:
     for n in range(model.n_examples):
         _forward(model, n)
     _error(model)
+    parameters = network.parameters  # a property that builds the tuple afresh: build it once
     for layer in reversed(network.layers):
         for n in range(model.n_examples):
             _backward_layer(model, layer, n)
-        _gradients(model, layer)
+        _gradients(model, layer, [p for p in parameters if p.layer == layer.index])
     return model
 
 
 def _sym(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
+
+
+# SymPy's evaluated Mul/Add spend ~40 µs each flattening, asking assumptions and sorting with
+# Basic.compare; a model of a 32x6 network builds ~40,000 of them. The products and sums the
+# chain rule needs are of distinct symbols, whose canonical form is simply the arguments in
+# SymPy's sort order, so they are built in that form directly: the very expression
+# ``sp.Mul(*factors)`` / ``sp.Add(*terms)`` would return (tests/test_symbolic_canonical.py).
+
+def _product(*factors: sp.Expr) -> sp.Expr:
+    """``sp.Mul(*factors)``, fast when the factors are distinct symbols after an optional −1.
+
+    >>> a, b = sp.symbols("w5 delta_o1")
+    >>> _product(a, b) == sp.Mul(a, b) and _product(a, b).args == sp.Mul(a, b).args
+    True
+    """
+    sign = factors[:1] if factors and factors[0] is sp.S.NegativeOne else ()
+    symbols = factors[len(sign):]
+    if len(symbols) < 2 or not _plain_symbols(symbols) or len({s.name for s in symbols}) != len(symbols):
+        return sp.Mul(*factors)
+    return sp.Mul._from_args(sign + tuple(sorted(symbols, key=_symbol_name)), True)
+
+
+def _sum(terms) -> sp.Expr:
+    """``sp.Add(*terms)``, fast when the terms are distinct symbols or products built by :func:`_product`.
+
+    >>> a, b, c = sp.symbols("x1 w1 b1")
+    >>> _sum([_product(a, b), c]).args == sp.Add(a * b, c).args
+    True
+    """
+    terms = list(terms)
+    bases = [_term_base(t) for t in terms]
+    if len(terms) < 2 or None in bases or len(set(bases)) != len(bases):
+        return sp.Add(*terms)
+    atoms = [f for t in terms for f in (t.args if t.is_Mul else (t,))]
+    key = _term_order if _plain_symbols(atoms) else _args_sortkey
+    return sp.Add._from_args(tuple(sorted(terms, key=key)), True)
+
+
+def _symbol_name(symbol: sp.Symbol) -> str:
+    return symbol.name
+
+
+def _plain_symbols(items) -> bool:
+    """Symbols with one set of assumptions: Basic.compare orders them by name alone."""
+    first = items[0]
+    return all(type(s) is sp.Symbol and s._assumptions0 == first._assumptions0 for s in items)
+
+
+# Basic.compare puts a Symbol before a Mul; Muls by their number of factors, then factor by factor.
+_SYMBOL_RANK, _MUL_RANK = (0, 1) if sp.Symbol("a").compare(sp.Symbol("b") * sp.Symbol("c")) < 0 else (1, 0)
+
+
+def _term_order(term: sp.Expr):
+    """Basic.compare's order for plain symbols and products of plain symbols, as a cheap key."""
+    if term.is_Symbol:
+        return (_SYMBOL_RANK, 0, (term.name,))
+    return (_MUL_RANK, len(term.args), tuple(f.name for f in term.args))
+
+
+def _term_base(term: sp.Expr):
+    """The part of a term that Add would collect like terms by, or None when not a simple term."""
+    if term.is_Symbol:
+        return term
+    if term.is_Mul and all(f.is_Symbol for f in term.args[term.args[0] is sp.S.NegativeOne:]):
+        return sp.Mul._from_args(term.args[1:], True) if term.args[0] is sp.S.NegativeOne else term
+    return None
 
 
 def _givens(model: Model) -> None:
@@ -143,9 +212,10 @@ def _forward(model: Model, n: int) -> None:
         sources = [ex(src if layer.index == 1 else f"out_{src}") for src in layer.inputs]
         nets = []
         for j, neuron in enumerate(layer.neurons):
-            formula = sp.Add(*[sp.Symbol(w, real=True) * src for w, src in zip(layer.weight_names[j], sources)])
+            terms = [_product(model.symbol(w), src) for w, src in zip(layer.weight_names[j], sources)]
             if layer.bias_names:
-                formula += sp.Symbol(layer.bias_names[j], real=True)
+                terms.append(model.symbol(layer.bias_names[j]))
+            formula = _sum(terms)
             net = model.add(Quantity(_sym(model.ex(f"net_{neuron}", n)), "net", formula, name=f"net_{neuron}",
                                      layer=layer.index, neuron=neuron, example=n))
             nets.append(net.symbol)
@@ -205,17 +275,35 @@ def _backward_layer(model: Model, layer: Layer, n: int) -> None:
         _softmax_deltas(model, layer, n, outs, nets)
         return
     for j, neuron in enumerate(layer.neurons):
-        raw, formula = activation_derivative(layer.activation, nets[j], outs[j], sp.Rational(layer.negative_slope))
+        raw, formula = _activation_derivative(layer.activation, nets[j], outs[j], layer.negative_slope)
         d_out = model.add(Quantity(_sym(key(f"dout_dnet_{neuron}")), "dout_dnet", formula,
                                    name=f"dout_dnet_{neuron}", layer=layer.index, neuron=neuron, example=n,
                                    num=f"out_{neuron}", den=f"net_{neuron}", of=model[key(f"out_{neuron}")].formula,
                                    raw=raw))
         d_e = model[key(f"dE_dout_{neuron}")]
-        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", d_e.symbol * d_out.symbol,
+        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", _product(d_e.symbol, d_out.symbol),
                          name=f"delta_{neuron}", layer=layer.index, neuron=neuron, example=n,
                          num="E_total", den=f"net_{neuron}", factors=(d_e.symbol, d_out.symbol))
         delta.simplified = _simplified_delta(model, layer, n, j)
         model.add(delta)
+
+
+_NET, _OUT = sp.Symbol("net", real=True), sp.Symbol("out", real=True)
+
+
+@lru_cache(maxsize=None)
+def _derivative_template(activation: str, slope) -> tuple[sp.Expr, sp.Expr]:
+    return activation_derivative(activation, _NET, _OUT, sp.Rational(slope))
+
+
+def _activation_derivative(activation: str, net: sp.Symbol, out: sp.Symbol, slope) -> tuple[sp.Expr, sp.Expr]:
+    """:func:`activation_derivative` for one neuron: differentiated once per activation, then renamed.
+
+    ``sympy.diff`` of σ(net) asks assumption queries that cost ~20 ms per neuron.
+    """
+    raw, formula = _derivative_template(activation, slope)
+    names = {_NET: net, _OUT: out}
+    return raw.xreplace(names), formula.xreplace(names)
 
 
 def _output_error_derivatives(model: Model, layer: Layer, n: int) -> None:
@@ -241,11 +329,11 @@ def _hidden_error_derivatives(model: Model, layer: Layer, n: int) -> None:
             weight = above.weight_names[j][k]
             w = model.symbol(f"{weight}_new" if updated else weight)
             delta = model.symbol(model.ex(f"delta_{target}", n))
-            q = model.add(Quantity(_sym(model.ex(f"dE_{target}_dout_{neuron}", n)), "path", delta * w,
+            q = model.add(Quantity(_sym(model.ex(f"dE_{target}_dout_{neuron}", n)), "path", _product(delta, w),
                                    name=f"dE_{target}_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
                                    num=f"E_{target}", den=f"out_{neuron}", factors=(delta, w), param=weight))
             paths.append(q.symbol)
-        model.add(Quantity(_sym(model.ex(f"dE_dout_{neuron}", n)), "dE_dout", sp.Add(*paths),
+        model.add(Quantity(_sym(model.ex(f"dE_dout_{neuron}", n)), "dE_dout", _sum(paths),
                            name=f"dE_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
                            num="E_total", den=f"out_{neuron}", terms=tuple(paths)))
 
@@ -291,11 +379,9 @@ def _simplified_delta(model: Model, layer: Layer, n: int, j: int):
     return None
 
 
-def _gradients(model: Model, layer: Layer) -> None:
+def _gradients(model: Model, layer: Layer, parameters: list[Parameter]) -> None:
     """∂E_total/∂p = δ · ∂net/∂p for every parameter of ``layer``, summed over the examples; then p⁺."""
-    for param in model.network.parameters:
-        if param.layer != layer.index:
-            continue
+    for param in parameters:
         per_example = []
         for n in range(model.n_examples):
             per_example.append(_example_gradient(model, layer, param, n))
@@ -303,11 +389,11 @@ def _gradients(model: Model, layer: Layer) -> None:
             grad = per_example[0]
         else:
             grad = model.add(Quantity(_sym(f"grad_{param.name}"), "grad",
-                                      sp.Add(*[q.symbol for q in per_example]), name=f"grad_{param.name}",
+                                      _sum(q.symbol for q in per_example), name=f"grad_{param.name}",
                                       layer=layer.index, param=param.name, num="E_total", den=param.name,
                                       terms=tuple(q.symbol for q in per_example)))
         p = model.symbol(param.name)
-        formula = p - model.learning_rate * grad.symbol if param.trainable else p
+        formula = _sum([p, _product(sp.S.NegativeOne, model.learning_rate, grad.symbol)]) if param.trainable else p
         update = model.add(Quantity(_sym(f"{param.name}_new"), "updated", formula, name=f"{param.name}_new",
                                     layer=layer.index, param=param.name, factors=(p, grad.symbol)))
         model.chains[param.name] = Chain(param, grad, per_example, update)
@@ -327,18 +413,31 @@ def _example_gradient(model: Model, layer: Layer, param: Parameter, n: int) -> Q
     for neuron in neurons:
         net = model[key(f"net_{neuron}")]
         dnet = model.add(Quantity(_sym(key(f"dnet_{neuron}_d{param.name}")), "dnet_dparam",
-                                  sp.diff(net.formula, p), name=f"dnet_{neuron}_d{param.name}",
+                                  _dnet_dparam(model, layer, param, n), name=f"dnet_{neuron}_d{param.name}",
                                   layer=layer.index, neuron=neuron, example=n, param=param.name,
                                   num=f"net_{neuron}", den=param.name, of=net.formula))
         products.append((model.symbol(key(f"delta_{neuron}")), dnet.symbol))
     if len(products) == 1:
         delta, dnet = products[0]
-        return model.add(Quantity(_sym(name), "grad", delta * dnet, name=f"grad_{param.name}",
+        return model.add(Quantity(_sym(name), "grad", _product(delta, dnet), name=f"grad_{param.name}",
                                   layer=layer.index, param=param.name, example=n, num="E_total", den=param.name,
                                   factors=(delta, dnet)))
-    return model.add(Quantity(_sym(name), "grad", sp.Add(*[d * x for d, x in products]),
+    terms = tuple(_product(d, x) for d, x in products)
+    return model.add(Quantity(_sym(name), "grad", _sum(terms),
                               name=f"grad_{param.name}", layer=layer.index, param=param.name, example=n,
-                              num="E_total", den=param.name, terms=tuple(d * x for d, x in products)))
+                              num="E_total", den=param.name, terms=terms))
+
+
+def _dnet_dparam(model: Model, layer: Layer, param: Parameter, n: int) -> sp.Expr:
+    """∂net/∂p, read off net = Σ w·in + b: the input a weight multiplies, or 1 for a bias.
+
+    This is what ``sympy.diff(net, p)`` returns (each name appears once in a net), without
+    differentiating a sum of fan-in terms once per weight, which dominated large networks.
+    """
+    if param.kind == "bias":
+        return sp.S.One
+    source = layer.inputs[param.k]
+    return model.symbol(model.ex(source if layer.index == 1 else f"out_{source}", n))
 
 
 def chain_factors(model: Model, param: str, n: int = 0) -> list[Quantity]:
@@ -370,7 +469,7 @@ def expand(model: Model, key: str, _cache: dict | None = None) -> sp.Expr:
     >>> from derive.network import build_network
     >>> model = build_model(build_network(load_spec("2-2-1")))
     >>> sp.factor(expand(model, "grad_w5"))
-    x1*(w1*x1 + w2*x2)*(w1*w5*x1 + w2*w5*x2 + w3*w6*x1 + w4*w6*x2 - t_o1)
+    (w1*x1 + w2*x2)*(-t_o1 + w1*w5*x1 + w2*w5*x2 + w3*w6*x1 + w4*w6*x2)
     """
     cache = {} if _cache is None else _cache
     for quantity in model.quantities:
