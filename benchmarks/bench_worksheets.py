@@ -33,10 +33,10 @@ def main(argv=None) -> int:
     documents = []
     for v in variants.variants:
         stem = variant_stem(v.index, args.pairs)
-        documents.append((latex_document([worksheet_body(v, variants.questions, variants.decimals)],
-                                         variants.spec.title), f"{stem}-worksheet.pdf"))
-        documents.append((latex_document([key_body(v, variants.questions, variants.decimals)],
-                                         variants.spec.title), f"{stem}-key.pdf"))
+        documents.append((latex_document([worksheet_body(v, variants.questions, variants.decimals)]),
+                          f"{stem}-worksheet.pdf"))
+        documents.append((latex_document([key_body(v, variants.questions, variants.decimals)]),
+                          f"{stem}-key.pdf"))
     rendered = time.perf_counter()
     print(f"{variants.report()}")
     print(f"draw + answers: {drawn - start:.2f} s; render {len(documents)} LaTeX documents: {rendered - drawn:.2f} s")
