@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import jinja2
+
 from ..errors import RenderError
 
 
@@ -73,11 +75,11 @@ def escape_markdown(text: str) -> Trusted:
     return Trusted(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
 
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_NAME = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
 def tex_name(name: str) -> Trusted:
-    """A spec name (letters, digits, ``_``) inside math: underscores escaped, letters kept.
+    """A spec name (or a part of one) inside math: underscores escaped, letters and digits kept.
 
     Names are validated by the spec as ``[A-Za-z][A-Za-z0-9_]*``; anything else is a bug.
 
@@ -93,6 +95,8 @@ def _finalize(escape):
     def finalize(value):
         if isinstance(value, Trusted):
             return value
+        if isinstance(value, jinja2.Undefined):
+            return escape(str(value))  # StrictUndefined raises here, naming the missing variable
         if isinstance(value, bool) or value is None:
             raise RenderError(f"a template printed {value!r}; print text or numbers only")
         if isinstance(value, int):

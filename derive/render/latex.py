@@ -75,7 +75,8 @@ class Names:
                 return _compose(r"\delta", neuron_tex(q.neuron), sup)
             return _partial(self.total(), self.tex(self.model.ex(q.den, q.example)))
         if kind == "updated":
-            return _compose(self.parameter(q.param), None, "+", braces=True)
+            base = self.parameter(q.param)
+            return f"{{{base}}}^{{+}}" if "^" in base else f"{base}^{{+}}"  # never a double superscript
         if kind == "grad":
             tex = _partial(self.total(), self.parameter(q.param))
             return rf"\left({tex}\right)^{{{sup}}}" if sup else tex
@@ -155,7 +156,7 @@ def _letters(text: str) -> str:
     return safe if len(text) == 1 else rf"\mathit{{{safe}}}"
 
 
-def _compose(base: str, sub: str | None, sup: str | None, braces: bool = False) -> str:
+def _compose(base: str, sub: str | None, sup: str | None) -> str:
     tex = base
     if sup is not None:
         tex += f"^{{{sup}}}"

@@ -57,7 +57,7 @@ class NumberFormat:
         else:
             places = self.digits
             if abs(exact) >= SCIENTIFIC_BELOW:
-                return _fixed(exact, max(places - 1 - _exponent(exact), 0)), None
+                return _fixed(exact, places - 1 - _exponent(exact)), None
         exponent = _exponent(exact)
         mantissa = _fixed(exact / Fraction(10) ** exponent, places - 1)
         if mantissa in ("10", "-10"):  # rounding carried into the next power
@@ -101,11 +101,15 @@ def _exponent(exact: Fraction) -> int:
 
 
 def _fixed(exact: Fraction, places: int) -> str:
-    """Round half away from zero to ``places`` decimals; drop trailing zeros and a bare "-0"."""
-    scaled = abs(exact) * 10**places
+    """Round half away from zero to ``places`` decimals (negative: to tens, hundreds, ...);
+    drop trailing zeros and a bare "-0"."""
+    scaled = abs(exact) * Fraction(10) ** places
     whole = scaled.numerator // scaled.denominator
     if scaled - whole >= Fraction(1, 2):
         whole += 1
+    if places < 0:
+        text = str(whole * 10**-places)
+        return "-" + text if exact < 0 and whole else text
     digits = str(whole).rjust(places + 1, "0")
     text = digits[:-places] + "." + digits[-places:] if places else digits
     if "." in text:

@@ -98,12 +98,11 @@ def _item(item, printer) -> dict:
 def _step(step: Step, printer) -> dict:
     lhs = printer.doprint(step.lhs)
     right = []
-    for expr in step.forms + step.substituted:
-        right.append(_chunks(expr, printer))
-    if step.value is not None:
-        value = printer.doprint(step.value)
-        if not right or right[-1] != [value]:
-            right.append([value])
+    shown = list(step.forms + step.substituted) + ([step.value] if step.value is not None else [])
+    for expr in shown:
+        chunks = _chunks(expr, printer)
+        if not right or right[-1] != chunks:  # "= 1 = 1" says nothing twice
+            right.append(chunks)
     lines = []
     for i, chunks in enumerate(right):
         for j, chunk in enumerate(chunks):
