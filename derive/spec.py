@@ -280,11 +280,12 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(path, f"must be a name (text); got {describe(value)}")
         self.text(value, path, limit=24)
-        if not NAME_PATTERN.match(value) or keyword.iskeyword(value):
+        if value in RESERVED_NAMES or keyword.iskeyword(value):  # before the pattern: 'lambda' is letters
+            shown = ", ".join(sorted(RESERVED_NAMES, key=str.lower)[:10])
+            self.fail(path, f"must not be a name that SymPy, Python or derive reserve ({shown}, ...); got {value!r}")
+        if not NAME_PATTERN.match(value):
             self.fail(path, "must be a name of letters, digits and '_' starting with a letter "
                             f"(at most 24 characters); got {value!r}")
-        if value in RESERVED_NAMES:
-            self.fail(path, f"is a name reserved by SymPy or by derive; got {value!r}")
         if value.startswith(DERIVED_PREFIXES) or value.endswith("_new") or "__" in value:
             self.fail(path, f"must not look like a derived quantity's name (starting with "
                             f"{', '.join(DERIVED_PREFIXES)}, ending in _new or holding __); got {value!r}")
@@ -344,7 +345,8 @@ def validate(doc: Doc) -> Spec:
     fan_in = n_in
     for index, item in enumerate(layer_items):
         layer = _layer(check, item, ("layers", index), fan_in, layout, train_all,
-                       is_last=index == len(layer_items) - 1)
+                       is_last=index == len(layer_items) - 1,
+                       inputs_note=f"; the spec gives {n_in} input{'s' if n_in > 1 else ''}" if index == 0 else "")
         layers.append(layer)
         fan_in = layer.units
     if layers[-1].units != n_out:
@@ -410,7 +412,8 @@ def _examples(check: _Checker, top: dict):
     return (Example(inputs, targets),), False
 
 
-def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool):
+def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool,
+           inputs_note: str = ""):
     check.mapping(item, path, LAYER_KEYS)
     for key in ("units", "activation", "weights"):
         if key not in item:
@@ -423,7 +426,7 @@ def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_a
             check.fail(path + ("negative_slope",), f"only applies to leaky_relu; the activation is {activation}")
         slope = check.number(item["negative_slope"], path + ("negative_slope",), low=Fraction(0), high=Fraction(1))
     layer_layout = check.choice(item.get("weights_layout", layout), path + ("weights_layout",), LAYOUTS)
-    weights = _matrix(check, item["weights"], path + ("weights",), units, fan_in, layer_layout)
+    weights = _matrix(check, item["weights"], path + ("weights",), units, fan_in, layer_layout, inputs_note)
     bias = None
     if item.get("bias") is not None:
         value = item["bias"]
@@ -451,10 +454,12 @@ def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_a
                      weight_names=weight_names, bias_names=bias_names)
 
 
-def _matrix_shape(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str):
+def _matrix_shape(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):
     """Return the matrix neuron-major, after checking its shape against the layer."""
     rows, cols = (units, fan_in) if layout == "neuron_major" else (fan_in, units)
-    expected = f"{rows}x{cols} ({'one row per neuron, one column per input' if layout == 'neuron_major' else 'one row per input, one column per neuron (input_major)'})"
+    meaning = ("one row per neuron, one column per input" if layout == "neuron_major"
+               else "one row per input, one column per neuron (input_major)")
+    expected = f"{rows}x{cols} ({meaning}{note})"
     if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
         check.fail(path, f"must be a matrix (a list of rows) of shape {expected}; got {describe(value)}")
     got_cols = {len(r) for r in value}
@@ -466,8 +471,8 @@ def _matrix_shape(check: _Checker, value, path: tuple, units: int, fan_in: int, 
     return value
 
 
-def _matrix(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str):
-    matrix = _matrix_shape(check, value, path, units, fan_in, layout)
+def _matrix(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):
+    matrix = _matrix_shape(check, value, path, units, fan_in, layout, note)
     def where(j, k):
         return path + ((j, k) if layout == "neuron_major" else (k, j))
     return tuple(tuple(check.number(v, where(j, k)) for k, v in enumerate(row)) for j, row in enumerate(matrix))
@@ -491,8 +496,9 @@ def _log_base(check: _Checker, value) -> str:
 def _check_loss_fits(check: _Checker, loss: str, last: LayerSpec, examples, is_batch: bool):
     if loss in ("cross_entropy", "binary_cross_entropy"):
         if last.activation not in PROBABILITY_ACTIVATIONS:
-            check.fail(("loss",), f"{loss} needs outputs that are probabilities (a sigmoid or softmax output layer); "
-                                  f"the output layer is {last.activation}")
+            fitting = ", ".join(x for x in LOSSES if x not in ("cross_entropy", "binary_cross_entropy"))
+            check.fail(("loss",), f"must be one of {fitting} for a {last.activation} output layer; got {loss!r}, "
+                                  "which needs outputs that are probabilities (a sigmoid or softmax output layer)")
         for n, example in enumerate(examples):
             for i, t in enumerate(example.targets):
                 if not 0 <= t <= 1:
@@ -568,7 +574,7 @@ def _check_unique_names(check: _Checker, spec: Spec):
     seen: dict[str, str] = {}
     for name, where in network.all_names():
         if name in seen and seen[name] != where:
-            check.fail(_name_path(where), f"name {name!r} is used twice (also for {seen[name]})")
+            check.fail(_name_path(where), f"must be a name used only once; got {name!r}, which is also {seen[name]}")
         seen.setdefault(name, where)
 
 
