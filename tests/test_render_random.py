@@ -26,7 +26,7 @@ def check_derivation(derivation):
                 assert entry.value == values[entry.key], entry.key
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(max_layers=3, max_units=2, max_inputs=2, max_examples=2))
 def test_random_networks_render_in_every_style_and_format(spec):
     problem = derive.load(spec)
@@ -59,7 +59,7 @@ def _table_numbers(derivation):
     return found
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(max_layers=2, max_units=2, max_inputs=2, max_examples=1))
 def test_random_networks_with_options(spec):
     problem = derive.load(spec)
