@@ -174,6 +174,12 @@ def load_spec(source) -> Spec:
             if not path.is_file():
                 raise SpecError(f"no such spec file: {source}")
             return validate(read_document(path))
+        if "\n" not in source and ":" not in source and not source.lstrip().startswith("{"):
+            # one word is a mistyped file or example name, not a YAML document
+            from .examples import example_names
+
+            raise SpecError(f"no such spec file or built-in example: {source!r}; "
+                            f"the examples are {', '.join(example_names())}")
         return validate(parse_text(source))
     raise SpecError(f"a spec must be a path, YAML/JSON text or a dict; got {type(source).__name__}")
 
