@@ -216,7 +216,10 @@ def _float_loop(problem, steps: int, capture: set[int]):
 
     spec = problem.spec
     rounding = spec.conventions.carry_rounding
-    compiled = CompiledGradient(problem.model, carry_rounding=rounding)
+    cache = problem.__dict__.setdefault("_compiled_gradients", {})  # compile once per problem and rounding
+    if rounding not in cache:
+        cache[rounding] = CompiledGradient(problem.model, carry_rounding=rounding)
+    compiled = cache[rounding]
     f = compiled.function
     args = compiled.arguments()
     n = len(compiled.parameter_names)
