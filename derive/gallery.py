@@ -32,7 +32,11 @@ def gallery_entries() -> list[tuple[str, str, str]]:
 
 
 def file_name(example: str, style: str, fmt: str) -> str:
-    """``2-2-2-scalar.md``."""
+    """The file of one gallery entry.
+
+    >>> file_name("2-2-2", "scalar", "md")
+    '2-2-2-scalar.md'
+    """
     return f"{example}-{style}.{fmt}"
 
 
@@ -54,7 +58,12 @@ def render_gallery() -> dict[str, str]:
 
 
 def stale_files(folder: Path, files: dict[str, str]) -> list[str]:
-    """The gallery files in ``folder`` that are missing or differ from ``files``."""
+    """The gallery files in ``folder`` that are missing or differ from ``files``.
+
+    >>> import tempfile
+    >>> stale_files(Path(tempfile.mkdtemp()), {"a.md": "text"})
+    ['a.md']
+    """
     stale = []
     for name, text in files.items():
         path = folder / name
@@ -64,7 +73,13 @@ def stale_files(folder: Path, files: dict[str, str]) -> list[str]:
 
 
 def write_gallery(folder: Path, files: dict[str, str]) -> list[str]:
-    """Write the files that changed; return their names."""
+    """Write the files that changed; return their names.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_gallery(folder, {"a.md": "text"}), write_gallery(folder, {"a.md": "text"})
+    (['a.md'], [])
+    """
     from .output import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -75,7 +90,13 @@ def write_gallery(folder: Path, files: dict[str, str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Regenerate (or, with ``--check``, check) the gallery; returns the exit code."""
+    """Regenerate (or, with ``--check``, check) the gallery; returns the exit code.
+
+    >>> main(["--help"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    SystemExit: 0
+    """
     parser = argparse.ArgumentParser(prog="python -m derive.gallery", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report files that are out of date (exit 1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=f"folder (default: {DEFAULT_FOLDER})")

@@ -323,7 +323,12 @@ class Derivation:
             yield from walk(section.items)
 
     def step(self, key: str, rule: str | None = None) -> Step:
-        """The last step with a value for quantity ``key`` (and ``rule``, if given)."""
+        """The last step with a value for quantity ``key`` (and ``rule``, if given).
+
+        >>> import derive
+        >>> derive_steps(derive.load("2-2-2")).step("dE_dout_h1").rule
+        'sum over paths'
+        """
         found = [s for s in self.steps() if s.key == key and s.value is not None and rule in (None, s.rule)]
         if not found:
             raise KeyError(key)

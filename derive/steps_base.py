@@ -13,7 +13,17 @@ _SQUARED_LOSSES = ("half_sse", "sse", "mse")
 
 
 class Builder:
-    """Emits numbered steps into the current list; remembers where each quantity was found."""
+    """Emits numbered steps into the current list; remembers where each quantity was found.
+
+    Internal to :func:`derive.steps.derive_steps`; the styles subclass it.
+
+    >>> import derive
+    >>> from derive.steps_scalar import ScalarBuilder
+    >>> builder = ScalarBuilder(derive.load("2-2-2"), style="scalar", only=None, carry_rounding=None, collapse=False)
+    >>> section = builder.forward_section(None)
+    >>> builder.numbers["out_h1"], builder.val("out_h1").key
+    (3, 'out_h1')
+    """
 
     def __init__(self, problem, *, style: str, only, carry_rounding, collapse: bool):
         self.problem = problem
@@ -311,7 +321,11 @@ def substitute(expr, lookup):
 
 
 def rebuild(expr, args, *, evaluate: bool):
-    """``expr.func(*args)``, unevaluated where SymPy allows it."""
+    """``expr.func(*args)``, unevaluated where SymPy allows it.
+
+    >>> rebuild(sp.Integer(1) + sp.Symbol("x"), [sp.Integer(2), sp.Integer(3)], evaluate=False).args
+    (2, 3)
+    """
     try:
         return expr.func(*args, evaluate=evaluate)
     except TypeError:

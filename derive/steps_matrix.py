@@ -16,7 +16,15 @@ from .steps_base import Builder
 
 
 class MatrixBuilder(Builder):
-    """Builds the ``matrix`` style."""
+    """Builds the ``matrix`` style.
+
+    >>> import derive
+    >>> builder = MatrixBuilder(derive.load("2-2-1"), style="matrix", only=None, carry_rounding=3, collapse=False)
+    >>> [step.key for step in builder.build()[0].items]
+    ['z@1', 'a@1', 'z@2', 'a@2']
+    >>> builder.msym("W", 2)
+    W@2
+    """
 
     def build(self) -> list[Section]:
         sections = [self._forward(n) for n in range(self.n_examples)]
@@ -142,7 +150,7 @@ class MatrixBuilder(Builder):
                                    example=self._example(n)), fp_keys)
         self.emit_vector(Step(f"delta@{l}", S.HADAMARD, self.msym("delta", l, n),
                               forms=(Hadamard(self.msym("gE", l, n), self.msym("fp", l, n)),),
-                              substituted=(Hadamard(self.column(grad_keys(grad, self)), self.column(fp_keys)),),
+                              substituted=(Hadamard(self.column(_entry_keys(grad)), self.column(fp_keys)),),
                               value=self.column(delta_keys), uses=(grad.number, fp.number),
                               example=self._example(n)), delta_keys)
         q = self.model[delta_keys[0]]
@@ -162,7 +170,7 @@ class MatrixBuilder(Builder):
         self.emit_vector(Step(f"delta@{l}", S.CHAIN_RULE, self.msym("delta", l, n),
                               forms=(MatProduct(Transposed(self.msym("J", l, n)), self.msym("gE", l, n)),),
                               substituted=(MatProduct(Transposed(self.grid(jac)),
-                                                      self.column(grad_keys(grad, self))),),
+                                                      self.column(_entry_keys(grad))),),
                               value=self.column(delta_keys), uses=(jstep.number, grad.number),
                               example=self._example(n)), delta_keys)
         q = self.model[delta_keys[0]]
@@ -277,7 +285,7 @@ class MatrixBuilder(Builder):
         self.emit(self.quantity_step(chain.update.key, S.GRADIENT_DESCENT, [form]))
 
 
-def grad_keys(step: Step, builder) -> list[str]:
+def _entry_keys(step: Step) -> list[str]:
     """The quantity keys of a vector step's entries, in order."""
     return [entry.key for entry in step.value]
 
@@ -286,4 +294,4 @@ def _scale_is_one(builder) -> bool:
     return not (builder.n_examples > 1 and builder.problem.spec.reduction == "mean")
 
 
-__all__ = ["MatrixBuilder", "Value"]
+__all__ = ["MatrixBuilder"]

@@ -14,7 +14,14 @@ from .steps_base import Builder
 from .symbolic import chain_factors
 
 class ScalarBuilder(Builder):
-    """Builds the ``scalar`` (per-weight chain rule) and ``delta`` (δ per neuron) styles."""
+    """Builds the ``scalar`` (per-weight chain rule) and ``delta`` (δ per neuron) styles.
+
+    >>> import derive
+    >>> sections = ScalarBuilder(derive.load("2-2-1"), style="delta", only=None, carry_rounding=None,
+    ...                          collapse=False).build()
+    >>> [section.kind for section in sections]
+    ['forward', 'error', 'output_layer', 'hidden_layer']
+    """
 
     def build(self) -> list[Section]:
         sections = [self.forward_section(n) for n in range(self.n_examples)]

@@ -109,3 +109,18 @@ def test_console_script_runs_as_a_subprocess(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "\\begin{bmatrix}" in out.read_text()
+
+
+def test_diagram_values_label_the_arrows(capsys):
+    assert main(["solve", "2-2-2", "-f", "md", "--diagram-values"]) == 0
+    assert '-->|"w1 = 0.15"|' in capsys.readouterr().out
+    assert main(["solve", "2-2-2", "-f", "tex", "--diagram-values"]) == 0
+    assert "{$w_{5} = 0.4$}" in capsys.readouterr().out
+
+
+def test_only_in_the_matrix_style_goes_as_deep_as_needed(capsys):
+    assert main(["solve", "3-3-3-3", "-f", "md", "--style", "matrix", "--only", "w10"]) == 0
+    out = capsys.readouterr().out
+    assert r"\frac{\partial E_{\mathit{total}}}{\partial W^{(2)}} &=" in out
+    assert r"\frac{\partial E_{\mathit{total}}}{\partial W^{(3)}} &=" not in out
+    assert "## 6. Summary" in out and "hidden layer 1" not in out

@@ -20,11 +20,11 @@ def _json(args):
 
 
 def _markdown(args):
-    return solution_from_args(args).markdown()
+    return _solution(args).markdown()
 
 
 def _latex(args):
-    return solution_from_args(args).latex(fragment=args.fragment)
+    return _solution(args).latex(fragment=args.fragment)
 
 
 FORMATS = {"json": _json, "md": _markdown, "tex": _latex}
@@ -35,6 +35,14 @@ SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "dec
 
 
 def add_parser(sub) -> None:
+    """Add ``solve`` and its options to the ``derive`` command's subparsers.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="derive")
+    >>> add_parser(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["solve", "2-2-2", "--style", "delta", "--only", "w5"]).only
+    'w5'
+    """
     p = sub.add_parser("solve", help="one forward pass, backward pass and update",
                        description="Work out one backpropagation step for SPEC (a YAML/JSON file or a "
                                    "built-in example's name, see 'derive examples'): as JSON, or as a "
@@ -62,6 +70,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Check the options, then write the chosen format (see :data:`FORMATS`).
+
+    >>> from derive.cli import main
+    >>> main(["solve", "2-2-1", "--format", "md", "--digits", "2"])  # doctest: +ELLIPSIS
+    # Two inputs, two hidden, one output ...
+    0
+    """
     args.format = _format(args)
     _check_options(args)
     if args.output:
@@ -97,7 +112,7 @@ def _check_options(args) -> None:
             raise RenderError(f"--{flag} must be a whole number from {low} to 30; got {value}")
 
 
-def solution_from_args(args):
+def _solution(args):
     """The :class:`~derive.solution.Solution` the options describe."""
     from ..solution import solve
 
@@ -107,7 +122,12 @@ def solution_from_args(args):
 
 
 def emit(data: str | bytes, output: str | None, *, force: bool) -> int:
-    """Write ``data`` atomically to ``output``, or to standard output."""
+    """Write ``data`` atomically to ``output``, or to standard output; returns the exit code.
+
+    >>> emit("hello\\n", None, force=False)
+    hello
+    0
+    """
     if output:
         from ..output import write_atomic
 

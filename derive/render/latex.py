@@ -92,7 +92,12 @@ class Names:
         return r"E_{\mathit{total}}"
 
     def plain(self, name: str, sup: str | None = None) -> str:
-        """A spec name: ``w5`` -> ``w_{5}``, ``t_o1`` -> ``t_{o1}``, ``b_h1_2`` -> ``b_{h1,2}``."""
+        """A spec name: ``w5`` -> ``w_{5}``, ``t_o1`` -> ``t_{o1}``, ``b_h1_2`` -> ``b_{h1,2}``.
+
+        >>> import derive
+        >>> Names(derive.load("2-2-2").model).plain("b_h1_2")
+        'b_{h1,2}'
+        """
         if "_" in name:
             head, tail = name.split("_", 1)
             return _compose(_letters(head), neuron_tex(tail), sup)
@@ -102,6 +107,12 @@ class Names:
         return _compose(_letters(name), None, sup)
 
     def parameter(self, name: str) -> str:
+        """A weight or bias, sequential (``w_{5}``) or indexed (``w^{(2)}_{11}``).
+
+        >>> import derive
+        >>> Names(derive.load("2-2-2").model, indexed=True).parameter("w6")
+        'w^{(2)}_{12}'
+        """
         param = self._params.get(name)
         if not self.indexed or param is None:
             return self.plain(name)
@@ -197,6 +208,12 @@ class DerivePrinter(LatexPrinter):
 
     # -- numbers
     def number(self, value) -> str:
+        """A number in LaTeX, through the one :class:`NumberFormat`.
+
+        >>> import derive
+        >>> DerivePrinter(Names(derive.load("2-2-2").model), NumberFormat(digits=2)).number(sp.Rational(-1, 10**9))
+        '-1 \\\\cdot 10^{-9}'
+        """
         mantissa, exponent = self.number_format.parts(value)
         if exponent is None:
             return mantissa
