@@ -49,15 +49,40 @@ def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding
     >>> from derive.symbolic import build_model
     >>> values = evaluate(build_model(build_network(load_spec("2-2-1"))))
     >>> values["out_o1"], values["w5_new"]
-    (191/1000, 13947/80000)
-    >>> round(values.float("grad_w1"), 9)
-    0.000438568
+    (191/1000, 69753/400000)
+    >>> values["grad_w1"]
+    -5663/25000
     """
-    exact: dict[sp.Symbol, sp.Expr] = {}
-    names: dict[str, sp.Expr] = {}
     givens = _given_values(model)
     if overrides:
         givens.update({k: sp.Rational(Fraction(v)) if not isinstance(v, sp.Basic) else v for k, v in overrides.items()})
+    digits = precision
+    while True:
+        try:
+            return Values(model, _evaluate_at(model, givens, digits, carry_rounding), precision, carry_rounding)
+        except _NotFinite as problem:
+            # 1 − out of a saturated sigmoid (|net| > 90) rounds to 0 at 40 digits, and log(0) follows:
+            # more digits recover it; an exact computation or carried rounding would not change
+            if not problem.inexact or carry_rounding is not None or digits >= MAX_PRECISION:
+                raise DeriveError(f"{problem.name} has no finite value ({problem.value}); "
+                                  "check the inputs and weights") from None
+            digits *= 4
+
+
+MAX_PRECISION = 2560  # digits: enough for 1 − σ(net) to stay non-zero up to net ≈ 5,000
+
+
+class _NotFinite(Exception):
+    def __init__(self, name: str, value, inexact: bool):
+        super().__init__(name)
+        self.name, self.value, self.inexact = name, value, inexact
+
+
+def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int | None) -> dict[str, sp.Expr]:
+    """Every quantity's value by name, computed in order at ``precision`` significant digits."""
+    exact: dict[sp.Symbol, sp.Expr] = {}
+    names: dict[str, sp.Expr] = {}
+    inexact = False
     for q in model.quantities:
         if q.formula is None:
             value = givens[q.key]
@@ -65,13 +90,14 @@ def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding
             value = q.formula.xreplace(exact)
             if not value.is_Rational:
                 value = value.evalf(precision)
+                inexact = True
             if carry_rounding is not None:
                 value = round_half_up(value, carry_rounding)
         if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
-            raise DeriveError(f"{q.name} has no finite value ({value}); check the inputs and weights")
+            raise _NotFinite(q.name, value, inexact)
         exact[q.symbol] = value
         names[q.key] = value
-    return Values(model, names, precision, carry_rounding)
+    return names
 
 
 def _given_values(model: Model) -> dict[str, sp.Expr]:
@@ -92,7 +118,7 @@ def round_half_up(value: sp.Expr, decimals: int) -> sp.Rational:
     """Round to ``decimals`` places, halves away from zero, as an exact rational.
 
     >>> round_half_up(sp.Rational(1745, 10000), 3), round_half_up(sp.Float(-0.8095), 3)
-    (7/40, -809/1000)
+    (7/40, -81/100)
     """
     if value.is_Rational:
         text = Decimal(value.p) / Decimal(value.q) if value.q != 1 else Decimal(value.p)
