@@ -20,11 +20,11 @@ def _json(args):
 
 
 def _markdown(args):
-    return _solution(args).markdown()
+    return solution_from_args(args).markdown()
 
 
 def _latex(args):
-    return _solution(args).latex(fragment=args.fragment)
+    return solution_from_args(args).latex(fragment=args.fragment)
 
 
 FORMATS = {"json": _json, "md": _markdown, "tex": _latex}
@@ -112,8 +112,15 @@ def _check_options(args) -> None:
             raise RenderError(f"--{flag} must be a whole number from {low} to 30; got {value}")
 
 
-def _solution(args):
-    """The :class:`~derive.solution.Solution` the options describe."""
+def solution_from_args(args):
+    """The :class:`~derive.solution.Solution` the options describe (each format entry starts here).
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_parser(parser.add_subparsers())
+    >>> solution_from_args(parser.parse_args(["solve", "2-2-1", "--style", "matrix"])).derivation.style
+    'matrix'
+    """
     from ..solution import solve
 
     return solve(args.spec, style=args.style, only=args.only, names=args.names, decimals=args.decimals,
