@@ -1,0 +1,6 @@
+"""Rendering: one derivation (``derive.steps``) printed as Markdown or LaTeX.
+
+``latex`` holds the one SymPy printer, ``numbers`` the one number formatter, ``escape`` the one
+place where user text is escaped, ``view`` turns a derivation into what templates print, and
+``environment`` loads the Jinja2 templates of ``templates/`` (``markdown`` and ``tex`` use them).
+"""
