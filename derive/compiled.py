@@ -52,7 +52,7 @@ class CompiledGradient:
         args += [model.symbol(k) for row in self._target_keys for k in row]
         args.append(model.learning_rate)
         replacements, outputs = _replacements(model, self.parameter_names, carry_rounding)
-        names = {"sigmoid": stable_sigmoid, "carry_round": float_round_half_up}
+        names = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "carry_round": float_round_half_up}
         self.function = sp.lambdify(args, outputs, modules=[names, "math"],
                                     cse=lambda exprs: (replacements, list(exprs)), docstring_limit=0)
         self.source = self.function.__doc__
@@ -154,8 +154,35 @@ def _float_formulas(model: Model) -> dict:
             t = next(iter(target))
             formulas[q.symbol] = -t * (model.symbol(model.ex(f"net_{q.neuron}", q.example)) - log_out) * log_factor(spec.log_base)
             continue
+        if q.kind == "error_term" and output.activation == "sigmoid" and spec.loss == "binary_cross_entropy":
+            formulas[q.symbol] = _stable_binary_cross_entropy(model, q)
+            continue
         formulas[q.symbol] = q.simplified if q.simplified is not None else q.formula
     return {k: v for k, v in formulas.items() if isinstance(k, sp.Symbol)}
+
+
+_softplus = sp.Function("softplus")
+
+
+def stable_softplus(x: float) -> float:
+    """ln(1 + e^x) without overflow for large x or loss of everything for very negative x.
+
+    >>> stable_softplus(1000.0), stable_softplus(0.0) == math.log(2), stable_softplus(-1000.0)
+    (1000.0, True, 0.0)
+    """
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _stable_binary_cross_entropy(model: Model, q) -> sp.Expr:
+    """−[t ln σ(net) + (1 − t) ln(1 − σ(net))] = t·softplus(−net) + (1 − t)·softplus(net).
+
+    ln(1 − σ(net)) in floating point is ln(0) once net > 37; the softplus form stays finite.
+    """
+    out = model.symbol(model.ex(f"out_{q.neuron}", q.example))
+    t = next(iter(q.formula.free_symbols - {out}))
+    net = model.symbol(model.ex(f"net_{q.neuron}", q.example))
+    scale = log_factor(model.network.spec.log_base)
+    return (t * _softplus(-net) + (1 - t) * _softplus(net)) * scale
 
 
 def _shift_key(model: Model, n):

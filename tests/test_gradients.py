@@ -67,6 +67,10 @@ def torch_loss_and_gradients(spec: dict, network) -> tuple[float, dict[str, floa
             log_o = torch.log_softmax(z, 0)  # stable for large logits, where log(softmax) gives 0·(−inf)
         else:
             log_o = torch.log(a)
+        if spec["layers"][-1]["activation"] == "sigmoid" and spec["loss"] == "binary_cross_entropy":
+            scale = _log_scale(spec)  # from the logits: stable where ln(1 − σ) would be ln 0
+            per_example.append(torch.nn.functional.binary_cross_entropy_with_logits(z, t, reduction="sum") * scale)
+            continue
         per_example.append(_torch_loss(spec, a, log_o, t))
     total = torch.stack(per_example).sum()
     if spec.get("reduction") == "mean":
@@ -94,9 +98,14 @@ def _torch_activation(layer: dict, z):
     return table[name](z)
 
 
+def _log_scale(spec: dict) -> float:
+    base = str(spec.get("log_base", "e"))
+    return 1.0 if base == "e" else 1 / math.log(float(base))
+
+
 def _torch_loss(spec: dict, o, log_o, t):
     loss = spec.get("loss", "half_sse")
-    scale = 1 / math.log(float(spec.get("log_base", "e"))) if str(spec.get("log_base", "e")) != "e" else 1.0
+    scale = _log_scale(spec)
     if loss == "half_sse":
         return 0.5 * ((t - o) ** 2).sum()
     if loss == "sse":
@@ -260,6 +269,19 @@ def test_large_logits_give_finite_loss_and_gradient(targets, loss):
         assert math.isfinite(exact) and math.isfinite(fast)
         assert close(exact, expected[name]) and close(fast, expected[name]), name
     assert values.float("grad_w2") == pytest.approx(10.0 if targets == [0, 1] else 0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("weight,target", [(100, 0), (100, 1), (-1000, "0.3"), (1000, "0.3"), (5000, 1)])
+def test_saturated_sigmoid_binary_cross_entropy_is_finite(weight, target):
+    # 1 − σ(100) is 4e-44: 0 at 40 digits and in floating point, so ln(1 − out) needs care
+    spec = {"inputs": [1], "targets": [Decimal(target)], "loss": "binary_cross_entropy",
+            "layers": [{"units": 1, "activation": "sigmoid", "weights": [[weight]]}]}
+    problem = derive.load(spec)
+    values = problem.values()
+    compiled = problem.compile_gradient()()
+    expected_loss, expected = torch_loss_and_gradients(spec, problem.network)
+    assert close(values.float("E_total"), expected_loss) and close(compiled.loss, expected_loss)
+    assert close(values.float("grad_w1"), expected["w1"]) and close(compiled.gradients["w1"], expected["w1"])
 
 
 # ---------------------------------------------------------------- ReLU at its kink
