@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import RenderError
 
-FORMAT_SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex"}
+FORMAT_SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf"}
 
 
 class Solution:
@@ -55,13 +55,28 @@ class Solution:
         return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
                             template_dir=self.template_dir, diagram_values=self.diagram_values)
 
-    def render(self, format: str, *, fragment: bool = False) -> str:
-        """The solution in ``format`` ("md" or "tex")."""
+    def pdf(self, *, timeout: float = 120) -> bytes:
+        """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.texrun`.
+
+        >>> import derive
+        >>> derive.solve("2-2-1").pdf()[:5]
+        b'%PDF-'
+        """
+        from .texrun import build_pdf_bytes
+
+        return build_pdf_bytes(self.latex(), timeout=timeout)
+
+    def render(self, format: str, *, fragment: bool = False) -> str | bytes:
+        """The solution in ``format`` ("md", "tex" or "pdf", the last as bytes)."""
         if format == "md":
             return self.markdown()
         if format == "tex":
             return self.latex(fragment=fragment)
-        raise RenderError(f"format must be md or tex; got {format!r}")
+        if format == "pdf":
+            if fragment:
+                raise RenderError("a PDF is always a whole document; fragment applies to tex")
+            return self.pdf()
+        raise RenderError(f"format must be md, tex or pdf; got {format!r}")
 
     def write(self, path, *, format: str | None = None, force: bool = False, fragment: bool = False) -> Path:
         """Write the solution to ``path`` (format from the suffix unless given); never half a file.
@@ -76,7 +91,8 @@ class Solution:
         path = Path(path)
         format = format or FORMAT_SUFFIXES.get(path.suffix.lower())
         if format is None:
-            raise RenderError(f"{path}: cannot tell the format from the suffix; use .md or .tex, or pass format=")
+            raise RenderError(f"{path}: cannot tell the format from the suffix; use .md, .tex or .pdf, "
+                              "or pass format=")
         check_output_path(path, force=force)
         return write_atomic(path, self.render(format, fragment=fragment), force=force)
 

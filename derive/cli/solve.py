@@ -27,8 +27,17 @@ def _latex(args):
     return solution_from_args(args).latex(fragment=args.fragment)
 
 
-FORMATS = {"json": _json, "md": _markdown, "tex": _latex}
-SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex"}
+def _pdf(args):
+    if not args.output:
+        raise RenderError("--format pdf writes a file; give it with -o FILE.pdf")
+    from ..texrun import find_tex
+
+    find_tex()  # a missing TeX Live is reported before any work, naming the packages
+    return solution_from_args(args).pdf()
+
+
+FORMATS = {"json": _json, "md": _markdown, "tex": _latex, "pdf": _pdf}
+SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf"}
 # options that only shape a worked solution, with their defaults (to refuse them with --format json)
 SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "decimals": None, "digits": None,
                     "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False}
@@ -46,7 +55,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("solve", help="one forward pass, backward pass and update",
                        description="Work out one backpropagation step for SPEC (a YAML/JSON file or a "
                                    "built-in example's name, see 'derive examples'): as JSON, or as a "
-                                   "worked solution in Markdown or LaTeX.")
+                                   "worked solution in Markdown, LaTeX or PDF.")
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
     p.add_argument("--format", "-f", choices=tuple(FORMATS), default=None,
                    help="output format (default: from the suffix of -o, else json)")
@@ -100,7 +109,7 @@ def _check_options(args) -> None:
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             verb = "shapes" if len(given) == 1 else "shape"
-            raise RenderError(f"{flags} {verb} a worked solution; use with --format md or tex")
+            raise RenderError(f"{flags} {verb} a worked solution; use with --format md, tex or pdf")
     if args.fragment and args.format != "tex":
         raise RenderError(f"--fragment applies to --format tex; the format is {args.format}")
     if args.carry_rounding is not None and not 0 <= args.carry_rounding <= 30:
