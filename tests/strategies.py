@@ -42,7 +42,8 @@ def decimals(low: str, high: str, places: int = 2, nonzero: bool = False) -> st.
     lo, hi = int(Decimal(low) * scale), int(Decimal(high) * scale)
     scaled = st.integers(lo, hi)
     if nonzero:  # zeros make ReLU pre-activations hit the kink at 0 exactly, far too often
-        scaled = scaled.filter(bool)
+        sides = [st.integers(lo, min(hi, -1)) if lo < 0 else None, st.integers(max(lo, 1), hi) if hi > 0 else None]
+        scaled = st.one_of([side for side in sides if side is not None])
     return scaled.map(lambda i: _plain(i, places))
 
 

@@ -171,7 +171,7 @@ def forward_model(model: Model) -> Model:
     return Model(model.network, quantities=model.quantities[:end + 1])
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(networks(max_units=2, max_examples=2))
 def test_gradients_match_central_differences(spec):
     problem = derive.load(spec)
@@ -222,7 +222,7 @@ def test_compiled_gradient_equals_exact_values(spec):
 
 # ---------------------------------------------------------------- shortcut deltas
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(networks(losses=("cross_entropy", "binary_cross_entropy"), activations=("sigmoid", "softmax", "tanh")))
 def test_simplified_delta_equals_jacobian_delta(spec):
     problem = derive.load(spec)
