@@ -61,3 +61,9 @@ def test_console_example_runs(command, tmp_path):
     expected = (0, 1) if command.startswith("derive check") else (0,)
     assert result.returncode in expected, (command, result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_excerpt_is_copied_from_the_gallery():
+    """The README shows lines of the generated 2-2-2 solution, not hand-typed numbers."""
+    excerpt = re.search(r"goes on after the problem statement like this:\n\n```\n(.*?)```", README, re.S).group(1)
+    assert excerpt.strip() and excerpt in (ROOT / "outputs" / "2-2-2-scalar.md").read_text(encoding="utf-8")
