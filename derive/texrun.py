@@ -1,11 +1,13 @@
 """The one hardened way ``derive`` runs TeX.
 
-Every run happens in a fresh temporary folder through ``latexmk -norc`` with
-shell escape off and kpathsea in paranoid mode (no reading or writing outside
-the build folder), inside its own process group so a timeout can kill
-latexmk *and* pdflatex. The PDF is byte-for-byte reproducible: dates are pinned
-and pdfTeX is told to leave out its trailer ID and banner. Only a finished PDF
-ever reaches the output path.
+Every run happens in a fresh temporary folder: ``pdflatex`` with shell escape
+off and kpathsea in paranoid mode (no reading or writing outside the build
+folder), inside its own process group so a timeout kills everything it started.
+It runs once, and again only while the log asks for a rerun (as latexmk would,
+without latexmk's extra pass whenever the ``.aux`` file changed, and without its
+Perl start-up or rc files). The PDF is byte-for-byte reproducible: dates are
+pinned and pdfTeX is told to leave out its trailer ID and banner. Only a
+finished PDF ever reaches the output path.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import contextlib
 import os
 import pathlib
 import re
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from .errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
@@ -44,6 +46,10 @@ _SOURCE_NAME, _WRAPPER_NAME, _JOB = "doc.tex", "run.tex", "run"
 
 _TEX_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
 _LOG_LINES = 20
+# What packages write when a pass changed what the next would read: "Rerun to get cross-references
+# right" (LaTeX, hyperref, natbib), "Table widths have changed. Rerun LaTeX." (longtable), ...
+_RERUN = re.compile(rb"\brerun\s+(?:latex|to\s+get)\b", re.IGNORECASE)
+_MAX_PASSES = 5  # latexmk's limit too: a document that never settles is taken as it is then
 _ERROR_LINE = re.compile(r"^(!|[^\s:]+:\d+: )")
 
 # Running TeX process groups, so Ctrl-C in compile_many can kill them: they sit in their
@@ -53,20 +59,17 @@ _live_lock = threading.Lock()
 
 
 def find_tex() -> str:
-    """Return the path of ``latexmk`` after checking ``pdflatex`` is there too.
+    """Return the path of ``pdflatex``.
 
-    Raises :class:`LatexError` naming the Debian packages to install when either is missing.
+    Raises :class:`LatexError` naming the Debian packages to install when it is missing.
 
-    >>> find_tex().endswith("latexmk")
+    >>> find_tex().endswith("pdflatex")
     True
     """
-    latexmk, pdflatex = shutil.which("latexmk"), shutil.which("pdflatex")
-    if latexmk is None or pdflatex is None:
-        missing = " and ".join(name for name, found in (("latexmk", latexmk), ("pdflatex", pdflatex))
-                               if found is None)
-        raise LatexError(f"{missing} not found; PDF output needs TeX Live: "
-                         f"apt-get install {' '.join(TEX_PACKAGES)}")
-    return latexmk
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise LatexError(f"pdflatex not found; PDF output needs TeX Live: apt-get install {' '.join(TEX_PACKAGES)}")
+    return pdflatex
 
 
 def build_pdf_bytes(tex_source: str, *, timeout: float = 120, keep_failed_log_dir=None) -> bytes:
@@ -159,25 +162,20 @@ def _draw_progress(done: int, total: int, width: int = 30) -> None:
 @contextlib.contextmanager
 def _built_pdf(tex_source: str, *, timeout: float, keep_dir, name: str):
     """Run TeX on ``tex_source`` in a fresh temp folder; yield the PDF's path there, then remove the folder."""
-    latexmk = find_tex()
+    pdflatex = find_tex()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
     try:
         (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
         (workdir / _WRAPPER_NAME).write_text(_WRAPPER, encoding="utf-8", newline="\n")
-        _run(latexmk, workdir, timeout=timeout, keep_dir=keep_dir, name=name)
+        _run(pdflatex, workdir, timeout=timeout, keep_dir=keep_dir, name=name)
         yield workdir / f"{_JOB}.pdf"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _latexmk_command(latexmk: str, pdflatex: str) -> list[str]:
-    # -norc first: no system, user ($HOME, $XDG_CONFIG_HOME) or project latexmkrc may
-    # add rules, run commands or change the engine. latexmk runs the -pdflatex= string
-    # through a shell, hence the quoting; it also passes its own flags on through %O.
-    # The flags are repeated in that string so pdflatex gets them whatever latexmk forwards.
-    engine = " ".join([shlex.quote(pdflatex), *_TEX_FLAGS, "%O", "%S"])
-    return [latexmk, "-norc", "-pdf", *_TEX_FLAGS, "-file-line-error",
-            f"-pdflatex={engine}", _WRAPPER_NAME]
+def _pdflatex_command(pdflatex: str) -> list[str]:
+    # No shell in between (an argument list), and no latexmk: no rc file can add rules or run commands.
+    return [pdflatex, *_TEX_FLAGS, "-file-line-error", _WRAPPER_NAME]
 
 
 def _tex_environment(workdir: pathlib.Path) -> dict[str, str]:
@@ -195,18 +193,27 @@ def _tex_environment(workdir: pathlib.Path) -> dict[str, str]:
     return env
 
 
-def _run(latexmk: str, workdir: pathlib.Path, *, timeout: float, keep_dir, name: str) -> None:
-    pdflatex = shutil.which("pdflatex") or "pdflatex"
+def _run(pdflatex: str, workdir: pathlib.Path, *, timeout: float, keep_dir, name: str) -> None:
+    """Run pdflatex until its log stops asking for a rerun; ``timeout`` covers all the passes."""
+    deadline = time.monotonic() + timeout
+    for _ in range(_MAX_PASSES):
+        _run_pass(pdflatex, workdir, timeout=timeout, deadline=deadline, keep_dir=keep_dir, name=name)
+        log = workdir / f"{_JOB}.log"
+        if not (log.is_file() and _RERUN.search(log.read_bytes())):
+            return
+
+
+def _run_pass(pdflatex: str, workdir: pathlib.Path, *, timeout: float, deadline: float, keep_dir, name: str) -> None:
     proc = subprocess.Popen(
-        _latexmk_command(latexmk, pdflatex), cwd=workdir, env=_tex_environment(workdir),
+        _pdflatex_command(pdflatex), cwd=workdir, env=_tex_environment(workdir),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,  # own process group: a timeout kills pdflatex too
+        start_new_session=True,  # own process group: a timeout kills whatever TeX started too
     )
     with _live_lock:
         _live.add(proc)
     timed_out = False
     try:
-        output, _ = proc.communicate(timeout=timeout)
+        output, _ = proc.communicate(timeout=max(deadline - time.monotonic(), 0.001))
     except subprocess.TimeoutExpired:
         timed_out = True
         _kill_group(proc)
@@ -221,7 +228,7 @@ def _run(latexmk: str, workdir: pathlib.Path, *, timeout: float, keep_dir, name:
     if timed_out:
         _fail(f"TeX did not finish within {timeout:g} s", workdir, output, keep_dir, name)
     if proc.returncode != 0 or not (workdir / f"{_JOB}.pdf").is_file():
-        _fail(f"TeX failed (latexmk exit status {proc.returncode})", workdir, output, keep_dir, name)
+        _fail(f"TeX failed (pdflatex exit status {proc.returncode})", workdir, output, keep_dir, name)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -239,7 +246,7 @@ def _kill_live_runs() -> None:
 
 def _fail(message: str, workdir: pathlib.Path, output: bytes, keep_dir, name: str):
     log_file = workdir / f"{_JOB}.log"
-    # No .log means pdflatex never got going; latexmk's own output is the best record then.
+    # No .log means pdflatex never got going; its own output is the best record then.
     log = log_file.read_bytes() if log_file.is_file() else (output or b"")
     text = log.decode("utf-8", errors="replace")
     raise LatexError(message, log_tail=_log_tail(text), log_path=str(_keep_log(log, keep_dir, name)))

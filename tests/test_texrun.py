@@ -54,13 +54,12 @@ def test_find_tex_checks_pdflatex_too(monkeypatch):
 
 
 def test_command_line_is_hardened():
-    cmd = texrun._latexmk_command("/usr/bin/latexmk", "/usr/bin/pdflatex")
-    assert cmd[:2] == ["/usr/bin/latexmk", "-norc"]
-    for flag in ("-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error"):
+    # pdflatex itself, as an argument list: no latexmk (whose rc files could add rules) and no shell.
+    cmd = texrun._pdflatex_command("/usr/bin/pdflatex")
+    assert cmd[0] == "/usr/bin/pdflatex" and cmd[-1] == "run.tex"
+    for flag in ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error"):
         assert flag in cmd
-    engine = next(arg for arg in cmd if arg.startswith("-pdflatex="))
-    for flag in ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"):
-        assert flag in engine
+    assert not any("shell-escape" in arg and arg != "-no-shell-escape" for arg in cmd)
 
 
 def test_environment(monkeypatch, tmp_path):
@@ -139,7 +138,7 @@ def test_runs_in_fresh_folder_with_hardened_command(tmp_path, monkeypatch):
     assert kw1["cwd"] != kw2["cwd"]
     assert kw1["start_new_session"] is True
     assert kw1["env"]["HOME"] == str(kw1["cwd"])
-    assert cmd1[1] == "-norc"
+    assert cmd1 == texrun._pdflatex_command(find_tex())  # one pass: nothing asks for a rerun
     assert not pathlib.Path(kw1["cwd"]).exists() and not pathlib.Path(kw2["cwd"]).exists()
 
 
@@ -231,7 +230,7 @@ def test_timeout_kills_whole_process_group(tmp_path, temp_root, monkeypatch):
     assert not (tmp_path / "out.pdf").exists()
     assert list(temp_root.iterdir()) == []
     if pathlib.Path("/proc").is_dir():
-        # pdflatex is latexmk's child: killing only latexmk would leave it looping.
+        # Everything in TeX's process group is gone, not just the process we started.
         deadline = time.monotonic() + 5
         while _live_processes_in_group(started[0].pid) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -312,3 +311,22 @@ def test_compile_many_raises_first_failure_after_others_finish(tmp_path, temp_ro
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".pdf") == ["1.pdf", "4.pdf"]
     assert not list(tmp_path.glob(".*.tmp"))
     assert all(p.is_dir() and p.name.startswith("derive-tex-failed-") for p in temp_root.iterdir())
+
+
+@needs_tex
+def test_reruns_only_while_the_log_asks(tmp_path, monkeypatch):
+    passes = []
+    real_popen = subprocess.Popen
+
+    def spy(cmd, **kwargs):
+        if kwargs.get("cwd"):  # a TeX pass (pdftotext below runs without one)
+            passes.append(cmd)
+        return real_popen(cmd, **kwargs)
+
+    monkeypatch.setattr(texrun.subprocess, "Popen", spy)
+    # A forward reference is only right on the second pass ("Rerun to get cross-references right").
+    text = pdf_text(compile_pdf(doc(r"See page \pageref{end}.\clearpage\label{end}End."), tmp_path / "ref.pdf"))
+    assert "See page 2." in text and len(passes) == 2
+    passes.clear()
+    compile_pdf(doc("No cross-references."), tmp_path / "plain.pdf")
+    assert len(passes) == 1
