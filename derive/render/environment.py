@@ -9,6 +9,7 @@ can be overridden.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -59,10 +60,31 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
         line_statement_prefix=None, line_comment_prefix=None,
         undefined=jinja2.StrictUndefined, autoescape=False, finalize=_FINALIZE[kind],
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["trusted"] = _trusted
     env.filters["eq"] = _equation_number
     return env
+
+
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs, as Python keeps ``.pyc`` files.
+
+    Compiling the templates takes longer than the rest of ``derive solve`` on a small network.
+    Jinja's default folder is private to the user (created 0700, its owner checked) and an
+    entry is only used while its template's source is unchanged. No usable folder: no cache.
+    """
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
+@lru_cache(maxsize=8)
+def _cached_environment(kind: str, template_dir: str | None) -> jinja2.Environment:
+    # One environment per kind and folder, so each template is compiled (or loaded) once per process.
+    return make_environment(kind, template_dir)
 
 
 def _equation_number(number) -> Trusted:
@@ -88,7 +110,7 @@ def render_template(kind: str, name: str, context: dict, template_dir=None) -> s
     >>> text.startswith("# ")
     True
     """
-    env = make_environment(kind, template_dir)
+    env = _cached_environment(kind, None if template_dir is None else str(template_dir))
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as err:
