@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import mpmath
 import sympy as sp
 
 from .errors import DeriveError
@@ -80,24 +81,125 @@ class _NotFinite(Exception):
 
 def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int | None) -> dict[str, sp.Expr]:
     """Every quantity's value by name, computed in order at ``precision`` significant digits."""
-    exact: dict[sp.Symbol, sp.Expr] = {}
     names: dict[str, sp.Expr] = {}
+    plain: dict[sp.Symbol, object] = {}  # the same values as Fraction (exact) or mpmath.mpf
     inexact = False
-    for q in model.quantities:
-        if q.formula is None:
-            value = givens[q.key]
-        else:
-            value = q.formula.xreplace(exact)
-            if not value.is_Rational:
-                value = value.evalf(precision)
-                inexact = True
-            if carry_rounding is not None:
-                value = round_half_up(value, carry_rounding)
-        if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
-            raise _NotFinite(q.name, value, inexact)
-        exact[q.symbol] = value
-        names[q.key] = value
+    with mpmath.workdps(precision + GUARD_DIGITS):
+        for q in model.quantities:
+            if q.formula is None:
+                value = givens[q.key]
+            else:
+                value = _value_of(q.formula, plain, precision)
+                if not value.is_Rational:
+                    inexact = True
+                if carry_rounding is not None:
+                    value = round_half_up(value, carry_rounding)
+            if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
+                raise _NotFinite(q.name, value, inexact)
+            names[q.key] = value
+            plain[q.symbol] = Fraction(value.p, value.q) if value.is_Rational else mpmath.mpf(value._mpf_)
     return names
+
+
+GUARD_DIGITS = 10
+
+
+def _value_of(formula: sp.Expr, plain: dict, precision: int) -> sp.Expr:
+    """A formula's value from the values before it: plain arithmetic where it can, else SymPy's evalf."""
+    try:
+        number = _plain(formula, plain)
+    except (_Unsupported, ZeroDivisionError, ValueError, OverflowError):
+        number = None
+    if isinstance(number, Fraction):
+        return sp.Rational(number.numerator, number.denominator)
+    if isinstance(number, mpmath.mpf) and mpmath.isfinite(number):
+        return sp.Float(number, precision)
+    exact = {symbol: (sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else
+                      sp.Float(v, precision)) for symbol, v in plain.items() if symbol in formula.free_symbols}
+    value = formula.xreplace(exact)
+    return value if value.is_Rational else value.evalf(precision)
+
+
+class _Unsupported(Exception):
+    """A formula node the plain evaluator does not know; SymPy evaluates it instead."""
+
+
+def _plain(expr: sp.Expr, env: dict):
+    """Evaluate with Fractions while exact, mpmath numbers once a transcendental function appears."""
+    if expr.is_Symbol:
+        return env[expr]
+    if expr.is_Rational:
+        return Fraction(expr.p, expr.q)
+    if expr.is_Float:
+        return mpmath.mpf(expr._mpf_)
+    args = [_plain(arg, env) for arg in expr.args] if not isinstance(expr, sp.Piecewise) else None
+    if expr.is_Add:
+        return sum(args[1:], args[0])
+    if expr.is_Mul:
+        product = args[0]
+        for arg in args[1:]:
+            product = product * arg
+        return product
+    if expr.is_Pow:
+        base, power = args
+        if isinstance(power, Fraction) and power.denominator == 1:
+            return base ** int(power)
+        return _mpf(base) ** _mpf(power)
+    function = _FUNCTIONS.get(type(expr).__name__)
+    if function is not None:
+        return function(*args)
+    if isinstance(expr, sp.Piecewise):
+        for value, condition in expr.args:
+            if _condition(condition, env):
+                return _plain(value, env)
+        raise _Unsupported(expr)
+    raise _Unsupported(expr)
+
+
+def _condition(condition, env) -> bool:
+    if condition is sp.true:
+        return True
+    if isinstance(condition, sp.StrictGreaterThan):
+        return _greater(_plain(condition.lhs, env), _plain(condition.rhs, env))
+    raise _Unsupported(condition)
+
+
+def _greater(a, b) -> bool:
+    """a > b; mpmath numbers do not compare with Fractions, so a mixed pair is compared as mpmath numbers."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a > b
+    return _mpf(a) > _mpf(b)
+
+
+def _mpf(x):
+    return mpmath.mpf(x.numerator) / x.denominator if isinstance(x, Fraction) else mpmath.mpf(x)
+
+
+def _max(*xs):
+    if all(isinstance(x, Fraction) for x in xs):
+        return max(xs)
+    return max(_mpf(x) for x in xs)
+
+
+def _exp(x):
+    return Fraction(1) if x == 0 else mpmath.exp(x)
+
+
+def _sigmoid(x):
+    return Fraction(1, 2) if x == 0 else 1 / (1 + mpmath.exp(-x))
+
+
+_FUNCTIONS = {
+    "exp": _exp,
+    "log": lambda x: Fraction(0) if x == 1 else mpmath.log(x) if _greater(x, Fraction(0)) else _undefined(),
+    "sigmoid": _sigmoid,
+    "tanh": lambda x: Fraction(0) if x == 0 else mpmath.tanh(x),
+    "Max": _max,
+}
+
+
+def _undefined():
+    raise ValueError("outside the function's domain")
 
 
 def _given_values(model: Model) -> dict[str, sp.Expr]:
