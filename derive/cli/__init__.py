@@ -7,6 +7,7 @@ Each command lives in a module of this package with ``add_parser(subparsers)`` a
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -75,4 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console_main() -> None:
-    sys.exit(main())
+    code = main()
+    # Everything is freed at exit anyway: spare the interpreter a last full garbage collection
+    # over SymPy's objects (about 0.1 s of a 0.6 s ``derive solve``).
+    gc.freeze()
+    sys.exit(code)
