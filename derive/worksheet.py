@@ -135,16 +135,17 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
 
     sheets, keys = [], []
     for variant in variants.variants:
-        sheets.append(worksheet_body(variant, variants.questions, variants.decimals))
-        keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full"))
+        solution = _solution(variant, variants.decimals)  # one worked solution serves both sheets
+        sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution))
+        keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full", solution=solution))
     texts = {}
     for i, (sheet, answer) in enumerate(zip(sheets, keys)):
         texts[paths[4 * i]] = latex_document([sheet])
         texts[paths[4 * i + 2]] = latex_document([answer])
-    pdf_jobs = [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
+    # The combined PDFs take longest: queued first, so no TeX run is left alone at the end.
+    pdf_jobs = [(latex_document(sheets), paths[-2]), (latex_document(keys), paths[-1])]
+    pdf_jobs += [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
     pdf_jobs += [(texts[paths[4 * i + 2]], paths[4 * i + 3]) for i in range(len(sheets))]
-    pdf_jobs.append((latex_document(sheets), paths[-2]))
-    pdf_jobs.append((latex_document(keys), paths[-1]))
     texts[paths[-3]] = variants.to_json()
     out_dir = paths[0].parent
     # PDFs are built into a hidden staging folder and only moved into place once all succeeded.
@@ -185,19 +186,22 @@ def latex_document(bodies: list[str]) -> str:
     return doc.dumps() + "\n"
 
 
-def worksheet_body(variant: Variant, questions, decimals: int) -> str:
-    """The worksheet of one variant (a LaTeX body): the problem and one empty box per question."""
-    solution = _solution(variant, decimals)
+def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None) -> str:
+    """The worksheet of one variant (a LaTeX body): the problem and one empty box per question.
+
+    ``solution`` is the variant's worked solution (:func:`_solution`) when the caller has it already.
+    """
+    solution = solution if solution is not None else _solution(variant, decimals)
     return _render("worksheet.tex.j2", sheet=sheet_context(variant, questions, "Worksheet", decimals, solution),
                    view={"problem": problem_view(solution)})
 
 
-def key_body(variant: Variant, questions, decimals: int, *, full: bool = False) -> str:
+def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
     from .render.numbers import NumberFormat
     from .render.view import make_printer
 
-    solution = _solution(variant, decimals)
+    solution = solution if solution is not None else _solution(variant, decimals)
     sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
     printer = make_printer(solution.derivation, NumberFormat(decimals=decimals))
     sheet["answers"] = {q.key: Trusted(printer.number(variant.answers[q.key])) for q in questions}
@@ -218,9 +222,9 @@ def problem_view(solution) -> dict:
     Givens are printed exactly (up to the renderer's 30 places), whatever the answers' decimals.
     """
     from .render.numbers import MAX_PLACES, NumberFormat
-    from .render.view import build_view
+    from .render.view import build_problem_view
 
-    return build_view(solution.derivation, number_format=NumberFormat(decimals=MAX_PLACES))["problem"]
+    return build_problem_view(solution.derivation, number_format=NumberFormat(decimals=MAX_PLACES))
 
 
 def sheet_context(variant: Variant, questions, kind: str, decimals: int, solution) -> dict:

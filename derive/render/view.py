@@ -60,6 +60,19 @@ def build_view(derivation: Derivation, *, number_format: NumberFormat | None = N
     }
 
 
+def build_problem_view(derivation: Derivation, *, number_format: NumberFormat | None = None,
+                       diagram_values: bool = False) -> dict:
+    """The view's ``problem`` part alone (diagram, data, layers), without printing every step.
+
+    >>> import derive
+    >>> from derive.steps import derive_steps
+    >>> derivation = derive_steps(derive.load("2-2-2"))
+    >>> build_problem_view(derivation) == build_view(derivation)["problem"]
+    True
+    """
+    return _problem(derivation, make_printer(derivation, number_format or NumberFormat()), diagram_values)
+
+
 # ---------------------------------------------------------------- steps
 
 def _section(section, printer) -> dict:
