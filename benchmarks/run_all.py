@@ -1,0 +1,632 @@
+"""Every benchmark of the performance issue in one run, written as a Markdown table.
+
+    python benchmarks/run_all.py                       # everything (about 15-25 minutes on 2 cores)
+    python benchmarks/run_all.py --quick               # small sizes, fewer runs (a few minutes)
+    python benchmarks/run_all.py --only symbolic,train --sizes 2-2-2 --quick --out /tmp/r.md
+
+Rows (``--only`` picks some, in this order):
+
+* ``symbolic``: every ∂E/∂p as named chain-rule quantities (``build_model``) against naive SymPy
+  (``diff`` of the fully nested error for each parameter), each run in a fresh process
+  (:mod:`bench_symbolic`); a size is given up after the naive budget (60 s) and larger ones are
+  not tried;
+* ``numeric``: loss, every gradient and the updated parameters in floating point: derive's
+  :class:`~derive.compiled.CompiledGradient` call (its one-off compilation timed apart) against a
+  hand-written NumPy backward pass and PyTorch autograd (CPU, float64);
+* ``train``: 10,000 steps of the 2-2-2 network (:mod:`bench_train`);
+* ``cli``: ``derive`` commands in fresh processes as a user runs them, against
+  ``python -c "import sympy"`` and one pdflatex pass of the same document; 30 worksheet + key
+  pairs with ``--workers 1`` and ``--workers 2``;
+* ``memory``: peak resident memory of the largest network, symbolic and compiled.
+
+Each contender is measured in the same run as its baseline, runs interleaved where the machine's
+load could drift between them; tables give the median, min and max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_symbolic  # noqa: E402  (the benchmarks folder is not a package)
+
+# "a-b-c" counts the input layer, as the tutorials write it: 16x5 is 16 inputs and 4 layers of 16,
+# 32x6 is 32 inputs and 5 layers of 32 (5,125 parameters with one bias per layer).
+SIZES = [
+    ("2-2-2", 2, [2, 2]),
+    ("3-3-3-3", 3, [3, 3, 3]),
+    ("8-8-8-8", 8, [8, 8, 8]),
+    ("16x5", 16, [16] * 4),
+    ("32x6", 32, [32] * 5),
+]
+QUICK_SIZES = ("2-2-2", "3-3-3-3", "8-8-8-8")
+ROWS = ("symbolic", "numeric", "train", "cli", "memory")
+
+
+@dataclass
+class Settings:
+    quick: bool
+    sizes: list
+    runs: int
+    budget: float
+    steps: int
+    cli_runs: int
+    pairs: int
+    pair_runs: int
+
+
+@dataclass
+class Target:
+    text: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str]
+    targets: list[Target] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- timing helpers
+
+def summary(times: list[float], scale: float = 1.0, digits: int = 3) -> str:
+    """``median / min / max`` of ``times`` (times ``scale``)."""
+    return " / ".join(f"{value * scale:,.{digits}f}" for value in (statistics.median(times), min(times), max(times)))
+
+
+def per_call(call, runs: int, budget: float = 0.2) -> list[float]:
+    """Seconds per call of ``call()``: ``runs`` batches, each long enough (about ``budget`` s) to time."""
+    call()
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < budget / 4:
+        call()
+        n += 1
+    batch = max(1, int(n * 4))
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(batch):
+            call()
+        times.append((time.perf_counter() - start) / batch)
+    return times
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "not measured"}[met]
+
+
+# ---------------------------------------------------------------- 1. symbolic gradients
+
+def run_symbolic(settings: Settings) -> Section:
+    lines = [
+        f"Every ∂E/∂p and every updated value of fully connected sigmoid networks (half squared error, one "
+        f"bias per layer, two-decimal random values, seed 2024). derive: `build_network` + `build_model` "
+        f"(named chain-rule quantities, deltas reused layer by layer). Naive SymPy: E written out as one "
+        f"nested expression of inputs and parameters, then `sympy.diff` for each parameter. Each run in a "
+        f"fresh process (SymPy's cache empty); {settings.runs} runs per size; a size's naive runs are "
+        f"stopped after {settings.budget:.0f} s in all and larger sizes are then not tried. Seconds.",
+        "",
+        "| network | parameters | derive median / min / max | naive SymPy median / min / max | naive / derive "
+        "| derive per parameter |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    import derive.symbolic  # noqa: F401  (imported once here, so each forked run starts warm)
+
+    results, too_big = {}, None
+    for label, n_inputs, widths in settings.sizes:
+        spec = bench_symbolic.network_spec(n_inputs, widths)
+        n_params = bench_symbolic.count_parameters(spec)
+        ours, _ = bench_symbolic.measure("derive", spec, settings.runs, budget=float("inf"))
+        ours_median = statistics.median(ours)
+        if too_big:
+            naive, naive_text, ratio = [], f"not tried ({too_big} took over {settings.budget:.0f} s)", "n/a"
+            lower = None
+        else:
+            naive, gave_up = bench_symbolic.measure("naive", spec, settings.runs, settings.budget)
+            naive_text, ratio, lower = _naive_cells(naive, gave_up, ours_median, settings.budget)
+            too_big = label if gave_up else None
+        results[label] = {"derive": ours_median, "params": n_params, "ratio": _ratio_value(naive, ours_median, lower)}
+        lines.append(f"| {label} | {n_params:,} | {summary(ours)} | {naive_text} | {ratio} "
+                     f"| {ours_median / n_params * 1e6:,.0f} µs |")
+        print(lines[-1], flush=True)
+    return Section("1. Symbolic gradients: derive against naive SymPy", lines, _symbolic_targets(results))
+
+
+def _naive_cells(naive, gave_up, ours_median, budget):
+    """(naive column, ratio column, ratio lower bound or None) of one size."""
+    if not gave_up:
+        return summary(naive), f"{statistics.median(naive) / ours_median:,.0f}x", None
+    if naive:
+        text = f"{summary(naive)} ({len(naive)} runs, then {gave_up})"
+        return text, f"{statistics.median(naive) / ours_median:,.0f}x", None
+    lower = budget / ours_median
+    return f"stopped: {gave_up}", f"> {lower:,.0f}x", lower
+
+
+def _ratio_value(naive, ours_median, lower):
+    if lower is not None:
+        return ("more than", lower)
+    if naive:
+        return ("", statistics.median(naive) / ours_median)
+    return None
+
+
+def _symbolic_targets(results: dict) -> list[Target]:
+    targets = []
+    mid = results.get("8-8-8-8")
+    ratio = mid and mid["ratio"]
+    targets.append(Target("Symbolic gradients ≥ 300× faster than naive SymPy at 8-8-8-8",
+                          f"{ratio[0]} {ratio[1]:,.0f}×".strip() if ratio else "not measured",
+                          (ratio[1] >= 300) if ratio else None))
+    big = results.get("32x6")
+    targets.append(Target("32x6 (5,125 parameters) in under 2 s",
+                          f"{big['derive']:.2f} s" if big else "not measured",
+                          (big["derive"] < 2.0) if big else None))
+    if mid and big:
+        rise = (big["derive"] / big["params"]) / (mid["derive"] / mid["params"])
+        targets.append(Target("Time per parameter rises < 2× from 8-8-8-8 to 32x6", f"{rise:.2f}×", rise < 2))
+    else:
+        targets.append(Target("Time per parameter rises < 2× from 8-8-8-8 to 32x6", "not measured", None))
+    return targets
+
+
+# ---------------------------------------------------------------- 2. numeric gradients
+
+class NumpyNet:
+    """The textbook backward pass by hand (sigmoid layers, one bias per layer, ½ Σ (t − o)²)."""
+
+    def __init__(self, network, np):
+        self.np = np
+        self.weights = [np.array([[float(w) for w in row] for row in layer.weights]) for layer in network.layers]
+        self.biases = [float(layer.bias_values[0]) for layer in network.layers]
+        self.train_bias = [layer.train_bias for layer in network.layers]
+        example = network.examples[0]
+        self.x = np.array([float(v) for v in example.inputs])
+        self.t = np.array([float(v) for v in example.targets])
+        self.eta = float(network.spec.learning_rate)
+
+    def step(self):
+        """(loss, gradients, updated) as flat lists in derive's parameter order."""
+        np = self.np
+        outs = [self.x]
+        for w, b in zip(self.weights, self.biases):
+            outs.append(1.0 / (1.0 + np.exp(-(w @ outs[-1] + b))))
+        error = outs[-1] - self.t
+        loss = 0.5 * float(error @ error)
+        delta = error * outs[-1] * (1.0 - outs[-1])
+        grads = [None] * len(self.weights)
+        for layer in range(len(self.weights) - 1, -1, -1):
+            grads[layer] = (np.outer(delta, outs[layer]), float(delta.sum()))
+            if layer:
+                delta = (self.weights[layer].T @ delta) * outs[layer] * (1.0 - outs[layer])
+        updated = [(w - self.eta * gw, b - self.eta * gb if train else b)
+                   for w, b, (gw, gb), train in zip(self.weights, self.biases, grads, self.train_bias)]
+        return loss, grads, updated
+
+    def flat(self, pairs) -> list[float]:
+        out = []
+        for w, b in pairs:
+            out.extend(w.ravel().tolist())
+            out.append(b)
+        return out
+
+
+class TorchNet:
+    """The same network as leaf tensors; autograd does the backward pass (CPU, float64)."""
+
+    def __init__(self, numpy_net, torch):
+        self.torch = torch
+        self.weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in numpy_net.weights]
+        self.biases = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in numpy_net.biases]
+        self.train_bias = numpy_net.train_bias
+        self.x = torch.tensor(numpy_net.x, dtype=torch.float64)
+        self.t = torch.tensor(numpy_net.t, dtype=torch.float64)
+        self.eta = numpy_net.eta
+
+    def step(self):
+        torch = self.torch
+        for tensor in (*self.weights, *self.biases):
+            tensor.grad = None
+        out = self.x
+        for w, b in zip(self.weights, self.biases):
+            out = torch.sigmoid(w @ out + b)
+        loss = 0.5 * ((self.t - out) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            updated = [(w - self.eta * w.grad, b - self.eta * b.grad if train else b)
+                       for w, b, train in zip(self.weights, self.biases, self.train_bias)]
+        return loss.item(), [(w.grad, b.grad) for w, b in zip(self.weights, self.biases)], updated
+
+    def flat(self, pairs) -> list[float]:
+        out = []
+        for w, b in pairs:
+            out.extend(w.detach().reshape(-1).tolist())
+            out.append(float(b))
+        return out
+
+
+def run_numeric(settings: Settings) -> Section:
+    import numpy as np
+    import torch
+
+    from derive.compiled import CompiledGradient
+    from derive.network import build_network
+    from derive.spec import load_spec
+    from derive.symbolic import build_model
+
+    lines = [
+        "Loss, every gradient and every updated parameter in float64, for the same networks. derive: "
+        "a call of `CompiledGradient` (the model's named quantities lambdified once; the call takes the "
+        "parameters as a list and returns dicts by name); its one-off compilation is timed apart. NumPy: "
+        "the textbook backward pass written by hand with arrays. PyTorch: leaf tensors, autograd "
+        f"`backward()`, then w − η·grad (CPU, {torch.get_num_threads()} threads). All three agree to 1e-9. "
+        f"Time per call, median / min / max of {settings.runs} batches; compilation in seconds.",
+        "",
+        "| network | parameters | derive call (µs) | derive compile, once (s) | NumPy by hand (µs) "
+        "| PyTorch autograd (µs) | NumPy / derive | PyTorch / derive |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    tiny = None
+    for label, n_inputs, widths in settings.sizes:
+        network = build_network(load_spec(bench_symbolic.network_spec(n_inputs, widths)))
+        model = build_model(network)
+        compiles = []
+        while len(compiles) < settings.runs and sum(compiles) < 5.0:
+            start = time.perf_counter()
+            grad = CompiledGradient(model)
+            compiles.append(time.perf_counter() - start)
+        numpy_net = NumpyNet(network, np)
+        torch_net = TorchNet(numpy_net, torch)
+        params = numpy_net.flat(zip(numpy_net.weights, numpy_net.biases))
+        _check_agree(grad(params), numpy_net, torch_net)
+        times = _interleaved({"derive": lambda: grad(params), "numpy": numpy_net.step, "torch": torch_net.step},
+                             settings.runs)
+        medians = {name: statistics.median(t) for name, t in times.items()}
+        if tiny is None:
+            tiny = (label, medians)
+        lines.append(f"| {label} | {len(params):,} | {summary(times['derive'], 1e6, 1)} | {summary(compiles)} "
+                     f"| {summary(times['numpy'], 1e6, 1)} | {summary(times['torch'], 1e6, 1)} "
+                     f"| {medians['numpy'] / medians['derive']:.1f}x | {medians['torch'] / medians['derive']:.1f}x |")
+        print(lines[-1], flush=True)
+    label, medians = tiny
+    target = Target(f"Numeric gradient of a tiny network ({label}) faster than PyTorch autograd",
+                    f"{medians['derive'] * 1e6:.1f} µs vs {medians['torch'] * 1e6:.1f} µs "
+                    f"({medians['torch'] / medians['derive']:.1f}× faster)", medians["derive"] < medians["torch"])
+    return Section("2. Numeric gradients and one update: derive against NumPy and PyTorch", lines, [target])
+
+
+def _interleaved(calls: dict, runs: int) -> dict[str, list[float]]:
+    """Per-call times of each contender, one batch of each in turn, so load drifts hit all alike."""
+    times = {name: [] for name in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            times[name] += per_call(call, 1)
+    return times
+
+
+def _check_agree(result, numpy_net, torch_net) -> None:
+    names = list(result.gradients)
+    ours = [result.loss, *result.gradients.values(), *(result.updated[n] for n in names)]
+    for net in (numpy_net, torch_net):
+        loss, grads, updated = net.step()
+        theirs = [loss, *net.flat(grads), *net.flat(updated)]
+        worst = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(ours, theirs, strict=True))
+        assert worst < 1e-9, (type(net).__name__, worst)
+
+
+# ---------------------------------------------------------------- 3. training
+
+def run_train(settings: Settings) -> Section:
+    import bench_train
+    import derive
+
+    problem = derive.load("2-2-2")
+    bench_train.derive_loop(problem, 1)  # model built and compiled once, outside the timing
+    steps = settings.steps
+    calls = {
+        "derive (compiled loop)": lambda: bench_train.derive_loop(problem, steps),
+        "derive (end to end: spec, model, compile, loop)": lambda: bench_train.derive_end_to_end(steps),
+        "NumPy (hand-written)": lambda: bench_train.numpy_loop(steps),
+        "PyTorch (autograd + SGD)": lambda: bench_train.torch_loop(steps),
+    }
+    times, losses = {name: [] for name in calls}, {}
+    for _ in range(settings.runs):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            losses[name] = call()
+            times[name].append(time.perf_counter() - start)
+    reference = losses["NumPy (hand-written)"]
+    assert all(abs(loss - reference) <= 1e-12 * max(1.0, abs(reference)) for loss in losses.values()), losses
+    loop = statistics.median(times["derive (compiled loop)"])
+    lines = [
+        f"{steps:,} full-batch SGD steps of the 2-2-2 network (η = 0.5, biases fixed) from the same weights; "
+        f"all end at E = {reference:.10f}. {settings.runs} runs each, interleaved. Seconds.",
+        "",
+        "| contender | median / min / max | time / derive loop |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, t in times.items():
+        lines.append(f"| {name} | {summary(t)} | {statistics.median(t) / loop:.1f}x |")
+    ratio = statistics.median(times["NumPy (hand-written)"]) / loop
+    target = Target(f"{steps:,} steps of 2-2-2 ≥ 4× faster than a hand-written NumPy loop",
+                    f"{ratio:.1f}× faster", ratio >= 4)
+    return Section(f"3. Training: {steps:,} steps of the 2-2-2 network", lines, [target])
+
+
+# ---------------------------------------------------------------- 4. end to end, fresh processes
+
+def cli_environment(cache: pathlib.Path) -> dict[str, str]:
+    """The environment of the timed processes: byte-compiled modules kept, as an installed package has them.
+
+    The sandbox sets PYTHONDONTWRITEBYTECODE, so an editable install would compile derive's
+    sources in every process; a private pycache folder stands in for the .pyc files pip writes.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
+def time_commands(commands: dict, runs: int, env: dict, cwd) -> dict[str, list[float]]:
+    """Wall-clock seconds of each command, each run once first to warm caches, then interleaved."""
+    for cmd in commands.values():
+        subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def one_pdflatex_pass(tex: str) -> float:
+    """Seconds of one pdflatex pass over ``tex`` with derive's own command line and environment."""
+    from derive import texrun
+
+    with tempfile.TemporaryDirectory(prefix="bench-pdflatex-") as folder:
+        workdir = pathlib.Path(folder)
+        (workdir / "doc.tex").write_text(tex, encoding="utf-8")
+        (workdir / "run.tex").write_text(texrun._WRAPPER, encoding="utf-8")
+        start = time.perf_counter()
+        subprocess.run(texrun._pdflatex_command(texrun.find_tex()), cwd=workdir, env=texrun._tex_environment(workdir),
+                       check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+
+def run_cli(settings: Settings) -> Section:
+    import derive
+    from derive.texrun import build_pdf_bytes
+
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
+        work = pathlib.Path(folder)
+        env = cli_environment(work / "pycache")
+        spec_file = work / "8-8-8-8.json"
+        spec_file.write_text(_json_spec(bench_symbolic.network_spec(8, [8, 8, 8])), encoding="utf-8")
+        py, dr = sys.executable, [sys.executable, "-m", "derive"]
+        commands = {
+            'python -c "pass"': [py, "-c", "pass"],
+            'python -c "import sympy"': [py, "-c", "import sympy"],
+            "derive solve 2-2-2 -f md": [*dr, "solve", "2-2-2", "-f", "md"],
+            "derive solve 2-2-2 -f tex": [*dr, "solve", "2-2-2", "-f", "tex"],
+            "derive solve 2-2-2 -o x.pdf": [*dr, "solve", "2-2-2", "-o", str(work / "x.pdf"), "--force"],
+            "derive solve 8-8-8-8.json -f md": [*dr, "solve", str(spec_file), "-f", "md"],
+        }
+        times = time_commands(commands, settings.cli_runs, env, work)
+        tex = derive.solve("2-2-2").latex()
+        times["one pdflatex pass of the 2-2-2 document"] = [one_pdflatex_pass(tex) for _ in range(settings.cli_runs)]
+        texrun_times = []
+        for _ in range(settings.cli_runs):
+            start = time.perf_counter()
+            build_pdf_bytes(tex)
+            texrun_times.append(time.perf_counter() - start)
+        times["derive.texrun build of the same document (in process)"] = texrun_times
+        sheets = _worksheet_times(settings, env, work)
+    sympy = statistics.median(times['python -c "import sympy"'])
+    lines = [
+        f"Wall-clock seconds of fresh processes ({settings.cli_runs} runs each after one warm-up run, interleaved), "
+        "as a user runs them: `python -m derive ...` with the byte-compiled modules kept (a private "
+        "PYTHONPYCACHEPREFIX, since this machine sets PYTHONDONTWRITEBYTECODE) and Jinja's template cache "
+        "warm. One pdflatex pass uses derive's own command line and environment.",
+        "",
+        "| command | median / min / max | / import sympy |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, t in times.items():
+        lines.append(f"| `{name}` | {summary(t)} | {statistics.median(t) / sympy:.2f}x |")
+    lines += ["", *sheets.lines]
+    md = statistics.median(times["derive solve 2-2-2 -f md"])
+    pdf = statistics.median(times["derive solve 2-2-2 -o x.pdf"])
+    one_pass = statistics.median(times["one pdflatex pass of the 2-2-2 document"])
+    targets = [
+        Target("`derive solve 2-2-2 -f md` in a fresh process under 1.5× `python -c \"import sympy\"`",
+               f"{md:.2f} s vs {sympy:.2f} s ({md / sympy:.2f}×)", md < 1.5 * sympy),
+        Target("`derive solve 2-2-2 -o x.pdf` under 1.5× import sympy + one pdflatex pass",
+               f"{pdf:.2f} s vs {1.5 * sympy:.2f} + {one_pass:.2f} = {1.5 * sympy + one_pass:.2f} s",
+               pdf < 1.5 * sympy + one_pass),
+        *sheets.targets,
+    ]
+    return Section("4. End to end, in fresh processes", lines, targets)
+
+
+def _json_spec(spec: dict) -> str:
+    """The spec as a JSON file's text; its two-decimal numbers print exactly as floats."""
+    import json
+
+    return json.dumps(spec, default=float, indent=1)
+
+
+def _worksheet_times(settings: Settings, env, work: pathlib.Path) -> Section:
+    """``derive worksheet`` of ``pairs`` variants with one TeX run at a time, then two."""
+    base = [sys.executable, "-m", "derive", "worksheet", "2-2-2-exercise", "-n", str(settings.pairs),
+            "--seed", "1", "--force", "--quiet"]
+    commands = {f"--workers {w}": [*base, "--out", str(work / f"sheets-{w}"), "--workers", str(w)] for w in (1, 2)}
+    times = time_commands(commands, settings.pair_runs, env, work)
+    same = all((work / "sheets-1" / p.name).read_bytes() == p.read_bytes()
+               for p in sorted((work / "sheets-2").glob("*.pdf")))
+    seq, par = (statistics.median(times[f"--workers {w}"]) for w in (1, 2))
+    lines = [
+        f"`derive worksheet 2-2-2-exercise -n {settings.pairs} --seed 1` (a worksheet and a key per variant, "
+        f"their .tex, variants.json, combined worksheets.pdf and keys.pdf: {2 * settings.pairs + 2} PDFs), "
+        f"{settings.pair_runs} runs each after a warm-up, interleaved; identical PDFs from both: {same}. Seconds.",
+        "",
+        "| command | median / min / max |",
+        "| --- | ---: |",
+        *(f"| `derive worksheet ... {name}` | {summary(t)} |" for name, t in times.items()),
+    ]
+    target = Target(f"{settings.pairs} worksheet+key pairs: parallel (2 workers) ≥ 1.8× faster than sequential",
+                    f"{seq:.1f} s / {par:.1f} s = {seq / par:.2f}×", seq / par >= 1.8)
+    return Section("", lines, [target])
+
+
+# ---------------------------------------------------------------- 5. memory
+
+_MEMORY_CHILD = textwrap.dedent("""
+    import resource, sys
+    sys.path.insert(0, {here!r})
+    import bench_symbolic
+    from derive.compiled import CompiledGradient
+    from derive.network import build_network
+    from derive.spec import load_spec
+    from derive.symbolic import build_model
+    stage = {stage!r}
+    if stage != "import":
+        model = build_model(build_network(load_spec(bench_symbolic.network_spec({n_inputs}, {widths}))))
+    if stage == "compiled":
+        CompiledGradient(model)()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""")
+
+
+def run_memory(settings: Settings) -> Section:
+    label, n_inputs, widths = settings.sizes[-1]
+    stages = {"import": "Python + SymPy + derive imported", "symbolic": f"{label}: symbolic model built",
+              "compiled": f"{label}: model + CompiledGradient compiled and called once"}
+    peaks = {}
+    for stage in stages:
+        code = _MEMORY_CHILD.format(here=str(HERE), stage=stage, n_inputs=n_inputs, widths=widths)
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        peaks[stage] = int(out.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    lines = [
+        "Peak resident memory (`getrusage(RUSAGE_SELF).ru_maxrss`) of a fresh process at the end of each stage.",
+        "",
+        "| stage | peak RSS (MiB) |",
+        "| --- | ---: |",
+        *(f"| {text} | {peaks[stage]:,.0f} |" for stage, text in stages.items()),
+    ]
+    return Section("5. Peak memory of the largest case", lines)
+
+
+# ---------------------------------------------------------------- the report
+
+def machine() -> list[str]:
+    """Where and when the numbers were taken."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:  # the version without importing it: PyTorch's threads must not start before the forks
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem = next((line.split(":", 1)[1].strip() for line in _read("/proc/meminfo").splitlines()
+                if line.startswith("MemTotal")), "unknown")
+    tex = subprocess.run(["pdflatex", "--version"], capture_output=True, text=True).stdout.splitlines()[:1] \
+        if shutil.which("pdflatex") else ["not installed"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=HERE).stdout.strip() or "unknown"
+    return [
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit}",
+        f"- `nproc`: {os.cpu_count()}; CPU: {cpu}; memory: {mem}; load average at start: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"- {platform.system()} {platform.release()}; Python {platform.python_version()}; SymPy {installed('sympy')}; "
+        f"NumPy {installed('numpy')}; PyTorch {installed('torch')}; {tex[0] if tex else 'pdflatex'}",
+    ]
+
+
+def _read(path: str) -> str:
+    try:
+        return pathlib.Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def report(sections: list[Section], settings: Settings, header: list[str], seconds: float) -> str:
+    command = "python benchmarks/run_all.py" + (" --quick" if settings.quick else "")
+    out = ["# Benchmarks", "", f"Written by `{command}` (every number below is measured by it; "
+           f"{seconds / 60:.1f} minutes). Machine:", "", *header,
+           f"- load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", "",
+           "## Targets", "", "| target | measured | verdict |", "| --- | --- | --- |"]
+    for section in sections:
+        out += [f"| {t.text} | {t.measured} | {verdict(t.met)} |" for t in section.targets]
+    for section in sections:
+        out += ["", f"## {section.title}", "", *section.lines]
+    return "\n".join(out) + "\n"
+
+
+def settings_from(args) -> Settings:
+    by_label = {size[0]: size for size in SIZES}
+    if args.sizes:
+        unknown = [label for label in args.sizes.split(",") if label not in by_label]
+        if unknown:
+            raise SystemExit(f"run_all.py: unknown size(s) {', '.join(unknown)}; choose from {', '.join(by_label)}")
+        sizes = [by_label[label] for label in args.sizes.split(",")]
+    else:
+        sizes = [size for size in SIZES if not args.quick or size[0] in QUICK_SIZES]
+    return Settings(quick=args.quick, sizes=sizes, runs=args.runs or (3 if args.quick else 5),
+                    budget=args.budget or (10.0 if args.quick else 60.0),
+                    steps=args.steps or (1000 if args.quick else 10000),
+                    cli_runs=3 if args.quick else 7, pairs=4 if args.quick else 30, pair_runs=1 if args.quick else 3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, fewer runs and steps")
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"), help="Markdown file to write")
+    parser.add_argument("--only", help=f"comma-separated rows to run: {', '.join(ROWS)} (default: all)")
+    parser.add_argument("--sizes", help=f"comma-separated networks: {', '.join(s[0] for s in SIZES)}")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default 5, quick 3)")
+    parser.add_argument("--budget", type=float, help="seconds for the naive SymPy runs of one size (default 60)")
+    parser.add_argument("--steps", type=int, help="training steps (default 10,000, quick 1,000)")
+    args = parser.parse_args(argv)
+    rows = args.only.split(",") if args.only else list(ROWS)
+    unknown = [row for row in rows if row not in ROWS]
+    if unknown:
+        parser.error(f"unknown row(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    settings = settings_from(args)
+    started = time.perf_counter()
+    header = machine()
+    # Forking the symbolic runs' children comes first, before PyTorch starts its threads.
+    runners = {"symbolic": run_symbolic, "numeric": run_numeric, "train": run_train, "cli": run_cli,
+               "memory": run_memory}
+    sections = []
+    for row in ROWS:
+        if row in rows:
+            print(f"== {row}", flush=True)
+            sections.append(runners[row](settings))
+    text = report(sections, settings, header, time.perf_counter() - started)
+    pathlib.Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
