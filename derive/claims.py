@@ -156,16 +156,27 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
             continue
         key = resolve_name(name, keys)
         if key is None:
-            raise SpecError(f"is not a quantity of this network{_suggest(name, keys)}", field=name, **where)
+            raise SpecError(f"is not a quantity of this network{_suggest(name, keys)}", field=_shown(name), **where)
         if key in seen:
-            raise SpecError(f"claims {key} a second time (first as {seen[key]!r})", field=name, **where)
+            raise SpecError(f"claims {key} a second time (first as {seen[key]!r})", field=_shown(name), **where)
         seen[key] = name
         if isinstance(value, bool) or not isinstance(value, Num):
-            raise SpecError(f"must be a number; got {_describe(value)}", field=name, **where)
+            raise SpecError(f"must be a number; got {_describe(value)}", field=_shown(name), **where)
         claims.append(Claim(name, key, value.text, Fraction(value.text), _decimals(value.text), line))
     if not claims:
         raise SpecError("the claims file claims no quantity", source=doc.source or "<claims>")
     return Claims(tuple(claims), steps or 0, doc.source)
+
+
+def _shown(name: str) -> str:
+    """A claimed name for a one-line message: control characters (a terminal's escape codes) escaped.
+
+    >>> _shown("out_o1")
+    'out_o1'
+    >>> print(_shown("out\\x1b[2J"))
+    'out\\x1b[2J'
+    """
+    return name if name.isprintable() else repr(name)
 
 
 def _document(source) -> Doc:
