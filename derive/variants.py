@@ -29,6 +29,8 @@ KINKED = ("relu", "leaky_relu")
 # Answers are printed (and graded) to this many decimals unless asked otherwise.
 DEFAULT_DECIMALS = 6
 DEFAULT_ASK = "forward,E_total,grad:*,updated:*"
+# More variants than any class needs; a typo such as -n 100000 fails at once instead of grinding.
+MAX_VARIANTS = 1000
 PROBABILITY_LOSSES = ("cross_entropy", "binary_cross_entropy")
 
 # Why a draw is rejected, in the order the rules are checked.
@@ -152,8 +154,10 @@ def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFA
     ([1, 2, 3], True)
     """
     spec = load_spec(spec)
-    if not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise SpecError(f"must be a whole number of at least 1; got {n!r}", field="--variants")
+    if n > MAX_VARIANTS:
+        raise SpecError(f"must be at most {MAX_VARIANTS}; got {n}", field="--variants")
     if spec.randomize is None and n > 1:
         raise SpecError("needs a 'randomize:' block in the spec to draw more than one variant, e.g. "
                         "randomize: {weights: {range: [0.1, 0.9]}, inputs: {range: [0.01, 0.5]}, decimals: 2}; "

@@ -6,7 +6,7 @@ import sys
 
 
 def add_parser(sub) -> None:
-    from ..variants import DEFAULT_ASK, DEFAULT_DECIMALS
+    from ..variants import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS
     from ..worksheet import FORMATS, KEY_STYLES
 
     p = sub.add_parser(
@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
                     "and combined worksheets.pdf and keys.pdf for printing; or, with --format moodle, "
                     "quiz.xml for Moodle's question bank.")
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example (try 2-2-2-exercise)")
-    p.add_argument("--variants", "-n", type=int, default=1, metavar="N", help="how many variants (default: 1)")
+    p.add_argument("--variants", "-n", type=int, default=1, metavar="N", help=f"how many variants (default: 1, at most {MAX_VARIANTS})")
     p.add_argument("--seed", "-s", type=int, required=True, metavar="S",
                    help="seed of the random numbers; the same seed gives the same variants")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="folder to write into (created if missing)")
