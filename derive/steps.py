@@ -20,11 +20,16 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.symbol import Str
 
-from .errors import SpecError
+from .errors import RenderError, SpecError
 
 STYLES = ("scalar", "delta", "matrix")
 NAME_STYLES = ("sequential", "indexed")
 FULL_LIMIT = 40  # more parameters than this: the repeated patterns of each layer go into tables
+# A worked solution is for reading: beyond these sizes it runs to thousands of pages and takes
+# minutes, so it is refused up front (--format json has no limit). Every parameter in the scalar
+# or delta style; a chosen few (--only), or the matrix style, go further.
+MAX_DOCUMENT_PARAMETERS = 1000
+MAX_FOCUSED_PARAMETERS = 5000
 
 # Rules, as a step names them (the templates turn them into prose).
 SUM_OF_WEIGHTED_INPUTS = "sum of weighted inputs"
@@ -360,6 +365,7 @@ def derive_steps(problem, *, style: str = "scalar", only=None, names: str = "seq
                                        or not 0 <= carry_rounding <= 30):
         raise SpecError(f"must be a whole number from 0 to 30; got {carry_rounding!r}", field="carry_rounding")
     only = _check_only(problem, only)
+    check_document_size(len(problem.network.parameters), style=style, only=only)
     if collapse is None:
         collapse = only is None and len(problem.network.parameters) > FULL_LIMIT
     if style == "matrix":
@@ -371,6 +377,31 @@ def derive_steps(problem, *, style: str = "scalar", only=None, names: str = "seq
     return Derivation(problem=problem, style=style, names=names, statement=builder.statement(),
                       sections=sections, summary=builder.summary(), carry_rounding=builder.carry_rounding,
                       collapsed=collapse, only=only)
+
+
+def check_document_size(parameters: int, *, style: str = "scalar", only=None, way_out: str | None = None) -> None:
+    """Refuse, before any work, a network too large for a worked solution; the message names the way out.
+
+    ``way_out`` replaces the advice (--only, --style matrix, --format json) where those do not apply.
+
+    >>> check_document_size(216)
+    >>> check_document_size(1285, style="matrix")
+    >>> check_document_size(1285)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    derive.errors.RenderError: a worked solution of all 1285 parameters is too long ... --only ... --style matrix ...
+    """
+    if parameters > MAX_FOCUSED_PARAMETERS:
+        raise RenderError(f"a network of {parameters} parameters is too large for a worked solution (at most "
+                          f"{MAX_FOCUSED_PARAMETERS} with --only or --style matrix, {MAX_DOCUMENT_PARAMETERS} "
+                          "with every parameter in the scalar or delta style); "
+                          + (way_out or "--format json gives every number"))
+    if parameters > MAX_DOCUMENT_PARAMETERS and only is None and style != "matrix":
+        raise RenderError(f"a worked solution of all {parameters} parameters is too long for a document (at most "
+                          f"{MAX_DOCUMENT_PARAMETERS} in the {style} style); "
+                          + (way_out or "work out a few in full with --only (e.g. --only w1,w5), use --style "
+                                        f"matrix (up to {MAX_FOCUSED_PARAMETERS} parameters), or --format json "
+                                        "for every number"))
 
 
 def _check_only(problem, only):

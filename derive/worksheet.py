@@ -86,6 +86,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
 
         parse_tolerance(tolerance)
     paths = check_outputs(out_dir, n, fmt, force=force)
+    spec = _check_size(spec)
     variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
     _make_folder(Path(out_dir))
     if fmt == "moodle":
@@ -95,6 +96,17 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
         return WorksheetRun(variants, tuple(_write_texts(texts, force)))
     return WorksheetRun(variants, tuple(_build_pdfs(variants, paths, key=key, force=force,
                                                     workers=workers, progress=progress)))
+
+
+def _check_size(spec):
+    """The loaded spec, refused up front when its worked solution (every sheet's) would be too large."""
+    from .network import build_network
+    from .spec import load_spec
+    from .steps import check_document_size
+
+    spec = load_spec(spec)
+    check_document_size(len(build_network(spec).parameters), way_out="a worksheet needs a smaller network")
+    return spec
 
 
 def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:

@@ -96,7 +96,15 @@ def run(args) -> int:
         from ..output import check_output_path
 
         check_output_path(args.output, force=args.force)
-    result = train(spec_from_args(args), args.steps)
+    spec = spec_from_args(args)
+    if args.format in ("md", "tex", "pdf"):
+        from ..network import build_network
+        from ..steps import check_document_size
+
+        # the report holds the worked first step: refused before the run, not after it
+        check_document_size(len(build_network(spec).parameters),
+                            way_out="use --format table or json, and 'derive solve --only' for a few parameters")
+    result = train(spec, args.steps)
     if args.format == "json":
         import json
 
