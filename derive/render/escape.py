@@ -48,16 +48,61 @@ _LATEX_SPECIALS = {
     "'": r"\textquotesingle{}",
     '"': r"\textquotedbl{}",
 }
-_LATEX_PATTERN = re.compile("|".join(re.escape(ch) for ch in _LATEX_SPECIALS))
+# Beyond ASCII, pdflatex (utf8 input, T1 and TS1 fonts) sets these as they are: Latin-1, Latin
+# Extended-A (but for the few T1 lacks), Romanian commas, dashes, quotes, dots, euro, arrows.
+_TEXT_RANGES = ((0xA0, 0x125), (0x128, 0x137), (0x139, 0x13E), (0x141, 0x148), (0x14A, 0x165),
+                (0x168, 0x17E), (0x218, 0x21B), (0x2010, 0x2014), (0x2018, 0x201A), (0x201C, 0x201E),
+                (0x2020, 0x2022), (0x2026, 0x2026), (0x2030, 0x2030), (0x2039, 0x203A), (0x20AC, 0x20AC),
+                (0x2122, 0x2122), (0x2190, 0x2193))
+_TEXT_CHARS = frozenset(chr(c) for low, high in _TEXT_RANGES for c in range(low, high + 1))
+# Greek letters and the usual math symbols, which a teacher may well put in a title: set in math mode.
+_GREEK = ("alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma "
+          "sigma tau upsilon varphi chi psi omega").split()
+_GREEK_CAPITALS = "A B Gamma Delta E Z H Theta I K Lambda M N Xi O Pi P - Sigma T Upsilon Phi X Psi Omega".split()
+_MATH_CHARS = {
+    **{chr(0x3B1 + i): name for i, name in enumerate(_GREEK)},
+    **{chr(0x391 + i): name for i, name in enumerate(_GREEK_CAPITALS) if name != "-"},
+    "ϑ": "vartheta", "ϕ": "phi", "ϵ": "epsilon", "ϱ": "varrho", "ϖ": "varpi",
+    "∂": "partial", "∇": "nabla", "∆": "Delta", "∑": "sum", "∏": "prod", "√": "surd", "∞": "infty",
+    "≤": "leq", "≥": "geq", "≠": "neq", "≈": "approx", "≡": "equiv", "∈": "in", "∉": "notin",
+    "⊂": "subset", "∪": "cup", "∩": "cap", "∀": "forall", "∃": "exists", "−": "-", "∓": "mp", "⋅": "cdot",
+    "∘": "circ", "⇒": "Rightarrow", "⇐": "Leftarrow", "⇔": "Leftrightarrow", "↔": "leftrightarrow",
+    "∝": "propto", "′": "prime", "∫": "int", "∼": "sim", "≪": "ll", "≫": "gg", "⊗": "otimes",
+    "⊕": "oplus", "∅": "emptyset",
+}
+_LATEX_PATTERN = re.compile("|".join(re.escape(ch) for ch in _LATEX_SPECIALS) + r"|[^\x00-\x7f]")
+
+
+def _latex_char(ch: str) -> str:
+    if ch in _LATEX_SPECIALS:
+        return _LATEX_SPECIALS[ch]
+    if ch in _TEXT_CHARS:
+        return ch
+    name = _MATH_CHARS.get(ch)
+    if name == "-":
+        return r"\ensuremath{-}"
+    if name is not None and len(name) == 1:  # Alpha, Omicron, ... look like Latin letters: set upright
+        return rf"\ensuremath{{\mathrm{{{name}}}}}"
+    if name is not None:
+        return rf"\ensuremath{{\{name}}}"
+    # CJK, emoji, combining marks, bidi and zero-width characters: no font here has them, and a
+    # hidden one should not be hidden. Shown as its code point instead of failing the TeX run.
+    return f"[U+{ord(ch):04X}]"
 
 
 def escape_latex(text: str) -> Trusted:
-    """User text for LaTeX's text mode: every special character printed literally.
+    """User text for LaTeX's text mode: every character printed literally, none run as TeX.
+
+    Characters beyond what pdflatex can set never fail the build: Greek letters and common
+    math symbols are set in math mode, anything else (CJK, emoji, zero-width marks) appears
+    as its code point; Markdown keeps them all as they are.
 
     >>> print(escape_latex(r"50% of $x & y_1 \\input{/etc/passwd}"))
     50\\% of \\$x \\& y\\_1 \\textbackslash{}input\\{/etc/passwd\\}
+    >>> print(escape_latex("Größe σ-Netz ∂E/∂w 中 😀"))
+    Größe \\ensuremath{\\sigma}-{}Netz \\ensuremath{\\partial}E/\\ensuremath{\\partial}w [U+4E2D] [U+1F600]
     """
-    return Trusted(_LATEX_PATTERN.sub(lambda m: _LATEX_SPECIALS[m.group(0)], str(text)))
+    return Trusted(_LATEX_PATTERN.sub(lambda m: _latex_char(m.group(0)), str(text)))
 
 
 # Parentheses stay: "\(" would open inline math in Jupyter. Nothing here starts a line.
