@@ -210,8 +210,8 @@ def _check_steps(steps) -> int:
     return steps
 
 
-def _float_loop(problem, steps: int, capture: set[int]):
-    """(loss history, {step: parameter list}) of a float run; raises DeriveError if it diverges."""
+def _float_loop(problem, steps: int, capture: set[int], *, check: bool = True):
+    """(loss history, {step: parameter list}) of a float run; raises DeriveError if it diverges (``check``)."""
     from .compiled import CompiledGradient, float_round_half_up
 
     spec = problem.spec
@@ -244,18 +244,44 @@ def _float_loop(problem, steps: int, capture: set[int]):
         step = steps
         captured[steps] = args[:n]
         history[steps] = f(*args)[0]
-    except (OverflowError, ValueError, ZeroDivisionError) as err:
-        raise _diverged(step, err) from None
-    bad = next((i for i, loss in enumerate(history) if not math.isfinite(loss)), None)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        raise _diverged(problem, step, args[:n]) from None
+    bad = next((i for i, loss in enumerate(history) if not math.isfinite(loss)), None) if check else None
     if bad is not None:
-        raise _diverged(bad, None)
+        raise _diverged(problem, bad, _float_loop(problem, bad, {bad}, check=False)[1][bad])
     return history, captured
 
 
-def _diverged(step: int, err) -> DeriveError:
-    why = f" ({err})" if err else ""
-    return DeriveError(f"training diverged: the error is not finite after {step} steps{why}; "
-                       "try a smaller learning rate")
+def _diverged(problem, step: int, params) -> DeriveError:
+    """The error for a run whose numbers left floating point's range, naming where they did."""
+    where = _out_of_range(problem, params) or "a value left floating point's range"
+    return DeriveError(f"training diverged after {step} steps: {where}; try a smaller learning rate or smaller weights")
+
+
+def _out_of_range(problem, params) -> str | None:
+    """The first quantity beyond floating point's range (~1.8e308) at ``params``, found by the exact evaluator.
+
+    >>> problem = _problem({"inputs": [1], "targets": [0], "layers": [{"units": 1, "activation": "linear",
+    ...                     "weights": [[1]]}]})
+    >>> print(_out_of_range(problem, [1e200]))
+    E_o1 = 5.00e+399 (neuron o1) is beyond floating point's range
+    >>> print(_out_of_range(problem, [float("inf")]))
+    w1 is not finite (its update overflowed)
+    """
+    import sys
+
+    import sympy as sp
+
+    names = [p.name for p in problem.network.parameters]
+    for name, value in zip(names, params):
+        if not math.isfinite(value):
+            return f"{name} is not finite (its update overflowed)"
+    values = _evaluate(problem, {k: Fraction(v) for k, v in zip(names, params)}, precision=15)
+    for q in problem.model.quantities:
+        if q.formula is not None and abs(values[q.key]) > sys.float_info.max:
+            neuron = f" (neuron {q.neuron})" if q.neuron else ""
+            return f"{q.key} = {str(sp.Float(values[q.key], 3)).lower()}{neuron} is beyond floating point's range"
+    return None
 
 
 def _outputs(problem, params: dict[str, float]) -> tuple[tuple[float, ...], ...]:
