@@ -64,11 +64,12 @@ def variant_stem(index: int, n: int) -> str:
 
 def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str = "short", fmt: str = "pdf",
                     decimals: int = DEFAULT_DECIMALS, tolerance=None, force: bool = False,
-                    workers: int | None = None, progress: bool | None = None) -> WorksheetRun:
+                    workers: int | None = None, progress: bool | None = None, template_dir=None) -> WorksheetRun:
     """Draw ``n`` variants and write their worksheets, keys, combined PDFs and ``variants.json``.
 
     With ``fmt="moodle"``, write ``quiz.xml`` and ``variants.json`` instead. Every output
     path is checked before any work; nothing is written unless every document was built.
+    ``template_dir`` is a folder of templates that override the shipped ones (as for ``derive solve``).
 
     >>> import tempfile, pathlib, shutil
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -87,6 +88,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
         parse_tolerance(tolerance)
     paths = check_outputs(out_dir, n, fmt, force=force)
     spec = _check_size(spec)
+    _environment(template_dir)  # a missing --template-dir folder fails before any work
     variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
     _make_folder(Path(out_dir))
     if fmt == "moodle":
@@ -94,8 +96,8 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
 
         texts = {paths[0]: variants.to_json(), paths[1]: quiz_xml(variants, tolerance=tolerance)}
         return WorksheetRun(variants, tuple(_write_texts(texts, force)))
-    return WorksheetRun(variants, tuple(_build_pdfs(variants, paths, key=key, force=force,
-                                                    workers=workers, progress=progress)))
+    return WorksheetRun(variants, tuple(_build_pdfs(variants, paths, key=key, force=force, workers=workers,
+                                                    progress=progress, template_dir=template_dir)))
 
 
 def _check_size(spec):
@@ -141,21 +143,25 @@ def _write_texts(texts: dict, force: bool) -> list[Path]:
     return [write_atomic(path, text, force=force) for path, text in texts.items()]
 
 
-def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers, progress) -> list[Path]:
+def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers, progress,
+                template_dir=None) -> list[Path]:
     from .output import move_atomic
     from .texrun import compile_many
 
     sheets, keys = [], []
     for variant in variants.variants:
-        solution = _solution(variant, variants.decimals)  # one worked solution serves both sheets
-        sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution))
-        keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full", solution=solution))
+        # one worked solution serves both sheets
+        solution = _solution(variant, variants.decimals, template_dir)
+        sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution,
+                                     template_dir=template_dir))
+        keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full", solution=solution,
+                             template_dir=template_dir))
     texts = {}
     for i, (sheet, answer) in enumerate(zip(sheets, keys)):
-        texts[paths[4 * i]] = latex_document([sheet])
-        texts[paths[4 * i + 2]] = latex_document([answer])
+        texts[paths[4 * i]] = latex_document([sheet], template_dir)
+        texts[paths[4 * i + 2]] = latex_document([answer], template_dir)
     # The combined PDFs take longest: queued first, so no TeX run is left alone at the end.
-    pdf_jobs = [(latex_document(sheets), paths[-2]), (latex_document(keys), paths[-1])]
+    pdf_jobs = [(latex_document(sheets, template_dir), paths[-2]), (latex_document(keys, template_dir), paths[-1])]
     pdf_jobs += [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
     pdf_jobs += [(texts[paths[4 * i + 2]], paths[4 * i + 3]) for i in range(len(sheets))]
     texts[paths[-3]] = variants.to_json()
@@ -175,7 +181,7 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
 
 # ---------------------------------------------------------------- documents
 
-def latex_document(bodies: list[str]) -> str:
+def latex_document(bodies: list[str], template_dir=None) -> str:
     r"""A standalone LaTeX document of one or more sheet bodies, each starting on a new page.
 
     >>> doc = latex_document([worksheet_body(_example_variant(), _example_questions(), 6)])
@@ -193,39 +199,41 @@ def latex_document(bodies: list[str]) -> str:
     for name in dict.fromkeys((*SOLUTION_PACKAGES, *PACKAGES)):
         if name not in ("fontenc", "lmodern", "geometry", "inputenc"):
             doc.packages.append(Package(name))
-    doc.preamble.append(NoEscape(_render("worksheet-preamble.tex.j2")))
+    doc.preamble.append(NoEscape(_render("worksheet-preamble.tex.j2", template_dir)))
     doc.append(NoEscape("\n\\clearpage\n".join(bodies)))
     return doc.dumps() + "\n"
 
 
-def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None) -> str:
+def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None, template_dir=None) -> str:
     """The worksheet of one variant (a LaTeX body): the problem and one empty box per question.
 
     ``solution`` is the variant's worked solution (:func:`_solution`) when the caller has it already.
     """
-    solution = solution if solution is not None else _solution(variant, decimals)
-    return _render("worksheet.tex.j2", sheet=sheet_context(variant, questions, "Worksheet", decimals, solution),
+    solution = solution if solution is not None else _solution(variant, decimals, template_dir)
+    return _render("worksheet.tex.j2", template_dir,
+                   sheet=sheet_context(variant, questions, "Worksheet", decimals, solution),
                    view={"problem": problem_view(solution)})
 
 
-def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None) -> str:
+def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None,
+             template_dir=None) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
     from .render.numbers import NumberFormat
     from .render.view import make_printer
 
-    solution = solution if solution is not None else _solution(variant, decimals)
+    solution = solution if solution is not None else _solution(variant, decimals, template_dir)
     sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
     printer = make_printer(solution.derivation, NumberFormat(decimals=decimals))
     sheet["answers"] = {q.key: Trusted(printer.number(variant.answers[q.key])) for q in questions}
     sheet["solution"] = Trusted(solution.latex(fragment=True)) if full else None
-    return _render("key.tex.j2", sheet=sheet, view={"problem": problem_view(solution)})
+    return _render("key.tex.j2", template_dir, sheet=sheet, view={"problem": problem_view(solution)})
 
 
-def _solution(variant: Variant, decimals: int):
+def _solution(variant: Variant, decimals: int, template_dir=None):
     """The worked solution of the variant (``derive.solve``), numbers to the sheet's decimals."""
     import derive
 
-    return derive.solve(variant.spec, decimals=decimals)
+    return derive.solve(variant.spec, decimals=decimals, template_dir=template_dir)
 
 
 def problem_view(solution) -> dict:
@@ -260,16 +268,16 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
 
 # ---------------------------------------------------------------- templates
 
-def _render(name: str, **context) -> str:
-    return Trusted(_environment().get_template(name).render(**context))
+def _render(name: str, template_dir=None, **context) -> str:
+    return Trusted(_environment(template_dir).get_template(name).render(**context))
 
 
-@lru_cache(maxsize=1)
-def _environment():
+@lru_cache(maxsize=4)
+def _environment(template_dir=None):
     """The renderer's LaTeX environment (TeX-safe delimiters, escaping finalize, ``|trusted``)."""
     from .render.environment import make_environment
 
-    return make_environment("tex")
+    return make_environment("tex", template_dir)
 
 
 def _example_variant() -> Variant:

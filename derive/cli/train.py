@@ -41,6 +41,8 @@ def add_parser(sub) -> None:
                    help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--template-dir", metavar="DIR",
+                   help="md, tex, pdf: a folder of templates that override the shipped ones")
     add_convention_arguments(p)
 
 
@@ -92,6 +94,12 @@ def run(args) -> int:
 
     if args.format == "pdf" and not args.output:
         raise RenderError("--format pdf needs an output file: add -o FILE.pdf")
+    if args.template_dir is not None:
+        if args.format not in ("md", "tex", "pdf"):
+            raise RenderError(f"--template-dir applies to --format md, tex and pdf; the format is {args.format}")
+        from ..render.environment import make_environment
+
+        make_environment("md" if args.format == "md" else "tex", args.template_dir)  # a bad folder fails first
     if args.output:
         from ..output import check_output_path
 
@@ -112,7 +120,7 @@ def run(args) -> int:
     elif args.format in ("md", "tex", "pdf"):
         from ..render.training import render_training
 
-        text = render_training(result, "md" if args.format == "md" else "tex")
+        text = render_training(result, "md" if args.format == "md" else "tex", template_dir=args.template_dir)
         if args.format == "pdf":
             from ..texrun import compile_pdf
 

@@ -32,6 +32,7 @@ def add_parser(sub) -> None:
     p.add_argument("--tolerance", metavar="T",
                    help="absolute tolerance of a Moodle answer (default: half a unit in the last decimal place)")
     p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
+    p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary")
 
@@ -49,7 +50,8 @@ def run(args) -> int:
         parse_tolerance(args.tolerance)  # a bad value fails before any work
     result = make_worksheets(args.spec, n=args.variants, seed=args.seed, out_dir=args.out, ask=args.ask,
                              key=args.key, fmt=args.format, decimals=args.decimals, tolerance=args.tolerance,
-                             force=args.force, workers=args.workers, progress=not args.quiet)
+                             force=args.force, workers=args.workers, progress=not args.quiet,
+                             template_dir=args.template_dir)
     if not args.quiet:
         print(f"{result.variants.report()}; wrote {len(result.written)} files to {args.out}", file=sys.stderr)
     return 0
