@@ -30,6 +30,7 @@ import datetime
 import os
 import pathlib
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -105,6 +106,48 @@ def per_call(call, runs: int, budget: float = 0.2) -> list[float]:
             call()
         times.append((time.perf_counter() - start) / batch)
     return times
+
+
+# ---------------------------------------------------------------- other processes on the machine
+
+def system_busy() -> float:
+    """CPU seconds all processes have used since boot, summed over cores (``/proc/stat``; 0 elsewhere)."""
+    try:
+        fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+
+def own_cpu() -> float:
+    """CPU seconds of this process and of its finished children (TeX runs and fresh processes included)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+class OtherLoad:
+    """CPU seconds that other processes on the machine used while the ``with`` block ran."""
+
+    def __enter__(self):
+        self.busy, self.own, self.start = system_busy(), own_cpu(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.start
+        self.other = max(0.0, (system_busy() - self.busy) - (own_cpu() - self.own))
+
+    def text(self) -> str:
+        return f"{self.other:.1f} CPU s over {self.wall:.0f} s ({100 * self.other / max(self.wall, 1e-9):.0f}% of a core)"
+
+
+def wait_for_quiet(window: float = 3.0, limit: float = 300.0) -> None:
+    """Wait (at most ``limit`` s) until other processes used under 10% of a core for ``window`` s."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        with OtherLoad() as load:
+            time.sleep(window)
+        if load.other < 0.1 * window:
+            return
 
 
 def verdict(met: bool | None) -> str:
@@ -390,24 +433,36 @@ def time_commands(commands: dict, runs: int, env: dict, cwd) -> dict[str, list[f
     times = {name: [] for name in commands}
     for _ in range(runs):
         for name, cmd in commands.items():
-            start = time.perf_counter()
-            subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(undisturbed(lambda: subprocess.run(
+                cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     return times
 
 
-def one_pdflatex_pass(tex: str) -> float:
-    """Seconds of one pdflatex pass over ``tex`` with derive's own command line and environment."""
+RETRIES = 3
+
+
+def undisturbed(call) -> float:
+    """Seconds of ``call()``; a run during which other processes took over 10% of a core is repeated
+    (up to RETRIES times, after the machine has been quiet for a moment). This machine is shared."""
+    for attempt in range(RETRIES + 1):
+        with OtherLoad() as load:
+            call()
+        if load.other <= 0.1 * load.wall or attempt == RETRIES:
+            return load.wall
+        wait_for_quiet()
+    raise AssertionError("unreachable")
+
+
+def one_pdflatex_pass(tex: str) -> None:
+    """One pdflatex pass over ``tex`` with derive's own command line, wrapper and environment."""
     from derive import texrun
 
     with tempfile.TemporaryDirectory(prefix="bench-pdflatex-") as folder:
         workdir = pathlib.Path(folder)
         (workdir / "doc.tex").write_text(tex, encoding="utf-8")
         (workdir / "run.tex").write_text(texrun._WRAPPER, encoding="utf-8")
-        start = time.perf_counter()
         subprocess.run(texrun._pdflatex_command(texrun.find_tex()), cwd=workdir, env=texrun._tex_environment(workdir),
                        check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        return time.perf_counter() - start
 
 
 def run_cli(settings: Settings) -> Section:
@@ -430,17 +485,15 @@ def run_cli(settings: Settings) -> Section:
         }
         times = time_commands(commands, settings.cli_runs, env, work)
         tex = derive.solve("2-2-2").latex()
-        times["one pdflatex pass of the 2-2-2 document"] = [one_pdflatex_pass(tex) for _ in range(settings.cli_runs)]
-        texrun_times = []
-        for _ in range(settings.cli_runs):
-            start = time.perf_counter()
-            build_pdf_bytes(tex)
-            texrun_times.append(time.perf_counter() - start)
-        times["derive.texrun build of the same document (in process)"] = texrun_times
+        times["one pdflatex pass of the 2-2-2 document"] = [undisturbed(lambda: one_pdflatex_pass(tex))
+                                                            for _ in range(settings.cli_runs)]
+        times["derive.texrun build of the same document (in process)"] = [undisturbed(lambda: build_pdf_bytes(tex))
+                                                                          for _ in range(settings.cli_runs)]
         sheets = _worksheet_times(settings, env, work)
     sympy = statistics.median(times['python -c "import sympy"'])
     lines = [
-        f"Wall-clock seconds of fresh processes ({settings.cli_runs} runs each after one warm-up run, interleaved), "
+        f"Wall-clock seconds of fresh processes ({settings.cli_runs} runs each after one warm-up run, interleaved; "
+        "a run during which other processes took over 10% of a core is repeated), "
         "as a user runs them: `python -m derive ...` with the byte-compiled modules kept (a private "
         "PYTHONPYCACHEPREFIX, since this machine sets PYTHONDONTWRITEBYTECODE) and Jinja's template cache "
         "warm. One pdflatex pass uses derive's own command line and environment.",
@@ -621,7 +674,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in ROWS:
         if row in rows:
             print(f"== {row}", flush=True)
-            sections.append(runners[row](settings))
+            with OtherLoad() as load:
+                section = runners[row](settings)
+            section.lines += ["", f"Other processes on the machine during this section: {load.text()}."]
+            sections.append(section)
     text = report(sections, settings, header, time.perf_counter() - started)
     pathlib.Path(args.out).write_text(text, encoding="utf-8")
     print(text)
