@@ -189,7 +189,9 @@ def _tex_environment(workdir: pathlib.Path) -> dict[str, str]:
         "LC_ALL": "C",         # stable log messages to parse
         "HOME": str(workdir),  # ~/.latexmkrc and ~/texmf cannot apply
     })
-    env.pop("TEXMFOUTPUT", None)  # would widen where openin/openout_any=p allows access
+    # the user's own search paths and configuration would let TeX find files outside the build folder
+    for name in [k for k in env if k.startswith(("TEX", "KPSE", "KPATHSEA")) or k.endswith("INPUTS")]:
+        del env[name]
     return env
 
 

@@ -330,3 +330,15 @@ def test_reruns_only_while_the_log_asks(tmp_path, monkeypatch):
     passes.clear()
     compile_pdf(doc("No cross-references."), tmp_path / "plain.pdf")
     assert len(passes) == 1
+
+
+@needs_tex
+def test_user_tex_search_paths_are_not_followed(tmp_path, monkeypatch):
+    """TEXINPUTS or TEXMFCNF set by the user could point TeX at files outside the build folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "planted.tex").write_text("PLANTEDTEXT\n")
+    monkeypatch.setenv("TEXINPUTS", f"{elsewhere}:")
+    monkeypatch.setenv("TEXMFCNF", f"{elsewhere}:")
+    with pytest.raises(LatexError, match="planted"):
+        build_pdf_bytes(doc(r"\input{planted}"))

@@ -223,16 +223,11 @@ def test_moodle_format_writes_the_quiz(tmp_path):
     assert main([*argv, "--force"]) == 0 and (tmp_path / "quiz.xml").read_bytes() == before
 
 
-def test_a_failed_tex_run_writes_nothing(tmp_path, capsys):
-    """A title TeX cannot typeset (a Greek letter, today) fails the run with the log; no file is left."""
+def test_a_title_with_greek_letters_is_typeset(tmp_path):
+    """σ cannot be set by pdflatex as text: the escaping sets it in math mode (a failed run is tested in test_threats)."""
     spec = tmp_path / "greek.yaml"
     spec.write_text('title: "σ-Netz"\ninputs: [0.5]\ntargets: [0.2]\nlayers:\n'
                     '  - {units: 1, activation: sigmoid, weights: [[0.3]]}\n', encoding="utf-8")
     out = tmp_path / "out"
-    code = main(["worksheet", str(spec), "--seed", "1", "--out", str(out), "--quiet"])
-    if code == 0:  # the escaping learnt to typeset it: then it must be in the PDF
-        assert "σ-Netz" in pdf_text(out / "variant-01-worksheet.pdf")
-        return
-    err = capsys.readouterr().err
-    assert code == 2 and "TeX failed" in err and "full log:" in err
-    assert list(out.iterdir()) == []  # not even the staging folder
+    assert main(["worksheet", str(spec), "--seed", "1", "--out", str(out), "--quiet"]) == 0
+    assert "σ-Netz" in pdf_text(out / "variant-01-worksheet.pdf")
