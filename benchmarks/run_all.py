@@ -150,6 +150,11 @@ def wait_for_quiet(window: float = 3.0, limit: float = 300.0) -> None:
             return
 
 
+def times_text(ratio: float) -> str:
+    """A ratio with the digits that matter: 750x, 3.7x, 0.04x."""
+    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.1f}x" if ratio >= 1 else f"{ratio:.2g}x"
+
+
 def verdict(met: bool | None) -> str:
     return {True: "met", False: "**missed**", None: "not measured"}[met]
 
@@ -345,7 +350,7 @@ def run_numeric(settings: Settings) -> Section:
             tiny = (label, medians)
         lines.append(f"| {label} | {len(params):,} | {summary(times['derive'], 1e6, 1)} | {summary(compiles)} "
                      f"| {summary(times['numpy'], 1e6, 1)} | {summary(times['torch'], 1e6, 1)} "
-                     f"| {medians['numpy'] / medians['derive']:.1f}x | {medians['torch'] / medians['derive']:.1f}x |")
+                     f"| {times_text(medians['numpy'] / medians['derive'])} | {times_text(medians['torch'] / medians['derive'])} |")
         print(lines[-1], flush=True)
     label, medians = tiny
     target = Target(f"Numeric gradient of a tiny network ({label}) faster than PyTorch autograd",
@@ -426,16 +431,30 @@ def cli_environment(cache: pathlib.Path) -> dict[str, str]:
     return env
 
 
-def time_commands(commands: dict, runs: int, env: dict, cwd) -> dict[str, list[float]]:
-    """Wall-clock seconds of each command, each run once first to warm caches, then interleaved."""
-    for cmd in commands.values():
-        subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def time_commands(commands: dict, runs: int) -> dict[str, list[float]]:
+    """Wall-clock seconds of each ``name: (argv, env, cwd)`` (or ``name: callable``): one warm-up run
+    each, then ``runs`` rounds in which every command runs once, so one round's times can be compared."""
+    def run(command):
+        if callable(command):
+            return command()
+        argv, env, cwd = command
+        subprocess.run(argv, env=env, cwd=cwd, check=True, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    for command in commands.values():
+        run(command)
     times = {name: [] for name in commands}
     for _ in range(runs):
-        for name, cmd in commands.items():
-            times[name].append(undisturbed(lambda: subprocess.run(
-                cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        for name, command in commands.items():
+            times[name].append(undisturbed(lambda: run(command)))
     return times
+
+
+def paired(times: dict, ratio) -> float:
+    """The median over rounds of ``ratio(round)``, ``round`` mapping each name to its time in that round:
+    runs of one round are seconds apart, so a drift in the machine's load cancels out."""
+    runs = len(next(iter(times.values())))
+    return statistics.median(ratio({name: t[r] for name, t in times.items()}) for r in range(runs))
 
 
 RETRIES = 3
@@ -453,16 +472,19 @@ def undisturbed(call) -> float:
     raise AssertionError("unreachable")
 
 
-def one_pdflatex_pass(tex: str) -> None:
-    """One pdflatex pass over ``tex`` with derive's own command line, wrapper and environment."""
+def pdflatex_pass_command(tex: str, folder: pathlib.Path) -> tuple:
+    """``(argv, env, cwd)`` of one pdflatex pass over ``tex`` with derive's own command line, wrapper
+    and environment, in ``folder``."""
     from derive import texrun
 
-    with tempfile.TemporaryDirectory(prefix="bench-pdflatex-") as folder:
-        workdir = pathlib.Path(folder)
-        (workdir / "doc.tex").write_text(tex, encoding="utf-8")
-        (workdir / "run.tex").write_text(texrun._WRAPPER, encoding="utf-8")
-        subprocess.run(texrun._pdflatex_command(texrun.find_tex()), cwd=workdir, env=texrun._tex_environment(workdir),
-                       check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    folder.mkdir()
+    (folder / "doc.tex").write_text(tex, encoding="utf-8")
+    (folder / "run.tex").write_text(texrun._WRAPPER, encoding="utf-8")
+    return texrun._pdflatex_command(texrun.find_tex()), texrun._tex_environment(folder), folder
+
+
+SYMPY, MD, PDF, PASS = ('python -c "import sympy"', "derive solve 2-2-2 -f md", "derive solve 2-2-2 -o x.pdf",
+                         "one pdflatex pass of the 2-2-2 document")
 
 
 def run_cli(settings: Settings) -> Section:
@@ -475,44 +497,43 @@ def run_cli(settings: Settings) -> Section:
         spec_file = work / "8-8-8-8.json"
         spec_file.write_text(_json_spec(bench_symbolic.network_spec(8, [8, 8, 8])), encoding="utf-8")
         py, dr = sys.executable, [sys.executable, "-m", "derive"]
-        commands = {
-            'python -c "pass"': [py, "-c", "pass"],
-            'python -c "import sympy"': [py, "-c", "import sympy"],
-            "derive solve 2-2-2 -f md": [*dr, "solve", "2-2-2", "-f", "md"],
-            "derive solve 2-2-2 -f tex": [*dr, "solve", "2-2-2", "-f", "tex"],
-            "derive solve 2-2-2 -o x.pdf": [*dr, "solve", "2-2-2", "-o", str(work / "x.pdf"), "--force"],
-            "derive solve 8-8-8-8.json -f md": [*dr, "solve", str(spec_file), "-f", "md"],
-        }
-        times = time_commands(commands, settings.cli_runs, env, work)
         tex = derive.solve("2-2-2").latex()
-        times["one pdflatex pass of the 2-2-2 document"] = [undisturbed(lambda: one_pdflatex_pass(tex))
-                                                            for _ in range(settings.cli_runs)]
-        times["derive.texrun build of the same document (in process)"] = [undisturbed(lambda: build_pdf_bytes(tex))
-                                                                          for _ in range(settings.cli_runs)]
+        commands = {
+            'python -c "pass"': ([py, "-c", "pass"], env, work),
+            SYMPY: ([py, "-c", "import sympy"], env, work),
+            MD: ([*dr, "solve", "2-2-2", "-f", "md"], env, work),
+            "derive solve 2-2-2 -f tex": ([*dr, "solve", "2-2-2", "-f", "tex"], env, work),
+            PDF: ([*dr, "solve", "2-2-2", "-o", str(work / "x.pdf"), "--force"], env, work),
+            "derive solve 8-8-8-8.json -f md": ([*dr, "solve", str(spec_file), "-f", "md"], env, work),
+            PASS: pdflatex_pass_command(tex, work / "pdflatex"),
+            "derive.texrun build of the same document (in this process)": lambda: build_pdf_bytes(tex),
+        }
+        times = time_commands(commands, settings.cli_runs)
         sheets = _worksheet_times(settings, env, work)
-    sympy = statistics.median(times['python -c "import sympy"'])
     lines = [
-        f"Wall-clock seconds of fresh processes ({settings.cli_runs} runs each after one warm-up run, interleaved; "
-        "a run during which other processes took over 10% of a core is repeated), "
-        "as a user runs them: `python -m derive ...` with the byte-compiled modules kept (a private "
+        f"Wall-clock seconds of fresh processes, as a user runs them: {settings.cli_runs} rounds after one "
+        "warm-up run of each, every command once per round; a run during which other processes took over 10% "
+        "of a core is repeated. `python -m derive ...` runs with the byte-compiled modules kept (a private "
         "PYTHONPYCACHEPREFIX, since this machine sets PYTHONDONTWRITEBYTECODE) and Jinja's template cache "
-        "warm. One pdflatex pass uses derive's own command line and environment.",
+        "warm. The pdflatex pass uses derive's own command line, wrapper and environment. The last column is "
+        "the median over rounds of the time divided by that round's `import sympy`.",
         "",
         "| command | median / min / max | / import sympy |",
         "| --- | ---: | ---: |",
     ]
     for name, t in times.items():
-        lines.append(f"| `{name}` | {summary(t)} | {statistics.median(t) / sympy:.2f}x |")
+        ratio = f"{paired({'a': t, 'b': times[SYMPY]}, lambda r: r['a'] / r['b']):.2f}x"
+        lines.append(f"| `{name}` | {summary(t)} | {ratio} |")
     lines += ["", *sheets.lines]
-    md = statistics.median(times["derive solve 2-2-2 -f md"])
-    pdf = statistics.median(times["derive solve 2-2-2 -o x.pdf"])
-    one_pass = statistics.median(times["one pdflatex pass of the 2-2-2 document"])
+    median = {name: statistics.median(t) for name, t in times.items()}
+    md_ratio = paired(times, lambda r: r[MD] / r[SYMPY])
+    pdf_ratio = paired(times, lambda r: r[PDF] / (1.5 * r[SYMPY] + r[PASS]))
     targets = [
-        Target("`derive solve 2-2-2 -f md` in a fresh process under 1.5× `python -c \"import sympy\"`",
-               f"{md:.2f} s vs {sympy:.2f} s ({md / sympy:.2f}×)", md < 1.5 * sympy),
-        Target("`derive solve 2-2-2 -o x.pdf` under 1.5× import sympy + one pdflatex pass",
-               f"{pdf:.2f} s vs {1.5 * sympy:.2f} + {one_pass:.2f} = {1.5 * sympy + one_pass:.2f} s",
-               pdf < 1.5 * sympy + one_pass),
+        Target(f"`{MD}` in a fresh process under 1.5× `{SYMPY}`",
+               f"{median[MD]:.2f} s vs {median[SYMPY]:.2f} s (paired: {md_ratio:.2f}×)", md_ratio < 1.5),
+        Target(f"`{PDF}` under 1.5× import sympy + one pdflatex pass",
+               f"{median[PDF]:.2f} s vs 1.5 × {median[SYMPY]:.2f} + {median[PASS]:.2f} = "
+               f"{1.5 * median[SYMPY] + median[PASS]:.2f} s (paired: {pdf_ratio:.2f} of it)", pdf_ratio < 1),
         *sheets.targets,
     ]
     return Section("4. End to end, in fresh processes", lines, targets)
@@ -529,22 +550,24 @@ def _worksheet_times(settings: Settings, env, work: pathlib.Path) -> Section:
     """``derive worksheet`` of ``pairs`` variants with one TeX run at a time, then two."""
     base = [sys.executable, "-m", "derive", "worksheet", "2-2-2-exercise", "-n", str(settings.pairs),
             "--seed", "1", "--force", "--quiet"]
-    commands = {f"--workers {w}": [*base, "--out", str(work / f"sheets-{w}"), "--workers", str(w)] for w in (1, 2)}
-    times = time_commands(commands, settings.pair_runs, env, work)
+    commands = {f"--workers {w}": ([*base, "--out", str(work / f"sheets-{w}"), "--workers", str(w)], env, work)
+                for w in (1, 2)}
+    times = time_commands(commands, settings.pair_runs)
     same = all((work / "sheets-1" / p.name).read_bytes() == p.read_bytes()
                for p in sorted((work / "sheets-2").glob("*.pdf")))
     seq, par = (statistics.median(times[f"--workers {w}"]) for w in (1, 2))
+    speedup = paired(times, lambda r: r["--workers 1"] / r["--workers 2"])
     lines = [
         f"`derive worksheet 2-2-2-exercise -n {settings.pairs} --seed 1` (a worksheet and a key per variant, "
         f"their .tex, variants.json, combined worksheets.pdf and keys.pdf: {2 * settings.pairs + 2} PDFs), "
-        f"{settings.pair_runs} runs each after a warm-up, interleaved; identical PDFs from both: {same}. Seconds.",
+        f"{settings.pair_runs} rounds after a warm-up, as above; identical PDFs from both: {same}. Seconds.",
         "",
         "| command | median / min / max |",
         "| --- | ---: |",
         *(f"| `derive worksheet ... {name}` | {summary(t)} |" for name, t in times.items()),
     ]
     target = Target(f"{settings.pairs} worksheet+key pairs: parallel (2 workers) ≥ 1.8× faster than sequential",
-                    f"{seq:.1f} s / {par:.1f} s = {seq / par:.2f}×", seq / par >= 1.8)
+                    f"{seq:.1f} s / {par:.1f} s (paired: {speedup:.2f}×)", speedup >= 1.8)
     return Section("", lines, [target])
 
 
@@ -563,7 +586,10 @@ _MEMORY_CHILD = textwrap.dedent("""
         model = build_model(build_network(load_spec(bench_symbolic.network_spec({n_inputs}, {widths}))))
     if stage == "compiled":
         CompiledGradient(model)()
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    try:  # this process's own peak: ru_maxrss would also count its parent's, as Linux keeps it across exec
+        print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+    except OSError:
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """)
 
 
@@ -575,9 +601,10 @@ def run_memory(settings: Settings) -> Section:
     for stage in stages:
         code = _MEMORY_CHILD.format(here=str(HERE), stage=stage, n_inputs=n_inputs, widths=widths)
         out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-        peaks[stage] = int(out.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+        peaks[stage] = int(out.split()[-1]) / 1024  # KiB
     lines = [
-        "Peak resident memory (`getrusage(RUSAGE_SELF).ru_maxrss`) of a fresh process at the end of each stage.",
+        "Peak resident memory of a fresh process at the end of each stage (its `VmHWM`; "
+        "`ru_maxrss` on Linux would include the benchmark's own peak, which it inherits across exec).",
         "",
         "| stage | peak RSS (MiB) |",
         "| --- | ---: |",
@@ -647,7 +674,7 @@ def settings_from(args) -> Settings:
     return Settings(quick=args.quick, sizes=sizes, runs=args.runs or (3 if args.quick else 5),
                     budget=args.budget or (10.0 if args.quick else 60.0),
                     steps=args.steps or (1000 if args.quick else 10000),
-                    cli_runs=3 if args.quick else 7, pairs=4 if args.quick else 30, pair_runs=1 if args.quick else 3)
+                    cli_runs=3 if args.quick else 11, pairs=4 if args.quick else 30, pair_runs=1 if args.quick else 5)
 
 
 def main(argv: list[str] | None = None) -> int:
