@@ -41,6 +41,10 @@ class ScalarBuilder(Builder):
     # ------------------------------------------------------------ scalar style
 
     def _scalar_layer(self, chosen):
+        self._parameter_groups(chosen)
+
+    def _parameter_groups(self, chosen):
+        """Each chosen parameter's gradient and update in full (only the first when collapsing), the rest as tables."""
         full = chosen[:1] if self.collapse else chosen
         for param in full:
             group = Group("parameter", param.name, symbol=self.sym(param.name), param_kind=param.kind)
@@ -135,14 +139,7 @@ class ScalarBuilder(Builder):
                 self.ensure(key)
         rows = [self._delta_row(key) for key in keys[len(first):] if key not in self.numbers]
         self.emit_table(S.SAME_WAY, rows)
-        full = chosen[:1] if self.collapse else chosen
-        for param in full:
-            group = Group("parameter", param.name, symbol=self.sym(param.name), param_kind=param.kind)
-            self._sink.append(group)
-            with self.into(group.items):
-                self._gradient(param)
-                self._update(param)
-        self._gradient_tables(chosen[len(full):])
+        self._parameter_groups(chosen)
 
     def _neurons_needed(self, layer, chosen):
         """Every neuron when a deeper layer is derived too; else those feeding the chosen parameters."""

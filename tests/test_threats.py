@@ -251,22 +251,7 @@ from derive.steps import MAX_DOCUMENT_PARAMETERS, MAX_FOCUSED_PARAMETERS, check_
 TESTS = pathlib.Path(__file__).resolve().parent
 OLD = b"an earlier result, which a failed run must not touch\n"
 
-BASE = """\
-inputs: [0.05, 0.10]
-targets: [0.01, 0.99]
-layers:
-  - units: 2
-    activation: sigmoid
-    weights: [[0.15, 0.20], [0.25, 0.30]]
-    bias: 0.35
-  - units: 2
-    activation: sigmoid
-    weights: [[0.40, 0.45], [0.50, 0.55]]
-    bias: 0.60
-loss: half_sse
-learning_rate: 0.5
-"""
-# lines of BASE: 1 inputs, 2 targets, 3 layers, 4-7 layer 0, 8-11 layer 1, 12 loss, 13 learning_rate
+from test_spec_errors import BASE  # the 2-2-2 spec as a file; its line numbers are listed there
 
 
 def edit(*pairs: tuple[str, str]) -> str:
