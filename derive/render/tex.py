@@ -7,7 +7,7 @@ from .numbers import NumberFormat
 from .view import build_view
 
 # The packages a document uses (TeX Live's latex-base, -recommended, -extra and -pictures hold them).
-PACKAGES = ("fontenc", "lmodern", "geometry", "amsmath", "amssymb", "booktabs", "longtable", "tikz")
+PACKAGES = ("fontenc", "lmodern", "geometry", "amsmath", "amssymb", "array", "booktabs", "longtable", "tikz")
 
 
 def render_latex(derivation, *, fragment: bool = False, number_format: NumberFormat | None = None,
