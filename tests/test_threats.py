@@ -251,16 +251,7 @@ from derive.steps import MAX_DOCUMENT_PARAMETERS, MAX_FOCUSED_PARAMETERS, check_
 TESTS = pathlib.Path(__file__).resolve().parent
 OLD = b"an earlier result, which a failed run must not touch\n"
 
-from test_spec_errors import BASE  # the 2-2-2 spec as a file; its line numbers are listed there
-
-
-def edit(*pairs: tuple[str, str]) -> str:
-    """BASE with each (old, new) replaced once; a case that no longer applies fails loudly."""
-    text = BASE
-    for old, new in pairs:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    return text
+from test_spec_errors import BASE, edit  # the 2-2-2 spec as a file (its line numbers are listed there)
 
 
 def run_cli(argv, capsys) -> tuple[int, str, str]:

@@ -159,11 +159,9 @@ def format_table(result, every: int | None = None) -> str:
 
 
 def _show(value) -> str:
-    if value is None:
-        return "off"
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return str(value)
+    from ..render.training import switch_text
+
+    return switch_text(value)
 
 
 def _output_names(spec) -> list[str]:

@@ -67,7 +67,7 @@ def build_training_view(run, kind: str) -> dict:
         "steps": run.steps,
         "optimizer": spec.optimizer.name,
         "learning_rate": Trusted(_decimal(spec.learning_rate)),
-        "conventions": [{"name": name, "value": _switch(value)} for name, value in conventions_dict(spec).items()],
+        "conventions": [{"name": name, "value": switch_text(value)} for name, value in conventions_dict(spec).items()],
         "rows": [{"step": step, "loss": Trusted(format_number(loss))} for step, loss in run.thinned()],
         "final_loss": Trusted(format_number(run.loss)),
         "parameters": [{"tex": Trusted(names.tex(name)), "value": Trusted(format_number(value))}
@@ -85,7 +85,12 @@ def _decimal(value) -> str:
     return format(float(value), "g")
 
 
-def _switch(value) -> str:
+def switch_text(value) -> str:
+    """A convention's setting as the reports print it.
+
+    >>> switch_text(None), switch_text(True), switch_text(3)
+    ('off', 'on', '3')
+    """
     if value is None:
         return "off"
     if isinstance(value, bool):
