@@ -59,9 +59,9 @@ def network_spec(n_inputs: int, widths: list[int], seed: int = 2024) -> dict:
 
 def time_derive(spec: dict, progress) -> float:
     """Seconds for derive to build every named quantity of the backward pass and the update."""
-    from derive.network import build_network
+    from derive.engine.network import build_network
     from derive.spec import load_spec
-    from derive.symbolic import build_model
+    from derive.engine.symbolic import build_model
 
     validated = load_spec(spec)  # reading the spec is not part of the chain rule
     start = time.perf_counter()
@@ -114,9 +114,9 @@ def warm_up() -> None:
     import sympy as sp
     from sympy.core.cache import clear_cache
 
-    from derive.network import build_network
+    from derive.engine.network import build_network
     from derive.spec import load_spec
-    from derive.symbolic import build_model
+    from derive.engine.symbolic import build_model
 
     build_model(build_network(load_spec(network_spec(1, [1, 1], seed=0))))
     x = sp.Symbol("x")

@@ -6,7 +6,7 @@ Each contender runs the same full-batch SGD (η = 0.5, fixed biases) from the sa
 script checks that all three end at the same error, then prints the median, min and max time of
 R runs and the ratios. derive is timed twice: the loop alone (model built and compiled once,
 outside the timing, as the NumPy and PyTorch loops need no setup) and end to end
-(``derive.train.train`` on a fresh spec: model, lambdify, loop and the final exact outputs).
+(``derive.engine.train.train`` on a fresh spec: model, lambdify, loop and the final exact outputs).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import derive
-from derive.train import _float_loop, train
+from derive.engine.train import _float_loop, train
 
 
 def derive_loop(problem, steps: int) -> float:

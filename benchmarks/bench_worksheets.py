@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/bench_worksheets.py [--pairs 30] [--workers 2] [--seed 1]
 
-Both builds compile the same 60 documents with derive.texrun.compile_many, in one run of this
+Both builds compile the same 60 documents with derive.io.texrun.compile_many, in one run of this
 script, so the ratio compares like with like; it also checks the two builds gave identical bytes.
 """
 
@@ -23,9 +23,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from derive.texrun import compile_many
-    from derive.variants import generate_variants
-    from derive.worksheet import key_body, latex_document, variant_stem, worksheet_body
+    from derive.io.texrun import compile_many
+    from derive.classroom.variants import generate_variants
+    from derive.classroom.worksheet import key_body, latex_document, variant_stem, worksheet_body
 
     start = time.perf_counter()
     variants = generate_variants("2-2-2-exercise", args.pairs, args.seed)

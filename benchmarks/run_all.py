@@ -11,7 +11,7 @@ Rows (``--only`` picks some, in this order):
   (:mod:`bench_symbolic`); a size is given up after the naive budget (60 s) and larger ones are
   not tried;
 * ``numeric``: loss, every gradient and the updated parameters in floating point: derive's
-  :class:`~derive.compiled.CompiledGradient` call (its one-off compilation timed apart) against a
+  :class:`~derive.engine.compiled.CompiledGradient` call (its one-off compilation timed apart) against a
   hand-written NumPy backward pass and PyTorch autograd (CPU, float64);
 * ``train``: 10,000 steps of the 2-2-2 network (:mod:`bench_train`);
 * ``cli``: ``derive`` commands in fresh processes as a user runs them, against
@@ -175,7 +175,7 @@ def run_symbolic(settings: Settings) -> Section:
         "| derive per parameter |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    import derive.symbolic  # noqa: F401  (imported once here, so each forked run starts warm)
+    import derive.engine.symbolic  # noqa: F401  (imported once here, so each forked run starts warm)
 
     results, too_big = {}, None
     for label, n_inputs, widths in settings.sizes:
@@ -314,10 +314,10 @@ def run_numeric(settings: Settings) -> Section:
     import numpy as np
     import torch
 
-    from derive.compiled import CompiledGradient
-    from derive.network import build_network
+    from derive.engine.compiled import CompiledGradient
+    from derive.engine.network import build_network
     from derive.spec import load_spec
-    from derive.symbolic import build_model
+    from derive.engine.symbolic import build_model
 
     lines = [
         "Loss, every gradient and every updated parameter in float64, for the same networks. derive: "
@@ -499,7 +499,7 @@ SYMPY, MD, PDF, PASS = ('python -c "import sympy"', "derive solve 2-2-2 -f md", 
 
 def run_cli(settings: Settings) -> Section:
     import derive
-    from derive.texrun import build_pdf_bytes
+    from derive.io.texrun import build_pdf_bytes
 
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
         work = pathlib.Path(folder)
@@ -516,7 +516,7 @@ def run_cli(settings: Settings) -> Section:
             PDF: ([*dr, "solve", "2-2-2", "-o", str(work / "x.pdf"), "--force"], env, work),
             "derive solve 8-8-8-8.json -f md": ([*dr, "solve", str(spec_file), "-f", "md"], env, work),
             PASS: pdflatex_pass_command(tex, work / "pdflatex"),
-            "derive.texrun build of the same document (in this process)": lambda: build_pdf_bytes(tex),
+            "derive.io.texrun build of the same document (in this process)": lambda: build_pdf_bytes(tex),
         }
         times = time_commands(commands, settings.cli_runs)
         sheets = _worksheet_times(settings, env, work)
@@ -570,7 +570,7 @@ _PHASES = textwrap.dedent("""
             return compile_many(*args, **kwargs)
         finally:
             marks["last"] = time.perf_counter()
-    texrun.compile_many = timed  # derive.worksheet imports it when it builds the PDFs
+    texrun.compile_many = timed  # derive.classroom.worksheet imports it when it builds the PDFs
     assert main(sys.argv[1:]) == 0
     end = time.perf_counter()
     print(marks["first"] - start, marks["last"] - marks["first"], end - marks["last"])
@@ -643,10 +643,10 @@ _MEMORY_CHILD = textwrap.dedent("""
     import resource, sys
     sys.path.insert(0, {here!r})
     import bench_symbolic
-    from derive.compiled import CompiledGradient
-    from derive.network import build_network
+    from derive.engine.compiled import CompiledGradient
+    from derive.engine.network import build_network
     from derive.spec import load_spec
-    from derive.symbolic import build_model
+    from derive.engine.symbolic import build_model
     stage = {stage!r}
     if stage != "import":
         model = build_model(build_network(load_spec(bench_symbolic.network_spec({n_inputs}, {widths}))))

@@ -6,15 +6,15 @@
 0.000438568
 """
 
-from .api import Problem, load
+from .engine.problem import Problem, load
 from .errors import DeriveError, LatexError, OutputError, RenderError, SpecError
-from .examples import example_names
-from .spec import Spec, load_spec
-from .solution import Solution, solve
-from .variants import Variant, VariantSet, generate_variant, generate_variants
-from .worksheet import make_worksheets
-from .train import TrainingRun, train, with_conventions
-from .check import CheckReport, check_claims
+from .spec.examples import example_names
+from .spec.validate import Spec, load_spec
+from .render.solution import Solution, solve
+from .classroom.variants import Variant, VariantSet, generate_variant, generate_variants
+from .classroom.worksheet import make_worksheets
+from .engine.train import TrainingRun, train, with_conventions
+from .classroom.check import CheckReport, check_claims
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .examples import example_names
+from .spec.examples import example_names
 from .steps import STYLES
 
 FORMATS = ("md", "tex")
@@ -46,7 +46,7 @@ def render_gallery() -> dict[str, str]:
     >>> file_name("2-2-1", "matrix", "tex") in {file_name(*entry) for entry in gallery_entries()}
     True
     """
-    from .solution import solve
+    from .render.solution import solve
 
     files = {}
     for example in example_names():
@@ -80,7 +80,7 @@ def write_gallery(folder: Path, files: dict[str, str]) -> list[str]:
     >>> write_gallery(folder, {"a.md": "text"}), write_gallery(folder, {"a.md": "text"})
     (['a.md'], [])
     """
-    from .output import write_atomic
+    from .io.output import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     changed = stale_files(folder, files)

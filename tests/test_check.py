@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import derive
-from derive.check import Evaluations, agreement, check_claims
-from derive.claims import read_claims, resolve_name
+from derive.classroom.check import Evaluations, agreement, check_claims
+from derive.spec.claims import read_claims, resolve_name
 from derive.cli import main
 from derive.errors import SpecError
 from derive.spec import load_spec
-from derive.train import with_conventions
+from derive.engine.train import with_conventions
 
 from strategies import networks
 from torch_net import TorchNet

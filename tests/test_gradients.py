@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import derive
-from derive.numeric import evaluate
-from derive.symbolic import Model, expand
+from derive.engine.numeric import evaluate
+from derive.engine.symbolic import Model, expand
 
 from strategies import ACTIVATIONS, LOSSES, examples_of, networks, neuron_major
 

@@ -1,4 +1,4 @@
-"""Tests for derive.moodle: the Moodle XML quiz, read back with xml.etree."""
+"""Tests for derive.classroom.moodle: the Moodle XML quiz, read back with xml.etree."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from derive.errors import SpecError
-from derive.moodle import quiz_xml
-from derive.variants import generate_variants
+from derive.classroom.moodle import quiz_xml
+from derive.classroom.variants import generate_variants
 
 BLANK = re.compile(r"\{1:NUMERICAL:=(-?[0-9]+\.[0-9]+):([0-9]+\.[0-9]+)\}")
 NASTY = r"<script>alert(1)</script> & ]]> {1:SHORTANSWER:=x} 50% \input{/etc/passwd} A/B"

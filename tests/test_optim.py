@@ -10,10 +10,10 @@ import sympy as sp
 import torch
 
 import derive
-from derive.compiled import float_round_half_up
-from derive.optim import QUANTITY_NAMES, exact_step, float_stepper
+from derive.engine.compiled import float_round_half_up
+from derive.engine.optim import QUANTITY_NAMES, exact_step, float_stepper
 from derive.spec import Optimizer, load_spec
-from derive.train import exact_history, first_step, train
+from derive.engine.train import exact_history, first_step, train
 
 from torch_net import TorchNet
 

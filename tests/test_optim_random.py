@@ -4,7 +4,7 @@ tests/test_optim.py checks sgd, momentum and Adam on three fixed networks, and
 tests/test_gradients.py checks the gradients of random networks; here Hypothesis draws both:
 a random network (every activation, loss, bias mode, batch size and weight layout, from
 tests/strategies.py) and a random optimizer with random hyper-parameters, and one step of
-derive -- exact (:func:`derive.train.exact_history`) and compiled (:func:`derive.train`) -- must
+derive -- exact (:func:`derive.engine.train.exact_history`) and compiled (:func:`derive.engine.train`) -- must
 land where ``torch.optim`` (float64) lands, and where the optimizer's published first-step
 formula lands with a central-difference gradient of derive's exact forward pass.
 Bounded example counts and ``derandomize=True``: the same examples on every run.
@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import derive
-from derive.numeric import evaluate
-from derive.symbolic import Model
-from derive.train import exact_history, train
+from derive.engine.numeric import evaluate
+from derive.engine.symbolic import Model
+from derive.engine.train import exact_history, train
 
 from strategies import decimals, networks
 from torch_net import ACTIVATIONS, TorchNet

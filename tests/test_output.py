@@ -1,4 +1,4 @@
-"""Tests for derive.output: checked, atomic writing of output files."""
+"""Tests for derive.io.output: checked, atomic writing of output files."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from derive import output
+from derive.io import output
 from derive.errors import OutputError
-from derive.output import check_output_path, move_atomic, write_atomic
+from derive.io.output import check_output_path, move_atomic, write_atomic
 
 
 def _leftovers(folder):

@@ -15,7 +15,7 @@ import sympy as sp
 
 import derive
 from derive.cli import main
-from derive.numeric import evaluate
+from derive.engine.numeric import evaluate
 
 # ---------------------------------------------------------------- 2-2-2 (files 000 and 001)
 

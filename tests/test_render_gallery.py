@@ -6,7 +6,7 @@ import pytest
 
 from derive.gallery import (DEFAULT_FOLDER, file_name, gallery_entries, main, render_gallery, stale_files,
                             write_gallery)
-from derive.texrun import compile_many
+from derive.io.texrun import compile_many
 
 
 @pytest.fixture(scope="module")

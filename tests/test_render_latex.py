@@ -14,12 +14,12 @@ import sympy as sp
 
 import derive
 from derive.errors import RenderError
-from derive.functions import sigmoid
+from derive.engine.functions import sigmoid
 from derive.render.escape import Trusted, escape_latex, escape_markdown
 from derive.render.latex import DerivePrinter, Names
 from derive.render.numbers import NumberFormat
 from derive.steps import Partial, Value
-from derive.texrun import build_pdf_bytes
+from derive.io.texrun import build_pdf_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -33,7 +33,7 @@ def test_random_networks_render_in_every_style_and_format(spec):
     for style in STYLES:
         derivation = derive_steps(problem, style=style)
         check_derivation(derivation)
-        solution = derive.solution.Solution(derivation)
+        solution = derive.render.solution.Solution(derivation)
         md, tex = solution.markdown(), solution.latex()
         assert md.startswith("# ") and tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
         assert "- -" not in md and "+ -" not in md

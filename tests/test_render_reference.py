@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 
 import derive
-from derive import steps as S
+from derive.steps import model as S
 from derive.cli import main
 from render_helpers import equations, last_line, printed
 

@@ -1,4 +1,4 @@
-"""Tests for derive.source: the safe, exact reader of spec documents."""
+"""Tests for derive.spec.source: the safe, exact reader of spec documents."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 import sympy
 import yaml
 
-from derive import source
+from derive.spec import json_reader, source, yaml_reader
 from derive.errors import SpecError
-from derive.source import (MAX_BYTES, MAX_DEPTH, Doc, Num, format_path, from_python,
+from derive.spec.source import (MAX_BYTES, MAX_DEPTH, Doc, Num, format_path, from_python,
                            parse_text, read_document)
 
 _LOADERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])
@@ -21,7 +21,7 @@ _LOADERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader
 @pytest.fixture(autouse=True, params=_LOADERS, ids=lambda loader: loader.__name__)
 def yaml_loader(request, monkeypatch):
     """Run every test with the pure-Python and (when present) the libyaml event parser."""
-    monkeypatch.setattr(source, "_YAML_LOADER", request.param)
+    monkeypatch.setattr(yaml_reader, "_YAML_LOADER", request.param)
     return request.param
 
 
@@ -213,7 +213,7 @@ def test_json_numbers_keep_their_text():
 
 def test_json_lines_fall_back_to_empty(monkeypatch):
     """If the position pass fails, the data is still read (just without lines)."""
-    monkeypatch.setattr(source, "_JSON_TOKEN", None)  # make the pass crash
+    monkeypatch.setattr(json_reader, "_JSON_TOKEN", None)  # make the pass crash
     doc = parse_text('{"a": [1, 2]}')
     assert doc.data == {"a": [Num("1"), Num("2")]} and doc.lines == {}
 

@@ -1,4 +1,4 @@
-"""The fast Mul/Add construction of derive.symbolic gives exactly SymPy's canonical expressions.
+"""The fast Mul/Add construction of derive.engine.symbolic gives exactly SymPy's canonical expressions.
 
 derive builds the chain rule's products and sums directly in SymPy's sorted form (evaluated
 ``Mul``/``Add`` cost ~40 µs each). If that ever drifted from what SymPy itself would build,

@@ -1,4 +1,4 @@
-"""Tests for derive.texrun, mostly with real TeX runs on tiny documents."""
+"""Tests for derive.io.texrun, mostly with real TeX runs on tiny documents."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import uuid
 
 import pytest
 
-from derive import texrun
+from derive.io import texrun
 from derive.errors import LatexError, OutputError
-from derive.texrun import TEX_PACKAGES, build_pdf_bytes, compile_many, compile_pdf, find_tex
+from derive.io.texrun import TEX_PACKAGES, build_pdf_bytes, compile_many, compile_pdf, find_tex
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk not installed")
 

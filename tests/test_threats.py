@@ -245,7 +245,7 @@ import pytest
 
 import derive
 from derive.cli import main
-from derive.report import to_json
+from derive.engine.report import to_json
 from derive.steps import MAX_DOCUMENT_PARAMETERS, MAX_FOCUSED_PARAMETERS, check_document_size
 
 TESTS = pathlib.Path(__file__).resolve().parent

@@ -15,7 +15,7 @@ import derive
 from derive.cli import main
 from derive.errors import DeriveError, SpecError
 from derive.spec import load_spec
-from derive.train import (EXACT_STEP_LIMIT, exact_history, parameters_at, train, with_conventions)
+from derive.engine.train import (EXACT_STEP_LIMIT, exact_history, parameters_at, train, with_conventions)
 
 from torch_net import TorchNet
 
@@ -79,7 +79,7 @@ def test_compiled_loop_agrees_with_exact_steps(name):
     for key, value in run.parameters.items():
         assert value == pytest.approx(float(exact[3][key]), rel=1e-12, abs=1e-15)
     problem = derive.load(name)
-    from derive.numeric import evaluate
+    from derive.engine.numeric import evaluate
     for step in range(4):
         loss = evaluate(problem.model, overrides=exact[step]).float("E_total")
         assert run.loss_history[step] == pytest.approx(loss, rel=1e-12)
@@ -95,7 +95,7 @@ def test_carried_rounding_in_the_loop_matches_exact_rounding(places):
 
 
 def test_file_002_second_pass_prediction_comes_from_unrounded_weights():
-    from derive.numeric import evaluate
+    from derive.engine.numeric import evaluate
     problem = derive.load("2-2-1")
     after = parameters_at(problem, 1)[1]
     second = evaluate(problem.model, overrides=after)["out_o1"]
@@ -247,7 +247,7 @@ def test_pdf_report_compiles_with_the_loss_curve(tmp_path):
     import subprocess
     target = tmp_path / "run.pdf"
     spec = tmp_path / "net.yaml"
-    from derive.examples import example_path
+    from derive.spec.examples import example_path
     spec.write_text(example_path("2-2-2").read_text().replace(
         'title: "Two inputs, two hidden, two outputs (sigmoid)"', 'title: "50% of $x_1$ & {braces} \\\\input"'))
     assert main(["train", str(spec), "--steps", "10000", "-f", "pdf", "-o", str(target),

@@ -1,4 +1,4 @@
-"""Tests for derive.variants: seeded drawing, the rejection rules, answers, --ask and variants.json."""
+"""Tests for derive.classroom.variants: seeded drawing, the rejection rules, answers, --ask and variants.json."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import derive
 from derive.errors import DeriveError, SpecError
-from derive.variants import (SATURATION_LIMIT, generate_variant, generate_variants, parse_ask)
+from derive.classroom.variants import (SATURATION_LIMIT, generate_variant, generate_variants, parse_ask)
 
 EXERCISE = "2-2-2-exercise"
 

@@ -14,8 +14,8 @@ import pytest
 
 from derive.cli import main
 from derive.render.numbers import NumberFormat
-from derive.variants import format_fixed, generate_variants
-from derive.worksheet import key_body, latex_document, worksheet_body
+from derive.classroom.variants import format_fixed, generate_variants
+from derive.classroom.worksheet import key_body, latex_document, worksheet_body
 
 SEED = 7
 N = 2
@@ -135,7 +135,7 @@ def test_another_seed_gives_other_numbers(built, tmp_path):
 
 
 def test_hostile_title_is_typeset_literally(tmp_path):
-    from derive.texrun import build_pdf_bytes
+    from derive.io.texrun import build_pdf_bytes
 
     marker = pathlib.Path(f"/tmp/derive-pwned-{uuid.uuid4().hex[:12]}")
     title = (r"\input{/etc/passwd} \write18{touch " + str(marker) + r"} ^^5cinput{/etc/passwd} "

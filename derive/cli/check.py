@@ -49,7 +49,7 @@ def add_parser(sub) -> None:
 
 
 def _steps(text: str) -> int:
-    from ..train import MAX_STEPS
+    from ..engine.train import MAX_STEPS
 
     if not text.isdigit() or int(text) > MAX_STEPS:
         raise argparse.ArgumentTypeError(f"--after-steps must be a whole number from 0 to {MAX_STEPS}; got {text!r}")
@@ -57,12 +57,12 @@ def _steps(text: str) -> int:
 
 
 def run(args) -> int:
-    from ..check import check_claims
+    from ..classroom.check import check_claims
     from .solve import emit
     from .train import spec_from_args
 
     if args.output:
-        from ..output import check_output_path
+        from ..io.output import check_output_path
 
         check_output_path(args.output, force=args.force)
     report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
@@ -82,8 +82,8 @@ def run(args) -> int:
 
 def format_text(report) -> str:
     """The plain-text report: one row per claim, the explanation under each wrong one."""
-    from ..check import fixed
-    from ..train import conventions_dict
+    from ..render.numbers import fixed
+    from ..engine.train import conventions_dict
     from .train import _show
 
     head = f"claims of {_plain(report.source or 'the claims')}"

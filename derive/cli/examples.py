@@ -9,7 +9,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..examples import describe_example, example_names
+    from ..spec.examples import describe_example, example_names
 
     width = max(len(name) for name in example_names())
     for name in example_names():

@@ -13,8 +13,8 @@ from ..errors import RenderError
 
 
 def _json(args):
-    from ..api import load
-    from ..report import to_json
+    from ..engine.problem import load
+    from ..engine.report import to_json
 
     return to_json(load(args.spec))
 
@@ -30,7 +30,7 @@ def _latex(args):
 def _pdf(args):
     if not args.output:
         raise RenderError("--format pdf writes a file; give it with -o FILE.pdf")
-    from ..texrun import find_tex
+    from ..io.texrun import find_tex
 
     find_tex()  # a missing TeX Live is reported before any work, naming the packages
     return solution_from_args(args).pdf()
@@ -89,7 +89,7 @@ def run(args) -> int:
     args.format = _format(args)
     _check_options(args)
     if args.output:
-        from ..output import check_output_path
+        from ..io.output import check_output_path
 
         check_output_path(args.output, force=args.force)
     return emit(FORMATS[args.format](args), args.output, force=args.force)
@@ -122,7 +122,7 @@ def _check_options(args) -> None:
 
 
 def solution_from_args(args):
-    """The :class:`~derive.solution.Solution` the options describe (each format entry starts here).
+    """The :class:`~derive.render.solution.Solution` the options describe (each format entry starts here).
 
     >>> import argparse
     >>> parser = argparse.ArgumentParser()
@@ -130,7 +130,7 @@ def solution_from_args(args):
     >>> solution_from_args(parser.parse_args(["solve", "2-2-1", "--style", "matrix"])).derivation.style
     'matrix'
     """
-    from ..solution import solve
+    from ..render.solution import solve
 
     return solve(args.spec, style=args.style, only=args.only, names=args.names, decimals=args.decimals,
                  digits=args.digits, carry_rounding=args.carry_rounding, template_dir=args.template_dir,
@@ -145,7 +145,7 @@ def emit(data: str | bytes, output: str | None, *, force: bool) -> int:
     0
     """
     if output:
-        from ..output import write_atomic
+        from ..io.output import write_atomic
 
         write_atomic(output, data, force=force)
     elif isinstance(data, bytes):

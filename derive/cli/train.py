@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
 
 def add_convention_arguments(p) -> None:
     """The convention switches shared by ``train`` and ``check`` (they override the spec)."""
-    from ..spec import LOG_BASES, LOSSES, REDUCTIONS
+    from ..spec.validate import LOG_BASES, LOSSES, REDUCTIONS
 
     group = p.add_argument_group("conventions (override the spec; see below)")
     group.add_argument("--backprop-through-updated-weights", action=argparse.BooleanOptionalAction, default=None,
@@ -62,7 +62,7 @@ def add_convention_arguments(p) -> None:
 
 def spec_from_args(args):
     """The spec named on the command line with the convention flags applied."""
-    from ..train import _UNSET, with_conventions
+    from ..engine.train import _UNSET, with_conventions
 
     rounding = _UNSET if args.carry_rounding is None else (None if args.carry_rounding == "off"
                                                            else args.carry_rounding)
@@ -89,7 +89,7 @@ def _rounding(text: str):
 
 def run(args) -> int:
     from ..errors import RenderError
-    from ..train import train
+    from ..engine.train import train
     from .solve import emit
 
     if args.format == "pdf" and not args.output:
@@ -101,12 +101,12 @@ def run(args) -> int:
 
         make_environment("md" if args.format == "md" else "tex", args.template_dir)  # a bad folder fails first
     if args.output:
-        from ..output import check_output_path
+        from ..io.output import check_output_path
 
         check_output_path(args.output, force=args.force)
     spec = spec_from_args(args)
     if args.format in ("md", "tex", "pdf"):
-        from ..network import build_network
+        from ..engine.network import build_network
         from ..steps import check_document_size
 
         # the report holds the worked first step: refused before the run, not after it
@@ -122,7 +122,7 @@ def run(args) -> int:
 
         text = render_training(result, "md" if args.format == "md" else "tex", template_dir=args.template_dir)
         if args.format == "pdf":
-            from ..texrun import compile_pdf
+            from ..io.texrun import compile_pdf
 
             compile_pdf(text, args.output, force=args.force)
             return 0
@@ -134,7 +134,7 @@ def run(args) -> int:
 def format_table(result, every: int | None = None) -> str:
     """The plain-text report of a training run: thinned error table, parameters, outputs."""
     from ..render.training import format_number
-    from ..train import conventions_dict
+    from ..engine.train import conventions_dict
 
     spec = result.spec
     title = f" ({spec.title})" if spec.title else ""
@@ -165,6 +165,6 @@ def _show(value) -> str:
 
 
 def _output_names(spec) -> list[str]:
-    from ..network import build_network
+    from ..engine.network import build_network
 
     return [f"out_{name}" for name in build_network(spec).output_layer.neurons]

@@ -6,8 +6,8 @@ import sys
 
 
 def add_parser(sub) -> None:
-    from ..variants import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS
-    from ..worksheet import FORMATS, KEY_STYLES
+    from ..classroom.variants import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS
+    from ..classroom.worksheet import FORMATS, KEY_STYLES
 
     p = sub.add_parser(
         "worksheet", help="worksheets and answer keys with random numbers per variant",
@@ -38,14 +38,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..worksheet import make_worksheets
+    from ..classroom.worksheet import make_worksheets
 
     if args.tolerance is not None and args.format != "moodle":
         from ..errors import SpecError
 
         raise SpecError(f"only applies to --format moodle; got --format {args.format}", field="--tolerance")
     if args.tolerance is not None:
-        from ..moodle import parse_tolerance
+        from ..classroom.moodle import parse_tolerance
 
         parse_tolerance(args.tolerance)  # a bad value fails before any work
     result = make_worksheets(args.spec, n=args.variants, seed=args.seed, out_dir=args.out, ask=args.ask,

@@ -1,4 +1,4 @@
-"""A check report (:class:`derive.check.CheckReport`) as Markdown.
+"""A check report (:class:`derive.classroom.check.CheckReport`) as Markdown.
 
 Claim names and numbers come from the user's claims file, so every cell goes through
 :func:`~derive.render.escape.escape_markdown`.
@@ -12,12 +12,12 @@ from .escape import escape_markdown
 def render_check_markdown(report) -> str:
     """The report as a Markdown document: a summary line and one table row per claim.
 
-    >>> from derive.check import check_claims
+    >>> from derive.classroom.check import check_claims
     >>> text = render_check_markdown(check_claims("2-2-2", {"out_o1": 0.75136507, "E_total": -0.298371109}))
     >>> print(text.splitlines()[4])
     1 of 2 claims are wrong; the first wrong step is **E\\_total**.
     """
-    from ..check import fixed
+    from .numbers import fixed
 
     lines = [f"# Check of {escape_markdown(report.source or 'the claims')}", ""]
     if report.spec.title:

@@ -89,6 +89,20 @@ def to_fraction(value) -> Fraction:
     raise RenderError(f"not a number: {value!r}")
 
 
+def fixed(value, decimals: int) -> str:
+    """``value`` rounded half away from zero to exactly ``decimals`` places, as text (trailing zeros kept).
+
+    >>> fixed(Fraction(-1745, 10000), 3), fixed(Fraction(1, 3), 0), fixed(Fraction(1, 10), 2), fixed(-0.001, 2)
+    ('-0.175', '0', '0.10', '0.00')
+    """
+    exact = to_fraction(value)
+    scaled = abs(exact) * 10**decimals
+    digits = int(scaled + Fraction(1, 2))
+    text = str(digits).rjust(decimals + 1, "0")
+    body = f"{text[:-decimals]}.{text[-decimals:]}" if decimals else text
+    return ("-" if exact < 0 and digits else "") + body
+
+
 def _exponent(exact: Fraction) -> int:
     """The power of ten of the leading digit: 0.0438 -> -2."""
     magnitude = abs(exact)

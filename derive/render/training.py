@@ -1,4 +1,4 @@
-"""A training run (:class:`derive.train.TrainingRun`) as Markdown or LaTeX.
+"""A training run (:class:`derive.engine.train.TrainingRun`) as Markdown or LaTeX.
 
 The document holds the loss curve (an SVG drawn here in Markdown, pgfplots in LaTeX), the
 error table thinned to about twenty rows, the final parameters and outputs, the optimizer's
@@ -41,7 +41,7 @@ def format_number(value: float, decimals: int = 9, significant: int = 6) -> str:
 def render_training(run, kind: str, *, template_dir=None) -> str:
     """The run as a document: ``kind`` is "md" or "tex" (a standalone pdflatex document).
 
-    >>> from derive.train import train
+    >>> from derive.engine.train import train
     >>> text = render_training(train("2-2-1", 3), "md")
     >>> "<svg" in text and "| 3 | 0.168563945 |" in text
     True
@@ -52,9 +52,9 @@ def render_training(run, kind: str, *, template_dir=None) -> str:
 
 def build_training_view(run, kind: str) -> dict:
     """What the training templates print; numbers and math are Trusted, user text stays plain."""
-    from ..api import Problem
-    from ..solution import solve
-    from ..train import conventions_dict, first_step
+    from ..engine.problem import Problem
+    from .solution import solve
+    from ..engine.train import conventions_dict, first_step
     from .latex import Names
 
     spec = run.spec
@@ -160,7 +160,7 @@ def _tex_number(value) -> str:
 
 
 def _symbol(name: str) -> sp.Symbol:
-    from ..optim import _assumptions
+    from ..engine.optim import _assumptions
 
     return sp.Symbol(name, **_assumptions(name))
 

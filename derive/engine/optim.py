@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .spec import Optimizer
+from ..spec.validate import Optimizer
 
 # The named intermediates of one step, per optimizer, in the order they are computed.
 QUANTITY_NAMES = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from .errors import RenderError
+from ..errors import RenderError
 
 FORMAT_SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf"}
 
@@ -26,7 +26,7 @@ class Solution:
     """
 
     def __init__(self, derivation, *, number_format=None, template_dir=None, diagram_values: bool = False):
-        from .render.numbers import NumberFormat
+        from .numbers import NumberFormat
 
         self.derivation = derivation
         self.number_format = number_format or NumberFormat()
@@ -39,7 +39,7 @@ class Solution:
 
     @cached_property
     def _markdown(self) -> str:
-        from .render.markdown import render_markdown
+        from .markdown import render_markdown
 
         return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
                                diagram_values=self.diagram_values)
@@ -50,19 +50,19 @@ class Solution:
 
     def latex(self, fragment: bool = False) -> str:
         """The solution as a standalone LaTeX document, or (``fragment``) its body alone."""
-        from .render.tex import render_latex
+        from .tex import render_latex
 
         return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
                             template_dir=self.template_dir, diagram_values=self.diagram_values)
 
     def pdf(self, *, timeout: float = 120) -> bytes:
-        """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.texrun`.
+        """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.io.texrun`.
 
         >>> import derive
         >>> derive.solve("2-2-1").pdf()[:5]
         b'%PDF-'
         """
-        from .texrun import build_pdf_bytes
+        from ..io.texrun import build_pdf_bytes
 
         return build_pdf_bytes(self.latex(), timeout=timeout)
 
@@ -86,7 +86,7 @@ class Solution:
         >>> derive.solve("2-2-1").write(folder / "solution.md").read_text().startswith("# ")
         True
         """
-        from .output import check_output_path, write_atomic
+        from ..io.output import check_output_path, write_atomic
 
         path = Path(path)
         format = format or FORMAT_SUFFIXES.get(path.suffix.lower())
@@ -113,9 +113,9 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     >>> "-0.809" in solution.markdown()
     True
     """
-    from .api import Problem, load
-    from .render.numbers import DEFAULT_DECIMALS, NumberFormat
-    from .steps import derive_steps
+    from ..engine.problem import Problem, load
+    from .numbers import DEFAULT_DECIMALS, NumberFormat
+    from ..steps import derive_steps
 
     if decimals is not None and digits is not None:
         raise RenderError("give decimals or digits, not both")

@@ -1,10 +1,10 @@
 """Worksheets and answer keys: one pair of PDFs per variant, plus combined files for printing.
 
-A variant (:mod:`derive.variants`) is data; this module only presents it. Each sheet is a
+A variant (:mod:`derive.classroom.variants`) is data; this module only presents it. Each sheet is a
 small context of names and decimal texts rendered by the ``templates/worksheet*.tex.j2`` and
 ``templates/key*.tex.j2`` templates into the body of a PyLaTeX document. The worksheet's
 context holds no answer at all, so no template slip can print one. All PDFs of a run are
-compiled in parallel by :func:`derive.texrun.compile_many` into a staging folder and moved
+compiled in parallel by :func:`derive.io.texrun.compile_many` into a staging folder and moved
 into place only when every one of them succeeded.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import OutputError, SpecError
-from .render.escape import Trusted
+from ..errors import OutputError, SpecError
+from ..render.escape import Trusted
 from .variants import DEFAULT_DECIMALS, Question, Variant, VariantSet, generate_variants
 
 KEY_STYLES = ("short", "full")
@@ -102,9 +102,9 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
 
 def _check_size(spec):
     """The loaded spec, refused up front when its worked solution (every sheet's) would be too large."""
-    from .network import build_network
-    from .spec import load_spec
-    from .steps import check_document_size
+    from ..engine.network import build_network
+    from ..spec.validate import load_spec
+    from ..steps import check_document_size
 
     spec = load_spec(spec)
     check_document_size(len(build_network(spec).parameters), way_out="a worksheet needs a smaller network")
@@ -113,7 +113,7 @@ def _check_size(spec):
 
 def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
     """Refuse an output folder that is a file, or output files that exist (without ``force``)."""
-    from .output import check_output_path
+    from ..io.output import check_output_path
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -138,15 +138,15 @@ def _check_choice(value, allowed, field):
 
 
 def _write_texts(texts: dict, force: bool) -> list[Path]:
-    from .output import write_atomic
+    from ..io.output import write_atomic
 
     return [write_atomic(path, text, force=force) for path, text in texts.items()]
 
 
 def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers, progress,
                 template_dir=None) -> list[Path]:
-    from .output import move_atomic
-    from .texrun import compile_many
+    from ..io.output import move_atomic
+    from ..io.texrun import compile_many
 
     sheets, keys = [], []
     for variant in variants.variants:
@@ -190,7 +190,7 @@ def latex_document(bodies: list[str], template_dir=None) -> str:
     """
     from pylatex import Document, NoEscape, Package
 
-    from .render.tex import PACKAGES as SOLUTION_PACKAGES
+    from ..render.tex import PACKAGES as SOLUTION_PACKAGES
 
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
                    geometry_options={"margin": "2cm", "bottom": "2.5cm"}, lmodern=True, textcomp=True,
@@ -218,8 +218,8 @@ def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None,
 def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None,
              template_dir=None) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
-    from .render.numbers import NumberFormat
-    from .render.view import make_printer
+    from ..render.numbers import NumberFormat
+    from ..render.view import make_printer
 
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
     sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
@@ -231,9 +231,9 @@ def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, 
 
 def _solution(variant: Variant, decimals: int, template_dir=None):
     """The worked solution of the variant (``derive.solve``), numbers to the sheet's decimals."""
-    import derive
+    from ..render.solution import solve
 
-    return derive.solve(variant.spec, decimals=decimals, template_dir=template_dir)
+    return solve(variant.spec, decimals=decimals, template_dir=template_dir)
 
 
 def problem_view(solution) -> dict:
@@ -241,15 +241,15 @@ def problem_view(solution) -> dict:
 
     Givens are printed exactly (up to the renderer's 30 places), whatever the answers' decimals.
     """
-    from .render.numbers import MAX_PLACES, NumberFormat
-    from .render.view import build_problem_view
+    from ..render.numbers import MAX_PLACES, NumberFormat
+    from ..render.view import build_problem_view
 
     return build_problem_view(solution.derivation, number_format=NumberFormat(decimals=MAX_PLACES))
 
 
 def sheet_context(variant: Variant, questions, kind: str, decimals: int, solution) -> dict:
     """The sheet's own part of a template's context: who it is for and what it asks; never an answer."""
-    from .render.latex import Names
+    from ..render.latex import Names
 
     names = Names(solution.problem.model, deltas="delta")
     asked = [{"key": q.key, "kind": q.kind,
@@ -275,7 +275,7 @@ def _render(name: str, template_dir=None, **context) -> str:
 @lru_cache(maxsize=4)
 def _environment(template_dir=None):
     """The renderer's LaTeX environment (TeX-safe delimiters, escaping finalize, ``|trusted``)."""
-    from .render.environment import make_environment
+    from ..render.environment import make_environment
 
     return make_environment("tex", template_dir)
 

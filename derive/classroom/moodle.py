@@ -17,7 +17,7 @@ import re
 from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape
 
-from .errors import SpecError
+from ..errors import SpecError
 from .variants import Question, Variant, VariantSet, format_fixed
 
 # Digits of an answer written into the quiz; the tolerance, not these, sets the grading.
@@ -66,7 +66,7 @@ def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None) -> str:
     ``feedback(variant) -> html`` gives each question's general feedback; by default it is
     the table of answers followed by the worked solution (:func:`solution_html`).
 
-    >>> from derive.variants import generate_variants
+    >>> from derive.classroom.variants import generate_variants
     >>> text = quiz_xml(generate_variants("2-2-2-exercise", 2, seed=3, ask="E_total,grad:w5"))
     >>> text.count('<question type="cloze">'), "{1:NUMERICAL:=" in text
     (2, True)
@@ -138,7 +138,7 @@ def question_html(variant: Variant, questions, decimals: int, tolerance: Fractio
 def answers_html(variant: Variant, questions, decimals: int) -> str:
     """A table of the answers, for the general feedback.
 
-    >>> from derive.variants import generate_variant, parse_ask
+    >>> from derive.classroom.variants import generate_variant, parse_ask
     >>> v = generate_variant("2-2-2", 0, 1)
     >>> "0.298371" in answers_html(v, parse_ask("E_total", __import__("derive").load("2-2-2").network), 6)
     True
@@ -149,9 +149,9 @@ def answers_html(variant: Variant, questions, decimals: int) -> str:
 
 def solution_html(variant: Variant, questions, decimals: int) -> str:
     """The answers, then the whole worked solution (``derive.solve``'s Markdown as HTML for MathJax)."""
-    import derive
+    from ..render.solution import solve
 
-    markdown = derive.solve(variant.spec, decimals=decimals).markdown()
+    markdown = solve(variant.spec, decimals=decimals).markdown()
     return answers_html(variant, questions, decimals) + "\n<hr>\n" + markdown_html(markdown)
 
 
@@ -239,7 +239,7 @@ def _table_html(rows: list[str]) -> str:
 
 
 def _network_html(variant: Variant) -> str:
-    from .network import build_network
+    from ..engine.network import build_network
 
     network = build_network(variant.spec)
     items = []

@@ -1,23 +1,12 @@
-"""The network as plain data with the names the tutorials use.
-
-Naming scheme (documented in the README):
-
-- inputs ``x1, x2, ...``; the target of output neuron ``o1`` is ``t_o1``;
-- neurons: with one hidden layer ``h1, h2, ...``; with several, ``h<layer>_<j>``
-  (``h1_1, h1_2, h2_1, ...``); the output layer ``o1, o2, ...``;
-- weights ``w1, w2, ...`` layer by layer, neuron by neuron, input by input;
-- a bias shared by layer ``l`` is ``b<l>``; per-neuron biases are ``b_<neuron>``.
-
-Every name can be replaced in the spec (``input_names``, ``target_names``, and
-``neuron_names``, ``weight_names``, ``bias_names`` per layer).
-"""
+"""The network as plain data: structure, exact values and the names of :mod:`derive.spec.naming`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .spec import Example, Spec
+from ..spec.model import Example, Spec
+from ..spec.naming import all_names, name_network
 
 
 @dataclass(frozen=True)
@@ -95,20 +84,7 @@ class Network:
 
     def all_names(self):
         """(name, where) for every user-visible name, for clash checks."""
-        for i, name in enumerate(self.input_names):
-            yield name, f"input_names[{i}]"
-        for i, name in enumerate(self.target_names):
-            yield name, f"target_names[{i}]"
-        for layer in self.layers:
-            base = f"layers[{layer.index - 1}]"
-            for j, name in enumerate(layer.neurons):
-                yield name, f"{base}.neuron_names[{j}]"
-            for j, row in enumerate(layer.weight_names):
-                for k, name in enumerate(row):
-                    yield name, f"{base}.weight_names[{j}][{k}]"
-            if layer.bias_names:
-                for j, name in enumerate(dict.fromkeys(layer.bias_names)):
-                    yield name, f"{base}.bias_names[{j}]"
+        return all_names(name_network(self.spec))
 
 
 def build_network(spec: Spec) -> Network:
@@ -123,46 +99,22 @@ def build_network(spec: Spec) -> Network:
     >>> net.layers[1].bias_names
     ('b2', 'b2')
     """
-    n_in = spec.n_inputs
-    input_names = spec.input_names or tuple(f"x{i + 1}" for i in range(n_in))
-    hidden_count = len(spec.layers) - 1
+    names = name_network(spec)
     layers = []
-    previous = input_names
-    counter = 0
-    for index, layer_spec in enumerate(spec.layers, start=1):
-        is_output = index == len(spec.layers)
-        neurons = layer_spec.neuron_names or _default_neurons(index, layer_spec.units, is_output, hidden_count)
-        if layer_spec.weight_names:
-            weight_names = layer_spec.weight_names
-        else:
-            weight_names = tuple(tuple(f"w{counter + j * len(previous) + k + 1}" for k in range(len(previous)))
-                                 for j in range(layer_spec.units))
-        counter += layer_spec.units * len(previous)
-        bias_values = bias_names = None
+    previous = names.inputs
+    for index, (layer_spec, layer_names) in enumerate(zip(spec.layers, names.layers), start=1):
         mode = layer_spec.bias_mode
+        bias_values = None
         if mode == "shared":
             bias_values = (layer_spec.bias,) * layer_spec.units
-            name = layer_spec.bias_names[0] if layer_spec.bias_names else f"b{index}"
-            bias_names = (name,) * layer_spec.units
         elif mode == "per_neuron":
             bias_values = layer_spec.bias
-            bias_names = layer_spec.bias_names or tuple(f"b_{n}" for n in neurons)
         layers.append(Layer(
             index=index, units=layer_spec.units, activation=layer_spec.activation,
-            negative_slope=layer_spec.negative_slope, neurons=neurons, inputs=previous,
-            weights=layer_spec.weights, weight_names=weight_names, bias_mode=mode,
-            bias_values=bias_values, bias_names=bias_names, train_bias=layer_spec.train_bias,
-            is_output=is_output,
+            negative_slope=layer_spec.negative_slope, neurons=layer_names.neurons, inputs=previous,
+            weights=layer_spec.weights, weight_names=layer_names.weights, bias_mode=mode,
+            bias_values=bias_values, bias_names=layer_names.biases, train_bias=layer_spec.train_bias,
+            is_output=index == len(spec.layers),
         ))
-        previous = neurons
-    outputs = layers[-1].neurons
-    target_names = spec.target_names or tuple(f"t_{name}" for name in outputs)
-    return Network(spec=spec, input_names=input_names, target_names=target_names, layers=tuple(layers))
-
-
-def _default_neurons(index: int, units: int, is_output: bool, hidden_count: int) -> tuple[str, ...]:
-    if is_output:
-        return tuple(f"o{j + 1}" for j in range(units))
-    if hidden_count == 1:
-        return tuple(f"h{j + 1}" for j in range(units))
-    return tuple(f"h{index}_{j + 1}" for j in range(units))
+        previous = layer_names.neurons
+    return Network(spec=spec, input_names=names.inputs, target_names=names.targets, layers=tuple(layers))

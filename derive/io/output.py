@@ -15,7 +15,7 @@ import shutil
 import stat
 import tempfile
 
-from .errors import OutputError
+from ..errors import OutputError
 
 __all__ = ["check_output_path", "write_atomic", "move_atomic"]
 

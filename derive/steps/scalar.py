@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import steps as S
-from .steps import Group, Partial, Section, Step
-from .steps_base import Builder
-from .symbolic import chain_factors
+from . import model as S
+from .model import Group, Partial, Section, Step
+from .builder import Builder
+from ..engine.symbolic import chain_factors
 
 class ScalarBuilder(Builder):
     """Builds the ``scalar`` (per-weight chain rule) and ``delta`` (δ per neuron) styles.

@@ -6,8 +6,8 @@ import contextlib
 
 import sympy as sp
 
-from . import steps as S
-from .steps import Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
+from . import model as S
+from .model import Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
 
 _SQUARED_LOSSES = ("half_sse", "sse", "mse")
 
@@ -18,7 +18,7 @@ class Builder:
     Internal to :func:`derive.steps.derive_steps`; the styles subclass it.
 
     >>> import derive
-    >>> from derive.steps_scalar import ScalarBuilder
+    >>> from derive.steps.scalar import ScalarBuilder
     >>> builder = ScalarBuilder(derive.load("2-2-2"), style="scalar", only=None, carry_rounding=None, collapse=False)
     >>> section = builder.forward_section(None)
     >>> builder.numbers["out_h1"], builder.val("out_h1").key
@@ -279,7 +279,7 @@ class Builder:
         return tuple(nodes), tuple(edges)
 
     def summary(self) -> Summary:
-        from .numeric import evaluate
+        from ..engine.numeric import evaluate
 
         rows = []
         updated = {}

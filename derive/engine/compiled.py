@@ -94,7 +94,7 @@ def float_round_half_up(x: float, decimals: int) -> float:
     """``x`` rounded to ``decimals`` places, halves away from zero (the carried-rounding convention).
 
     A decimal tie is not exact in binary (0.1745 may be held a hair below), so a scaled value
-    within 1e-9 (relative) below a half counts as the half, as :func:`derive.numeric.round_half_up`
+    within 1e-9 (relative) below a half counts as the half, as :func:`derive.engine.numeric.round_half_up`
     sees it exactly.
 
     >>> float_round_half_up(0.1745, 3), float_round_half_up(-0.8095, 3), float_round_half_up(2.5, 0)

@@ -9,7 +9,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from .errors import DeriveError
+from ..errors import DeriveError
 from .symbolic import Model
 
 DEFAULT_PRECISION = 40  # significant digits kept while evaluating; documents print far fewer
@@ -17,7 +17,7 @@ DEFAULT_PRECISION = 40  # significant digits kept while evaluating; documents pr
 
 @dataclass
 class Values:
-    """The value of every quantity of a :class:`~derive.symbolic.Model`, by symbol name."""
+    """The value of every quantity of a :class:`~derive.engine.symbolic.Model`, by symbol name."""
 
     model: Model
     exact: dict[str, sp.Expr]
@@ -46,8 +46,8 @@ def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding
     given values (inputs, targets, parameters) by name.
 
     >>> from derive.spec import load_spec
-    >>> from derive.network import build_network
-    >>> from derive.symbolic import build_model
+    >>> from derive.engine.network import build_network
+    >>> from derive.engine.symbolic import build_model
     >>> values = evaluate(build_model(build_network(load_spec("2-2-1"))))
     >>> values["out_o1"], values["w5_new"]
     (191/1000, 69753/400000)

@@ -37,4 +37,4 @@ def is_example(name: str) -> bool:
 
 def example_path(name: str) -> Path:
     """Where the example's YAML file lies (inside the installed package)."""
-    return Path(str(resources.files("derive") / "examples" / f"{name}.yaml"))
+    return Path(str(resources.files("derive.spec") / "examples" / f"{name}.yaml"))

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from .errors import LatexError, OutputError
+from ..errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
 
 __all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many"]

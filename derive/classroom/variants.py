@@ -18,9 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .errors import DeriveError, SpecError
-from .network import Network, build_network
-from .spec import Example, Randomize, Range, Spec, load_spec
+from ..errors import DeriveError, SpecError
+from ..engine.network import Network, build_network
+from ..render.numbers import fixed as format_fixed
+from ..spec import Example, Randomize, Range, Spec, load_spec
 
 # A sigmoid or tanh with |net| beyond this is flat: its derivative is tiny and the exercise dull.
 SATURATION_LIMIT = Fraction(4)
@@ -174,7 +175,7 @@ class _Generator:
     """Draws and checks variants of one spec; the symbolic model is built once and reused."""
 
     def __init__(self, spec: Spec, ask, decimals: int):
-        from .symbolic import build_model
+        from ..engine.symbolic import build_model
 
         if not isinstance(decimals, int) or not 0 <= decimals <= 15:
             raise SpecError(f"must be a whole number from 0 to 15; got {decimals!r}", field="--decimals")
@@ -215,7 +216,7 @@ class _Generator:
 
     def _judge(self, spec: Spec, *, strict: bool):
         """(answers, None) for a good draw, else (None, the first rule it breaks); ``strict`` applies the rules."""
-        from .numeric import evaluate
+        from ..engine.numeric import evaluate
 
         if strict and spec.randomize.weights is not None and _has_equal_weights(spec):
             return None, "equal_weights"
@@ -255,7 +256,7 @@ class _Generator:
         return None
 
     def _gradient_reason(self, values):
-        from .numeric import round_half_up
+        from ..engine.numeric import round_half_up
 
         for key in self.watched:
             if round_half_up(values[key], self.decimals) == 0:
@@ -388,23 +389,6 @@ def _collect_answers(model, values, after) -> dict:
     answers = {q.key: values[q.key] for q in model.quantities if q.kind in keep}
     answers["E_total_after"] = after
     return answers
-
-
-def format_fixed(value, decimals: int) -> str:
-    """``value`` rounded half away from zero to exactly ``decimals`` places.
-
-    >>> format_fixed(Fraction(1, 10), 2), format_fixed(Fraction(-1, 8), 2), format_fixed(Fraction(-1, 1000), 2)
-    ('0.10', '-0.13', '0.00')
-    """
-    import sympy as sp
-
-    from .numeric import round_half_up
-
-    rounded = round_half_up(value if isinstance(value, sp.Basic) else sp.Rational(value), decimals)
-    units = int(rounded * 10 ** decimals)
-    sign = "-" if units < 0 else ""
-    digits = str(abs(units)).rjust(decimals + 1, "0")
-    return sign + (f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits)
 
 
 def format_exact(value) -> str:

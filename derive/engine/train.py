@@ -5,7 +5,7 @@ the spec's own parameters (before any step) and ``loss_history[N]`` the error af
 update, so a run of N steps has N + 1 entries. (The 2-2-2 network: 0.298371109, then
 0.291027774 after one step, 0.0000351019 after 10,000.)
 
-The loop calls :class:`~derive.compiled.CompiledGradient`'s function, which evaluates the
+The loop calls :class:`~derive.engine.compiled.CompiledGradient`'s function, which evaluates the
 model's named quantities in plain floating point; SymPy is never used inside the loop. Short
 runs for worked solutions and the checker (:func:`parameters_at`) step exactly instead.
 """
@@ -17,9 +17,9 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import DeriveError, SpecError
+from ..errors import DeriveError, SpecError
 from .optim import OptimizerState, exact_step, float_stepper
-from .spec import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
+from ..spec.validate import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
 
 MAX_STEPS = 10_000_000
 EXACT_STEP_LIMIT = 20  # parameters_at steps exactly up to here; longer runs go through floats
@@ -180,7 +180,7 @@ def train(source, steps: int) -> TrainingRun:
     """Run ``steps`` full-batch steps of the spec's optimizer through the compiled gradient.
 
     ``source`` is a spec (path, text, dict, example name, :class:`Spec`) or a
-    :class:`~derive.api.Problem`.
+    :class:`~derive.engine.problem.Problem`.
 
     >>> run = train("2-2-2", 10000)
     >>> round(run.loss_history[1], 9), len(run.loss_history), f"{run.loss:.10f}"
@@ -199,7 +199,7 @@ def train(source, steps: int) -> TrainingRun:
 
 
 def _problem(source):
-    from .api import Problem
+    from .problem import Problem
 
     return source if isinstance(source, Problem) else Problem(load_spec(source))
 
@@ -366,7 +366,7 @@ def _compact(value, precision: int):
 def first_step(source, *, precision: int = 40) -> dict:
     """The optimizer's own quantities (m, v, m̂, v̂, update, new value) of the first step, per parameter.
 
-    Data for a worked solution; see :class:`~derive.optim.OptimizerStep`.
+    Data for a worked solution; see :class:`~derive.engine.optim.OptimizerStep`.
 
     >>> steps = first_step(with_conventions("2-2-2"))
     >>> round(float(steps["w5"]["new"].value), 9)

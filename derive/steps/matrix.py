@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import steps as S
-from .steps import Applied, Difference, Group, Hadamard, MatProduct, Section, Step, Total, Transposed, Value
-from .steps_base import Builder
+from . import model as S
+from .model import Applied, Difference, Group, Hadamard, MatProduct, Section, Step, Total, Transposed, Value
+from .builder import Builder
 
 
 class MatrixBuilder(Builder):

@@ -99,7 +99,7 @@ def build_model(network: Network) -> Model:
     """Build every quantity of one forward and backward pass and one update.
 
     >>> from derive.spec import load_spec
-    >>> from derive.network import build_network
+    >>> from derive.engine.network import build_network
     >>> model = build_model(build_network(load_spec("2-2-2")))
     >>> model["net_h1"].formula
     b1 + w1*x1 + w2*x2
@@ -444,7 +444,7 @@ def chain_factors(model: Model, param: str, n: int = 0) -> list[Quantity]:
     """The named factors of ∂E_total/∂param in example ``n``, outermost first (scalar style).
 
     >>> from derive.spec import load_spec
-    >>> from derive.network import build_network
+    >>> from derive.engine.network import build_network
     >>> model = build_model(build_network(load_spec("2-2-2")))
     >>> [q.key for q in chain_factors(model, "w5")]
     ['dE_dout_o1', 'dout_dnet_o1', 'dnet_o1_dw5']
@@ -466,7 +466,7 @@ def expand(model: Model, key: str, _cache: dict | None = None) -> sp.Expr:
     Only for small networks: the expression grows quickly with depth.
 
     >>> from derive.spec import load_spec
-    >>> from derive.network import build_network
+    >>> from derive.engine.network import build_network
     >>> model = build_model(build_network(load_spec("2-2-1")))
     >>> sp.factor(expand(model, "grad_w5"))
     (w1*x1 + w2*x2)*(-t_o1 + w1*w5*x1 + w2*w5*x2 + w3*w6*x1 + w4*w6*x2)

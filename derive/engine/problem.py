@@ -6,7 +6,7 @@ from functools import cached_property
 
 from .network import Network, build_network
 from .numeric import DEFAULT_PRECISION, Values, evaluate
-from .spec import Spec, load_spec
+from ..spec.validate import Spec, load_spec
 
 
 class Problem:
@@ -94,7 +94,7 @@ class Problem:
         return self.values().float(name)
 
     def compile_gradient(self):
-        """A fast floating-point gradient function (see :class:`~derive.compiled.CompiledGradient`)."""
+        """A fast floating-point gradient function (see :class:`~derive.engine.compiled.CompiledGradient`)."""
         from .compiled import CompiledGradient
 
         return CompiledGradient(self.model)

@@ -1,6 +1,6 @@
 """A claims file: the numbers a hand-worked solution prints, by the names documents print.
 
-A claims file (YAML or JSON, read safely through :mod:`derive.source`) maps quantity names to
+A claims file (YAML or JSON, read safely through :mod:`derive.spec.source`) maps quantity names to
 numbers, plus an optional ``after_steps: N`` (the claims are about the network after N training
 steps; default 0)::
 
@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import SpecError
+from ..errors import SpecError
 from .source import Doc, Num, from_python, parse_text, read_document
 
 AFTER_STEPS_KEY = "after_steps"

@@ -10,141 +10,17 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import SpecError
+from ..errors import SpecError
+from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, Example, LAYER_KEYS,
+                    LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
+                    MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
+                    PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
+                    RESERVED_NAMES, Spec, TOP_KEYS)
+from .naming import all_names, name_network
 from .source import Doc, Num, format_path, from_python, parse_text, read_document
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
-PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
-REDUCTIONS = ("sum", "mean")
-LAYOUTS = ("neuron_major", "input_major")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-LOG_BASES = ("e", "2", "10")
-
-MAX_UNITS = 64
-MAX_LAYERS = 12
-MAX_INPUTS = 64
-MAX_EXAMPLES = 256
-MAX_ABS_VALUE = Fraction(10) ** 6
-
-# SymPy gives these names a meaning of their own; a user name must not shadow them.
-RESERVED_NAMES = frozenset(
-    "E I N S O Q pi oo nan zoo beta gamma zeta lambda Lambda exp log ln sqrt sin cos tan "
-    "sigma sigmoid delta eta true false none True False None".split()
-)
-# derive names its own quantities net_h1, out_h1, delta_o1, grad_w5, w5_new, x1__2, ...
-DERIVED_PREFIXES = ("net_", "out_", "E_", "dE_", "dout_", "dnet_", "delta_", "grad_", "eta")
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
-
-TOP_KEYS = (
-    "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
-    "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
-    "optimizer", "conventions", "randomize",
-)
-LAYER_KEYS = (
-    "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
-    "train_bias", "neuron_names", "weight_names", "bias_names",
-)
-OPTIMIZER_KEYS = ("name", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps")
-CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding")
-RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
-RANGE_KEYS = ("range", "decimals")
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """One layer as the user gave it, validated. Weights are neuron-major (row j = into neuron j)."""
-
-    units: int
-    activation: str
-    weights: tuple[tuple[Fraction, ...], ...]
-    bias: None | Fraction | tuple[Fraction, ...]
-    negative_slope: Fraction = Fraction(1, 100)
-    train_bias: bool = True
-    neuron_names: tuple[str, ...] | None = None
-    weight_names: tuple[tuple[str, ...], ...] | None = None
-    bias_names: tuple[str, ...] | None = None
-
-    @property
-    def bias_mode(self) -> str:
-        """``none``, ``shared`` (one number for the layer) or ``per_neuron``."""
-        if self.bias is None:
-            return "none"
-        return "per_neuron" if isinstance(self.bias, tuple) else "shared"
-
-
-@dataclass(frozen=True)
-class Example:
-    inputs: tuple[Fraction, ...]
-    targets: tuple[Fraction, ...]
-
-
-@dataclass(frozen=True)
-class Optimizer:
-    """Optimizer and its hyper-parameters (PyTorch's conventions)."""
-
-    name: str = "sgd"
-    momentum: Fraction = Fraction(9, 10)
-    dampening: Fraction = Fraction(0)
-    nesterov: bool = False
-    beta1: Fraction = Fraction(9, 10)
-    beta2: Fraction = Fraction(999, 1000)
-    eps: Fraction = Fraction(1, 10**8)
-
-
-@dataclass(frozen=True)
-class Conventions:
-    """Switches that reproduce published examples; all off by default (the textbook algorithm)."""
-
-    backprop_through_updated_weights: bool = False
-    carry_rounding: int | None = None
-
-
-@dataclass(frozen=True)
-class Range:
-    low: Fraction
-    high: Fraction
-    decimals: int
-
-
-@dataclass(frozen=True)
-class Randomize:
-    """What a worksheet variant draws afresh; ``None`` keeps the spec's own values."""
-
-    weights: Range | None = None
-    biases: Range | None = None
-    inputs: Range | None = None
-    targets: Range | None = None
-    max_draws: int = 1000
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A validated network spec: exact numbers (``Fraction``), neuron-major weights."""
-
-    layers: tuple[LayerSpec, ...]
-    examples: tuple[Example, ...]
-    loss: str = "half_sse"
-    learning_rate: Fraction = Fraction(1, 2)
-    reduction: str = "sum"
-    log_base: str = "e"
-    title: str | None = None
-    input_names: tuple[str, ...] | None = None
-    target_names: tuple[str, ...] | None = None
-    optimizer: Optimizer = field(default_factory=Optimizer)
-    conventions: Conventions = field(default_factory=Conventions)
-    randomize: Randomize | None = None
-    source: str | None = None
-    batch: bool = False
-
-    @property
-    def n_inputs(self) -> int:
-        return len(self.examples[0].inputs)
-
 
 # ---------------------------------------------------------------- loading
 
@@ -327,7 +203,7 @@ def _show(number: Fraction) -> str:
 def validate(doc: Doc) -> Spec:
     """Check a parsed document against the schema and build a :class:`Spec`.
 
-    >>> from derive.source import parse_text
+    >>> from derive.spec.source import parse_text
     >>> validate(parse_text("inputs: [1]\\ntargets: [1]\\nlayers:\\n  - {units: 1, activation: relu, weights: [[2]]}\\n")).loss
     'half_sse'
     """
@@ -574,11 +450,8 @@ def _randomize(check: _Checker, value) -> Randomize:
 
 def _check_unique_names(check: _Checker, spec: Spec):
     """User-given names must not clash with each other or with the default names."""
-    from .network import build_network
-
-    network = build_network(spec)
     seen: dict[str, str] = {}
-    for name, where in network.all_names():
+    for name, where in all_names(name_network(spec)):
         if name in seen and seen[name] != where:
             check.fail(_name_path(where), f"must be a name used only once; got {name!r}, which is also {seen[name]}")
         seen.setdefault(name, where)

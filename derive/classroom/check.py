@@ -33,10 +33,11 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .claims import Claim, Claims, read_claims
-from .errors import DeriveError
+from ..spec.claims import Claim, Claims, read_claims
+from ..errors import DeriveError
+from ..render.numbers import fixed
 
-GIVEN_KINDS = ("input", "target", "param", "hyper")  # as derive.symbolic.GIVEN_KINDS, without SymPy
+GIVEN_KINDS = ("input", "target", "param", "hyper")  # as derive.engine.symbolic.GIVEN_KINDS, without SymPy
 
 CARRY_ROUNDINGS = range(1, 7)
 DECIMAL_SHIFTS = (1, -1, 2, -2, 3, -3)
@@ -87,7 +88,7 @@ class CheckReport:
 
     def to_dict(self) -> dict:
         """The JSON report of ``derive check --format json``."""
-        from .train import conventions_dict
+        from ..engine.train import conventions_dict
 
         first = self.first_wrong
         return {
@@ -148,20 +149,6 @@ def agreement(claimed: Fraction, decimals: int, value) -> str | None:
     return None
 
 
-def fixed(value, decimals: int) -> str:
-    """``value`` rounded half away from zero to ``decimals`` places, as text.
-
-    >>> fixed(Fraction(-1745, 10000), 3), fixed(Fraction(1, 3), 0)
-    ('-0.175', '0')
-    """
-    exact = to_fraction(value)
-    scaled = abs(exact) * 10**decimals
-    digits = int(scaled + Fraction(1, 2))
-    text = str(digits).rjust(decimals + 1, "0")
-    body = f"{text[:-decimals]}.{text[-decimals:]}" if decimals else text
-    return ("-" if exact < 0 and digits else "") + body
-
-
 # ---------------------------------------------------------------- computing under alternatives
 
 @dataclass(frozen=True)
@@ -197,7 +184,7 @@ class Evaluations:
     """Values of every quantity after k steps, under the spec and its variants, computed once each."""
 
     def __init__(self, spec):
-        from .api import Problem
+        from ..engine.problem import Problem
 
         self.spec = spec
         self.base = Problem(spec)
@@ -206,8 +193,8 @@ class Evaluations:
         self._values: dict = {}
 
     def problem(self, variant: Variant | None):
-        from .api import Problem
-        from .train import with_conventions
+        from ..engine.problem import Problem
+        from ..engine.train import with_conventions
 
         key = _variant_key(variant)
         if key not in self._problems:
@@ -225,8 +212,8 @@ class Evaluations:
         return self._values[key]
 
     def _compute(self, variant, step):
-        from .numeric import evaluate
-        from .train import parameters_at
+        from ..engine.numeric import evaluate
+        from ..engine.train import parameters_at
 
         problem = self.problem(variant)
         try:
@@ -295,7 +282,7 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
     >>> report.first_wrong.explanation.kind
     'sign'
     """
-    from .spec import load_spec
+    from ..spec.validate import load_spec
 
     evaluations = evaluations or Evaluations(load_spec(spec))
     model = evaluations.base.model
@@ -478,7 +465,7 @@ def _plain_digits(text: str) -> str | None:
 
 def _explain_given(ev: Evaluations, claim: Claim, claims: list[Claim]) -> list[Explanation]:
     """A wrong input, target or parameter: do the claims that depend on it use the spec's value?"""
-    from .numeric import evaluate
+    from ..engine.numeric import evaluate
 
     model = ev.base.model
     given = ev.values(None, 0)[claim.key]

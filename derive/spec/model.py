@@ -1,0 +1,138 @@
+"""The validated spec as plain, exact data, and the vocabulary a spec may use.
+
+:func:`derive.spec.load_spec` makes these; every later stage trusts them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
+PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
+REDUCTIONS = ("sum", "mean")
+LAYOUTS = ("neuron_major", "input_major")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+LOG_BASES = ("e", "2", "10")
+
+MAX_UNITS = 64
+MAX_LAYERS = 12
+MAX_INPUTS = 64
+MAX_EXAMPLES = 256
+MAX_ABS_VALUE = Fraction(10) ** 6
+
+# SymPy gives these names a meaning of their own; a user name must not shadow them.
+RESERVED_NAMES = frozenset(
+    "E I N S O Q pi oo nan zoo beta gamma zeta lambda Lambda exp log ln sqrt sin cos tan "
+    "sigma sigmoid delta eta true false none True False None".split()
+)
+# derive names its own quantities net_h1, out_h1, delta_o1, grad_w5, w5_new, x1__2, ...
+DERIVED_PREFIXES = ("net_", "out_", "E_", "dE_", "dout_", "dnet_", "delta_", "grad_", "eta")
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
+
+TOP_KEYS = (
+    "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
+    "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
+    "optimizer", "conventions", "randomize",
+)
+LAYER_KEYS = (
+    "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
+    "train_bias", "neuron_names", "weight_names", "bias_names",
+)
+OPTIMIZER_KEYS = ("name", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps")
+CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding")
+RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
+RANGE_KEYS = ("range", "decimals")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as the user gave it, validated. Weights are neuron-major (row j = into neuron j)."""
+
+    units: int
+    activation: str
+    weights: tuple[tuple[Fraction, ...], ...]
+    bias: None | Fraction | tuple[Fraction, ...]
+    negative_slope: Fraction = Fraction(1, 100)
+    train_bias: bool = True
+    neuron_names: tuple[str, ...] | None = None
+    weight_names: tuple[tuple[str, ...], ...] | None = None
+    bias_names: tuple[str, ...] | None = None
+
+    @property
+    def bias_mode(self) -> str:
+        """``none``, ``shared`` (one number for the layer) or ``per_neuron``."""
+        if self.bias is None:
+            return "none"
+        return "per_neuron" if isinstance(self.bias, tuple) else "shared"
+
+
+@dataclass(frozen=True)
+class Example:
+    inputs: tuple[Fraction, ...]
+    targets: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Optimizer and its hyper-parameters (PyTorch's conventions)."""
+
+    name: str = "sgd"
+    momentum: Fraction = Fraction(9, 10)
+    dampening: Fraction = Fraction(0)
+    nesterov: bool = False
+    beta1: Fraction = Fraction(9, 10)
+    beta2: Fraction = Fraction(999, 1000)
+    eps: Fraction = Fraction(1, 10**8)
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """Switches that reproduce published examples; all off by default (the textbook algorithm)."""
+
+    backprop_through_updated_weights: bool = False
+    carry_rounding: int | None = None
+
+
+@dataclass(frozen=True)
+class Range:
+    low: Fraction
+    high: Fraction
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Randomize:
+    """What a worksheet variant draws afresh; ``None`` keeps the spec's own values."""
+
+    weights: Range | None = None
+    biases: Range | None = None
+    inputs: Range | None = None
+    targets: Range | None = None
+    max_draws: int = 1000
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated network spec: exact numbers (``Fraction``), neuron-major weights."""
+
+    layers: tuple[LayerSpec, ...]
+    examples: tuple[Example, ...]
+    loss: str = "half_sse"
+    learning_rate: Fraction = Fraction(1, 2)
+    reduction: str = "sum"
+    log_base: str = "e"
+    title: str | None = None
+    input_names: tuple[str, ...] | None = None
+    target_names: tuple[str, ...] | None = None
+    optimizer: Optimizer = field(default_factory=Optimizer)
+    conventions: Conventions = field(default_factory=Conventions)
+    randomize: Randomize | None = None
+    source: str | None = None
+    batch: bool = False
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.examples[0].inputs)
