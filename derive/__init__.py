@@ -7,6 +7,7 @@
 """
 
 from .engine.problem import Problem, load
+from .version import __version__
 from .errors import DeriveError, LatexError, OutputError, RenderError, SpecError
 from .spec.examples import example_names
 from .spec.validate import Spec, load_spec
@@ -22,4 +23,3 @@ __all__ = [
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
 ]
-__version__ = "0.1.0"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import derive
 from derive.engine.numeric import evaluate
-from derive.engine.symbolic import Model
+from derive.engine.model import Model
 from derive.engine.train import exact_history, train
 
 from strategies import decimals, networks

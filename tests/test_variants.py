@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 import derive
 from derive.errors import DeriveError, SpecError
-from derive.classroom.variants import (SATURATION_LIMIT, generate_variant, generate_variants, parse_ask)
+from derive.classroom.ask import parse_ask
+from derive.classroom.variants import SATURATION_LIMIT, generate_variant, generate_variants
 
 EXERCISE = "2-2-2-exercise"
 

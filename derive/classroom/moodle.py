@@ -18,7 +18,9 @@ from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import SpecError
-from .variants import Question, Variant, VariantSet, format_fixed
+from ..render.numbers import fixed as format_fixed
+from .ask import Question
+from .variants import Variant, VariantSet
 
 # Digits of an answer written into the quiz; the tolerance, not these, sets the grading.
 ANSWER_PLACES = 12
@@ -138,7 +140,8 @@ def question_html(variant: Variant, questions, decimals: int, tolerance: Fractio
 def answers_html(variant: Variant, questions, decimals: int) -> str:
     """A table of the answers, for the general feedback.
 
-    >>> from derive.classroom.variants import generate_variant, parse_ask
+    >>> from derive.classroom.ask import parse_ask
+    >>> from derive.classroom.variants import generate_variant
     >>> v = generate_variant("2-2-2", 0, 1)
     >>> "0.298371" in answers_html(v, parse_ask("E_total", __import__("derive").load("2-2-2").network), 6)
     True

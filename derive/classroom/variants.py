@@ -6,7 +6,8 @@ seeded by ``(seed, index)`` alone, so variant 7 of seed 42 is the same whatever 
 generated. A draw that would make a poor exercise is rejected and drawn again; the
 rejections are counted by rule, so a report can say why the ranges were hard to satisfy.
 
-What a sheet asks for is a tuple of :class:`Question` (see :func:`parse_ask`).
+What a sheet asks for is a tuple of :class:`~derive.classroom.ask.Question` (see
+:func:`~derive.classroom.ask.parse_ask`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..errors import DeriveError, SpecError
 from ..engine.network import Network, build_network
 from ..render.numbers import fixed as format_fixed
 from ..spec import Example, Randomize, Range, Spec, load_spec
+from .ask import parse_ask
 
 # A sigmoid or tanh with |net| beyond this is flat: its derivative is tiny and the exercise dull.
 SATURATION_LIMIT = Fraction(4)
@@ -43,29 +45,6 @@ REASONS = {
     "zero_gradient": "an asked gradient is 0 at the printed precision",
     "error_not_falling": "the error does not fall after one step",
 }
-
-ASK_GROUPS = ("forward", "outputs", "deltas", "E_total", "E_total_after")
-ASK_PREFIXES = ("net", "out", "delta", "grad", "updated")
-ASK_GRAMMAR = ("forward, outputs, deltas, E_total, E_total_after, net:NEURON, out:NEURON, "
-               "delta:NEURON, grad:PARAM, grad:*, updated:PARAM, updated:*")
-
-
-@dataclass(frozen=True)
-class Question:
-    """One quantity a sheet asks for: its answer key and what it is of.
-
-    ``kind`` is net, out, delta, E_total, E_total_after, grad or updated; ``subject`` the
-    neuron or parameter (None for the errors); ``example`` the 0-based example in a batch.
-
-    >>> Question("grad_w5", "grad", "w5").key
-    'grad_w5'
-    """
-
-    key: str
-    kind: str
-    subject: str | None = None
-    example: int | None = None
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -421,62 +400,3 @@ def _variant_dict(variant: Variant, decimals: int) -> dict:
         }
     return {"seed": variant.seed, "index": variant.index, "draws": variant.draws,
             "rejected": dict(variant.rejected), "parameters": dict(variant.parameters), "answers": answers}
-
-
-# ---------------------------------------------------------------- --ask
-
-def parse_ask(text: str, network: Network) -> tuple:
-    """The questions an ``--ask`` string names, in order, without repeats.
-
-    Items, comma-separated: ``forward`` (net and out of every neuron), ``outputs``,
-    ``deltas``, ``E_total``, ``E_total_after`` (the error after the update),
-    ``net:NEURON``, ``out:NEURON``, ``delta:NEURON``, ``grad:PARAM``, ``updated:PARAM``;
-    ``grad:*`` and ``updated:*`` mean every trained parameter.
-
-    >>> net = build_network(load_spec("2-2-2"))
-    >>> [q.key for q in parse_ask("E_total, grad:w5, updated:w5, out:o1", net)]
-    ['E_total', 'grad_w5', 'w5_new', 'out_o1']
-    >>> parse_ask("grad:w9", net)
-    Traceback (most recent call last):
-    ...
-    derive.errors.SpecError: --ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field="--ask")
-    questions: dict = {}
-    examples = range(len(network.examples)) if len(network.examples) > 1 else [None]
-    for item in (part.strip() for part in text.split(",")):
-        for q in _ask_item(item, network, examples):
-            questions.setdefault(q.key, q)
-    return tuple(questions.values())
-
-
-def _ask_item(item: str, network: Network, examples) -> list:
-    neurons = [n for layer in network.layers for n in layer.neurons]
-    params = [p.name for p in network.parameters]
-    per_example = lambda kind, names: [Question(_ex(f"{kind}_{name}", n, examples), kind, name, n)
-                                       for n in examples for name in names]
-    if item == "forward":
-        return [q for layer in network.layers for kind in ("net", "out") for q in per_example(kind, layer.neurons)]
-    if item == "outputs":
-        return per_example("out", network.output_layer.neurons)
-    if item == "deltas":
-        return [q for layer in reversed(network.layers) for q in per_example("delta", layer.neurons)]
-    if item in ("E_total", "E_total_after"):
-        return [Question(item, item)]
-    prefix, colon, name = item.partition(":")
-    if not colon or prefix not in ASK_PREFIXES:
-        raise SpecError(f"item {item!r} is not known; the items are: {ASK_GRAMMAR}", field="--ask")
-    if prefix in ("net", "out", "delta"):
-        if name not in neurons:
-            raise SpecError(f"{item} names no neuron; the neurons are {', '.join(neurons)}", field="--ask")
-        return per_example(prefix, [name])
-    trained = [p.name for p in network.parameters if p.trainable]
-    chosen = trained if name == "*" else [name]
-    if name not in params and name != "*":
-        raise SpecError(f"{item} names no parameter; the parameters are {', '.join(params)}", field="--ask")
-    return [Question(f"grad_{p}" if prefix == "grad" else f"{p}_new", prefix, p) for p in chosen]
-
-
-def _ex(base: str, n, examples) -> str:
-    return base if n is None else f"{base}__{n + 1}"

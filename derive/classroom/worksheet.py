@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..errors import OutputError, SpecError
 from ..render.escape import Trusted
-from .variants import DEFAULT_DECIMALS, Question, Variant, VariantSet, generate_variants
+from .ask import Question
+from .variants import DEFAULT_DECIMALS, Variant, VariantSet, generate_variants
 
 KEY_STYLES = ("short", "full")
 FORMATS = ("pdf", "moodle")

@@ -1,7 +1,9 @@
 """The ``derive`` command: a thin shell over the Python API.
 
-Each command lives in a module of this package with ``add_parser(subparsers)`` and
-``run(args) -> int``. Errors become one line on stderr and a non-zero exit.
+The last stage of the flow. Each command lives in a module of this package with
+``add_parser(subparsers)`` and ``run(args) -> int``; it parses options, calls the public API
+and turns a :class:`~derive.errors.DeriveError` into one line on stderr and a non-zero exit.
+May import every stage (but not ``derive/__init__``); holds no logic of its own.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description="Backpropagation worked out by the chain rule, step by step.")
-    from .. import __version__
+    from ..version import __version__
 
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

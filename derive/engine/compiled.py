@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .functions import log_factor, stable_sigmoid
-from .symbolic import Model
+from .model import Model
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import mpmath
 import sympy as sp
 
 from ..errors import DeriveError
-from .symbolic import Model
+from .model import Model
 
 DEFAULT_PRECISION = 40  # significant digits kept while evaluating; documents print far fewer
 

@@ -8,7 +8,6 @@ error is never differentiated: each :func:`sympy.diff` call sees one small local
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sympy as sp
@@ -16,84 +15,8 @@ from sympy.core.basic import _args_sortkey
 
 from .functions import (activation_derivative, activation_formula, log_factor, loss_term,
                         softmax_formula, softmax_jacobian)
+from .model import Chain, Model, Quantity
 from .network import Layer, Network, Parameter
-
-# kinds of quantity, in the order a derivation meets them
-GIVEN_KINDS = ("input", "target", "param", "hyper")
-
-
-@dataclass(eq=False)
-class Quantity:
-    """A named value: a given, or a formula of earlier quantities' symbols.
-
-    ``num``/``den`` say which partial derivative a quantity is (∂num/∂den); ``factors`` and
-    ``terms`` list the named quantities a product or a sum is made of, for the renderers.
-    """
-
-    symbol: sp.Symbol
-    kind: str
-    formula: sp.Expr | None = None
-    name: str = ""  # the display name without the example index: "net_h1", "dE_total/dout_o1"
-    layer: int | None = None
-    neuron: str | None = None
-    example: int | None = None  # 0-based; None where it does not depend on the example
-    param: str | None = None
-    num: str | None = None
-    den: str | None = None
-    of: sp.Expr | None = None  # the expression that was differentiated
-    raw: sp.Expr | None = None  # what sympy.diff returned, before naming
-    factors: tuple = ()
-    terms: tuple = ()
-    simplified: sp.Expr | None = None  # an equivalent, simpler formula (softmax + cross-entropy)
-
-    @property
-    def key(self) -> str:
-        return self.symbol.name
-
-
-@dataclass
-class Chain:
-    """∂E_total/∂p for one parameter: per example, the named factors whose product it is."""
-
-    param: Parameter
-    gradient: Quantity
-    per_example: list[Quantity]  # one product quantity per example (the gradient itself for one example)
-    update: Quantity
-
-
-@dataclass
-class Model:
-    """All quantities in evaluation order, with lookups by symbol name and by role."""
-
-    network: Network
-    quantities: list[Quantity] = field(default_factory=list)
-    by_key: dict[str, Quantity] = field(default_factory=dict)
-    chains: dict[str, Chain] = field(default_factory=dict)
-    learning_rate: sp.Symbol | None = None
-
-    def add(self, quantity: Quantity) -> Quantity:
-        if quantity.key in self.by_key:
-            raise AssertionError(f"quantity {quantity.key} defined twice")
-        self.quantities.append(quantity)
-        self.by_key[quantity.key] = quantity
-        return quantity
-
-    def __getitem__(self, key: str) -> Quantity:
-        return self.by_key[key]
-
-    def symbol(self, key: str) -> sp.Symbol:
-        return self.by_key[key].symbol
-
-    @property
-    def n_examples(self) -> int:
-        return len(self.network.examples)
-
-    def ex(self, base: str, n: int | None) -> str:
-        """The symbol name of ``base`` in example ``n`` (suffixed only for batches)."""
-        if n is None or self.n_examples == 1:
-            return base
-        return f"{base}__{n + 1}"
-
 
 def build_model(network: Network) -> Model:
     """Build every quantity of one forward and backward pass and one update.

@@ -1,0 +1,89 @@
+"""What a sheet asks for: the ``--ask`` grammar read into :class:`Question` objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..engine.network import Network
+from ..errors import SpecError
+
+ASK_GROUPS = ("forward", "outputs", "deltas", "E_total", "E_total_after")
+ASK_PREFIXES = ("net", "out", "delta", "grad", "updated")
+ASK_GRAMMAR = ("forward, outputs, deltas, E_total, E_total_after, net:NEURON, out:NEURON, "
+               "delta:NEURON, grad:PARAM, grad:*, updated:PARAM, updated:*")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One quantity a sheet asks for: its answer key and what it is of.
+
+    ``kind`` is net, out, delta, E_total, E_total_after, grad or updated; ``subject`` the
+    neuron or parameter (None for the errors); ``example`` the 0-based example in a batch.
+
+    >>> Question("grad_w5", "grad", "w5").key
+    'grad_w5'
+    """
+
+    key: str
+    kind: str
+    subject: str | None = None
+    example: int | None = None
+
+
+def parse_ask(text: str, network: Network) -> tuple:
+    """The questions an ``--ask`` string names, in order, without repeats.
+
+    Items, comma-separated: ``forward`` (net and out of every neuron), ``outputs``,
+    ``deltas``, ``E_total``, ``E_total_after`` (the error after the update),
+    ``net:NEURON``, ``out:NEURON``, ``delta:NEURON``, ``grad:PARAM``, ``updated:PARAM``;
+    ``grad:*`` and ``updated:*`` mean every trained parameter.
+
+    >>> from derive.engine.network import build_network
+    >>> from derive.spec import load_spec
+    >>> net = build_network(load_spec("2-2-2"))
+    >>> [q.key for q in parse_ask("E_total, grad:w5, updated:w5, out:o1", net)]
+    ['E_total', 'grad_w5', 'w5_new', 'out_o1']
+    >>> parse_ask("grad:w9", net)
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: --ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field="--ask")
+    questions: dict = {}
+    examples = range(len(network.examples)) if len(network.examples) > 1 else [None]
+    for item in (part.strip() for part in text.split(",")):
+        for q in _ask_item(item, network, examples):
+            questions.setdefault(q.key, q)
+    return tuple(questions.values())
+
+
+def _ask_item(item: str, network: Network, examples) -> list:
+    neurons = [n for layer in network.layers for n in layer.neurons]
+    params = [p.name for p in network.parameters]
+    per_example = lambda kind, names: [Question(_ex(f"{kind}_{name}", n, examples), kind, name, n)
+                                       for n in examples for name in names]
+    if item == "forward":
+        return [q for layer in network.layers for kind in ("net", "out") for q in per_example(kind, layer.neurons)]
+    if item == "outputs":
+        return per_example("out", network.output_layer.neurons)
+    if item == "deltas":
+        return [q for layer in reversed(network.layers) for q in per_example("delta", layer.neurons)]
+    if item in ("E_total", "E_total_after"):
+        return [Question(item, item)]
+    prefix, colon, name = item.partition(":")
+    if not colon or prefix not in ASK_PREFIXES:
+        raise SpecError(f"item {item!r} is not known; the items are: {ASK_GRAMMAR}", field="--ask")
+    if prefix in ("net", "out", "delta"):
+        if name not in neurons:
+            raise SpecError(f"{item} names no neuron; the neurons are {', '.join(neurons)}", field="--ask")
+        return per_example(prefix, [name])
+    trained = [p.name for p in network.parameters if p.trainable]
+    chosen = trained if name == "*" else [name]
+    if name not in params and name != "*":
+        raise SpecError(f"{item} names no parameter; the parameters are {', '.join(params)}", field="--ask")
+    return [Question(f"grad_{p}" if prefix == "grad" else f"{p}_new", prefix, p) for p in chosen]
+
+
+def _ex(base: str, n, examples) -> str:
+    return base if n is None else f"{base}__{n + 1}"
