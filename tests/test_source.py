@@ -10,7 +10,7 @@ import pytest
 import sympy
 import yaml
 
-from derive.spec import json_reader, source, yaml_reader
+from derive.spec import json_reader, yaml_reader
 from derive.errors import SpecError
 from derive.spec.source import (MAX_BYTES, MAX_DEPTH, Doc, Num, format_path, from_python,
                            parse_text, read_document)

@@ -658,7 +658,7 @@ def test_a_tex_failure_in_train_keeps_the_old_pdf(tmp_path, capsys, temp_root):
 def test_a_tex_failure_in_a_worksheet_run_writes_nothing(tmp_path, capsys, temp_root):
     tmp_path = tmp_path / "work"
     tmp_path.mkdir()
-    templates = broken_templates(tmp_path / "templates", "worksheet-preamble.tex.j2")
+    templates = broken_templates(tmp_path / "templates", "worksheet.tex.j2")
     sheets = tmp_path / "sheets"
     sheets.mkdir()
     for name in ("variant-01-worksheet.pdf", "worksheets.pdf", "variants.json"):

@@ -1,9 +1,12 @@
 """Worksheets and answer keys: one pair of PDFs per variant, plus combined files for printing.
 
-A variant (:mod:`derive.classroom.variants`) is data; this module only presents it. Each sheet is a
-small context of names and decimal texts rendered by the ``templates/worksheet*.tex.j2`` and
-``templates/key*.tex.j2`` templates into the body of a PyLaTeX document. The worksheet's
-context holds no answer at all, so no template slip can print one. All PDFs of a run are
+A variant (:mod:`derive.classroom.variants`) is data; this module only presents it. The
+documents are assembled with PyLaTeX's document model (class, packages, page style, macros,
+one unnumbered section per sheet); each sheet's body is a small context of names and decimal
+texts rendered by the ``templates/worksheet.tex.j2`` and ``templates/key.tex.j2`` templates
+(kept as templates because they share the problem statement with the worked solution's
+templates and a school can override them with ``--template-dir``) and put in as ``NoEscape``.
+The worksheet's context holds no answer at all, so no template slip can print one. All PDFs of a run are
 compiled in parallel by :func:`derive.io.texrun.compile_many` into a staging folder and moved
 into place only when every one of them succeeded.
 """
@@ -15,9 +18,11 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from pylatex import Command, Foot, PageStyle, Section, UnsafeCommand
+from pylatex.utils import NoEscape
 
 from ..errors import OutputError, SpecError
-from ..render.escape import Trusted
+from ..render.escape import escape_latex
 from .ask import Question
 from .variants import DEFAULT_DECIMALS, Variant, VariantSet, generate_variants
 
@@ -183,13 +188,16 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
 # ---------------------------------------------------------------- documents
 
 def latex_document(bodies: list[str], template_dir=None) -> str:
-    r"""A standalone LaTeX document of one or more sheet bodies, each starting on a new page.
+    r"""A standalone LaTeX document of one or more sheets, each starting on a new page.
+
+    The document is PyLaTeX's model: the class, packages, page style and macros are PyLaTeX
+    objects; each sheet (:func:`worksheet_body`, :func:`key_body`) goes in as ``NoEscape``.
 
     >>> doc = latex_document([worksheet_body(_example_variant(), _example_questions(), 6)])
     >>> doc.startswith("\\documentclass") and "\\answerbox" in doc and doc.rstrip().endswith("\\end{document}")
     True
     """
-    from pylatex import Document, NoEscape, Package
+    from pylatex import Document, Package
 
     from ..render.tex import PACKAGES as SOLUTION_PACKAGES
 
@@ -200,9 +208,45 @@ def latex_document(bodies: list[str], template_dir=None) -> str:
     for name in dict.fromkeys((*SOLUTION_PACKAGES, *PACKAGES)):
         if name not in ("fontenc", "lmodern", "geometry", "inputenc"):
             doc.packages.append(Package(name))
-    doc.preamble.append(NoEscape(_render("worksheet-preamble.tex.j2", template_dir)))
-    doc.append(NoEscape("\n\\clearpage\n".join(bodies)))
+    for item in _preamble():
+        doc.preamble.append(item)
+    for i, body in enumerate(bodies):
+        if i:
+            doc.append(Command("clearpage"))
+        doc.append(NoEscape(body))
     return doc.dumps() + "\n"
+
+
+def _preamble() -> list:
+    """The page style (variant and seed in the foot of every page) and the sheets' macros."""
+    style = PageStyle("worksheet")
+    with style.create(Foot("L")) as foot:
+        foot.append(NoEscape(r"\footnotesize\variantinfo"))
+    with style.create(Foot("R")) as foot:
+        foot.append(NoEscape(r"\footnotesize Page \thepage"))
+    return [
+        UnsafeCommand("newcommand", r"\variantinfo", extra_arguments=""),
+        style,
+        UnsafeCommand("newcommand", r"\answerbox",
+                      extra_arguments=NoEscape(r"\fbox{\rule[-0.7em]{0pt}{2em}\hspace{4.2cm}}")),
+        Command("setcounter", arguments=["MaxMatrixCols", "64"]),
+        Command("allowdisplaybreaks"),
+        Command("setlength", arguments=[NoEscape(r"\parindent"), "0pt"]),
+        Command("setlength", arguments=[NoEscape(r"\parskip"), NoEscape("0.8ex plus 0.2ex")]),
+    ]
+
+
+def _sheet(sheet: dict, body: str) -> str:
+    """One sheet: who it is for in the foot of its pages, its title, and the template's ``body``."""
+    who = NoEscape(rf"{sheet['kind']}, variant {sheet['index']}, seed {sheet['seed']}")
+    section = Section(escape_latex(sheet["title"]), numbering=False, label=False)
+    section.append(NoEscape(rf"{sheet['kind']} \hfill Variant {sheet['index']} \quad Seed {sheet['seed']}"))
+    if sheet["kind"] == "Worksheet":
+        section.append(NoEscape("\n\n\\medskip\nName: \\rule{7cm}{0.4pt}"))
+    section.append(NoEscape("\n" + body))
+    parts = [UnsafeCommand("renewcommand", r"\variantinfo", extra_arguments=who), Command("pagestyle", "worksheet"),
+             Command("setcounter", arguments=["page", "1"]), section]
+    return "\n".join(part.dumps() for part in parts)
 
 
 def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None, template_dir=None) -> str:
@@ -211,9 +255,9 @@ def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None,
     ``solution`` is the variant's worked solution (:func:`_solution`) when the caller has it already.
     """
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
-    return _render("worksheet.tex.j2", template_dir,
-                   sheet=sheet_context(variant, questions, "Worksheet", decimals, solution),
-                   view={"problem": problem_view(solution)})
+    sheet = sheet_context(variant, questions, "Worksheet", decimals, solution)
+    view = {"problem": problem_view(solution)}
+    return _sheet(sheet, _render("worksheet.tex.j2", template_dir, sheet=sheet, view=view))
 
 
 def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None,
@@ -225,9 +269,10 @@ def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, 
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
     sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
     printer = make_printer(solution.derivation, NumberFormat(decimals=decimals))
-    sheet["answers"] = {q.key: Trusted(printer.number(variant.answers[q.key])) for q in questions}
-    sheet["solution"] = Trusted(solution.latex(fragment=True)) if full else None
-    return _render("key.tex.j2", template_dir, sheet=sheet, view={"problem": problem_view(solution)})
+    sheet["answers"] = {q.key: NoEscape(printer.number(variant.answers[q.key])) for q in questions}
+    sheet["solution"] = NoEscape(solution.latex(fragment=True)) if full else None
+    view = {"problem": problem_view(solution)}
+    return _sheet(sheet, _render("key.tex.j2", template_dir, sheet=sheet, view=view))
 
 
 def _solution(variant: Variant, decimals: int, template_dir=None):
@@ -254,7 +299,7 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
 
     names = Names(solution.problem.model, deltas="delta")
     asked = [{"key": q.key, "kind": q.kind,
-              "label": Trusted(names.tex(q.key)) if q.key in solution.problem.model.by_key else None}
+              "label": NoEscape(names.tex(q.key)) if q.key in solution.problem.model.by_key else None}
              for q in questions]
     return {
         "kind": kind,
@@ -270,7 +315,7 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
 # ---------------------------------------------------------------- templates
 
 def _render(name: str, template_dir=None, **context) -> str:
-    return Trusted(_environment(template_dir).get_template(name).render(**context))
+    return NoEscape(_environment(template_dir).get_template(name).render(**context))
 
 
 @lru_cache(maxsize=4)

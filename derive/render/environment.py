@@ -13,9 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from pylatex.utils import NoEscape
 
 from ..errors import RenderError
-from .escape import Trusted, finalize_latex, finalize_markdown
+from .escape import finalize_latex, finalize_markdown
 
 _FINALIZE = {"md": finalize_markdown, "tex": finalize_latex}
 
@@ -87,16 +88,16 @@ def _cached_environment(kind: str, template_dir: str | None) -> jinja2.Environme
     return make_environment(kind, template_dir)
 
 
-def _equation_number(number) -> Trusted:
+def _equation_number(number) -> NoEscape:
     """An equation number as the text cites it: (7)."""
     if isinstance(number, bool) or not isinstance(number, int):
         raise RenderError(f"an equation number must be a whole number; got {number!r}")
-    return Trusted(f"({number})")
+    return NoEscape(f"({number})")
 
 
-def _trusted(text) -> Trusted:
+def _trusted(text) -> NoEscape:
     """Mark a macro's output as already rendered (its own variables were escaped inside it)."""
-    return Trusted(str(text))
+    return NoEscape(str(text))
 
 
 def render_template(kind: str, name: str, context: dict, template_dir=None) -> str:

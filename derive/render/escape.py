@@ -2,9 +2,9 @@
 
 Titles, labels and names come from the spec. Anything a template prints goes through
 :func:`finalize_latex` or :func:`finalize_markdown`, which escape every plain ``str`` and let
-only :class:`Trusted` text (produced by our own renderers) through unchanged, as PyLaTeX's
-``NoEscape`` does. A forgotten escape therefore shows up as visible backslashes, never as
-TeX that runs.
+only PyLaTeX's :class:`~pylatex.utils.NoEscape` text (produced by our own renderers, and the
+one type for text that is already in the target format, LaTeX or Markdown) through unchanged.
+A forgotten escape therefore shows up as visible backslashes, never as TeX that runs.
 """
 
 from __future__ import annotations
@@ -12,20 +12,9 @@ from __future__ import annotations
 import re
 
 import jinja2
+from pylatex.utils import NoEscape
 
 from ..errors import RenderError
-
-
-class Trusted(str):
-    """Text our own code produced for the target format; printed as it is.
-
-    >>> Trusted(r"\\frac{1}{2}") + "!"
-    '\\\\frac{1}{2}!'
-    >>> isinstance(Trusted("x"), Trusted)
-    True
-    """
-
-    __slots__ = ()
 
 
 _LATEX_SPECIALS = {
@@ -90,7 +79,7 @@ def _latex_char(ch: str) -> str:
     return f"[U+{ord(ch):04X}]"
 
 
-def escape_latex(text: str) -> Trusted:
+def escape_latex(text: str) -> NoEscape:
     """User text for LaTeX's text mode: every character printed literally, none run as TeX.
 
     Characters beyond what pdflatex can set never fail the build: Greek letters and common
@@ -102,7 +91,7 @@ def escape_latex(text: str) -> Trusted:
     >>> print(escape_latex("Größe σ-Netz ∂E/∂w 中 😀"))
     Größe \\ensuremath{\\sigma}-{}Netz \\ensuremath{\\partial}E/\\ensuremath{\\partial}w [U+4E2D] [U+1F600]
     """
-    return Trusted(_LATEX_PATTERN.sub(lambda m: _latex_char(m.group(0)), str(text)))
+    return NoEscape(_LATEX_PATTERN.sub(lambda m: _latex_char(m.group(0)), str(text)))
 
 
 # Parentheses stay: "\(" would open inline math in Jupyter. Nothing here starts a line.
@@ -110,20 +99,20 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]#|~^$])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def escape_markdown(text: str) -> Trusted:
+def escape_markdown(text: str) -> NoEscape:
     """User text for Markdown (GitHub, Jupyter): no emphasis, links, HTML or math.
 
     >>> print(escape_markdown("a_b *c* $x$ <b> {{7*7}}"))
     a\\_b \\*c\\* \\$x\\$ &lt;b&gt; \\{\\{7\\*7\\}\\}
     """
     text = "".join(_HTML.get(ch, ch) for ch in str(text))
-    return Trusted(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
+    return NoEscape(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
 
 
 _NAME = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
-def tex_name(name: str) -> Trusted:
+def tex_name(name: str) -> NoEscape:
     """A spec name (or a part of one) inside math: underscores escaped, letters and digits kept.
 
     Names are validated by the spec as ``[A-Za-z][A-Za-z0-9_]*``; anything else is a bug.
@@ -133,12 +122,12 @@ def tex_name(name: str) -> Trusted:
     """
     if not _NAME.match(name):
         raise RenderError(f"not a valid name for a formula: {name!r}")
-    return Trusted(name.replace("_", r"\_"))
+    return NoEscape(name.replace("_", r"\_"))
 
 
 def _finalize(escape):
     def finalize(value):
-        if isinstance(value, Trusted):
+        if isinstance(value, NoEscape):
             return value
         if isinstance(value, jinja2.Undefined):
             return escape(str(value))  # StrictUndefined raises here, naming the missing variable
@@ -154,14 +143,14 @@ def _finalize(escape):
 
 
 finalize_latex = _finalize(escape_latex)
-finalize_latex.__doc__ = """Jinja's ``finalize`` for LaTeX templates: escape plain text, keep Trusted.
+finalize_latex.__doc__ = """Jinja's ``finalize`` for LaTeX templates: escape plain text, keep NoEscape.
 
->>> finalize_latex("a&b"), finalize_latex(Trusted("a&b")), finalize_latex(7)
+>>> finalize_latex("a&b"), finalize_latex(NoEscape("a&b")), finalize_latex(7)
 ('a\\\\&b', 'a&b', '7')
 """
 finalize_markdown = _finalize(escape_markdown)
-finalize_markdown.__doc__ = """Jinja's ``finalize`` for Markdown templates: escape plain text, keep Trusted.
+finalize_markdown.__doc__ = """Jinja's ``finalize`` for Markdown templates: escape plain text, keep NoEscape.
 
->>> finalize_markdown("a*b"), finalize_markdown(Trusted("a*b"))
+>>> finalize_markdown("a*b"), finalize_markdown(NoEscape("a*b"))
 ('a\\\\*b', 'a*b')
 """

@@ -13,9 +13,10 @@ import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from pylatex.utils import NoEscape
 
 from ..steps import Value
-from .escape import Trusted, tex_name
+from .escape import tex_name
 from .numbers import NumberFormat
 
 _SPLIT = re.compile(r"([A-Za-z]+)(\d+)\Z")
@@ -201,10 +202,10 @@ class DerivePrinter(LatexPrinter):
         self.names = names
         self.number_format = number_format or NumberFormat()
 
-    def doprint(self, expr) -> Trusted:
+    def doprint(self, expr) -> NoEscape:
         if isinstance(expr, Value):  # a value on its own: no parentheses
-            return Trusted(self.number(expr.value))
-        return Trusted(super().doprint(expr))
+            return NoEscape(self.number(expr.value))
+        return NoEscape(super().doprint(expr))
 
     # -- numbers
     def number(self, value) -> str:

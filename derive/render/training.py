@@ -12,9 +12,9 @@ import math
 import re
 
 import sympy as sp
+from pylatex.utils import NoEscape
 
 from .environment import render_template
-from .escape import Trusted
 
 CURVE_POINTS = 200  # points of the loss curve (the table keeps about 20 rows)
 SVG_WIDTH, SVG_HEIGHT = 560, 300
@@ -51,7 +51,7 @@ def render_training(run, kind: str, *, template_dir=None) -> str:
 
 
 def build_training_view(run, kind: str) -> dict:
-    """What the training templates print; numbers and math are Trusted, user text stays plain."""
+    """What the training templates print; numbers and math are NoEscape, user text stays plain."""
     from ..engine.problem import Problem
     from .solution import solve
     from ..engine.train import conventions_dict, first_step
@@ -66,18 +66,18 @@ def build_training_view(run, kind: str) -> dict:
         "title": spec.title,
         "steps": run.steps,
         "optimizer": spec.optimizer.name,
-        "learning_rate": Trusted(_decimal(spec.learning_rate)),
+        "learning_rate": NoEscape(_decimal(spec.learning_rate)),
         "conventions": [{"name": name, "value": switch_text(value)} for name, value in conventions_dict(spec).items()],
-        "rows": [{"step": step, "loss": Trusted(format_number(loss))} for step, loss in run.thinned()],
-        "final_loss": Trusted(format_number(run.loss)),
-        "parameters": [{"tex": Trusted(names.tex(name)), "value": Trusted(format_number(value))}
+        "rows": [{"step": step, "loss": NoEscape(format_number(loss))} for step, loss in run.thinned()],
+        "final_loss": NoEscape(format_number(run.loss)),
+        "parameters": [{"tex": NoEscape(names.tex(name)), "value": NoEscape(format_number(value))}
                        for name, value in run.parameters.items()],
         "outputs": _outputs(run, problem, names),
         "log_scale": positive,
-        "curve": Trusted(svg_curve(run.loss_history, log_scale=positive)) if kind == "md"
-        else Trusted(pgfplots_coordinates(run.loss_history)),
+        "curve": NoEscape(svg_curve(run.loss_history, log_scale=positive)) if kind == "md"
+        else NoEscape(pgfplots_coordinates(run.loss_history)),
         "optimizer_step": None if spec.optimizer.name == "sgd" else _optimizer_view(first_step(problem), names),
-        "solution": Trusted(_solution_text(solution, kind)),
+        "solution": NoEscape(_solution_text(solution, kind)),
     }
 
 
@@ -103,8 +103,8 @@ def _outputs(run, problem, names) -> list[dict]:
     rows = []
     for n, row in enumerate(run.outputs):
         for neuron, value in zip(problem.network.output_layer.neurons, row):
-            rows.append({"tex": Trusted(names.tex(model.ex(f"out_{neuron}", n))),
-                         "value": Trusted(format_number(value))})
+            rows.append({"tex": NoEscape(names.tex(model.ex(f"out_{neuron}", n))),
+                         "value": NoEscape(format_number(value))})
     return rows
 
 
@@ -133,7 +133,7 @@ def _optimizer_view(steps: dict, names) -> dict | None:
     params = []
     for param, step in steps.items():
         symbols = _symbol_names(step, names)
-        lines = [Trusted(rf"{symbols[sp.Symbol(q.key, real=True)]} &= "
+        lines = [NoEscape(rf"{symbols[sp.Symbol(q.key, real=True)]} &= "
                          rf"{sp.latex(q.formula, symbol_names=symbols, order='none')} = {_tex_number(q.value)}")
                  for q in step.quantities]
         givens = []
@@ -143,10 +143,10 @@ def _optimizer_view(steps: dict, names) -> dict | None:
             tex = symbols[_symbol(key)]
             if key == f"grad_{param}":  # written g in the formulas, defined once here
                 tex = rf"{tex} = {names.tex(key)}"
-            givens.append(Trusted(rf"{tex} = {_tex_number(value)}"))
-        params.append({"tex": Trusted(names.tex(param)), "lines": lines, "givens": givens})
+            givens.append(NoEscape(rf"{tex} = {_tex_number(value)}"))
+        params.append({"tex": NoEscape(names.tex(param)), "lines": lines, "givens": givens})
     first = next(iter(steps.values()))
-    hyper = [Trusted(rf"{_OPTIMIZER_TEX[k]} = {_tex_number(v)}") for k, v in first.givens.items()
+    hyper = [NoEscape(rf"{_OPTIMIZER_TEX[k]} = {_tex_number(v)}") for k, v in first.givens.items()
              if k in _OPTIMIZER_TEX]
     return {"hyper": hyper, "params": params}
 

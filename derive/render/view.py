@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from pylatex.utils import NoEscape
 
 from ..steps import Derivation, Group, Step, Table
-from .escape import Trusted
 from .latex import DerivePrinter, Names
 from .numbers import NumberFormat
 
@@ -120,16 +120,16 @@ def _step(step: Step, printer) -> dict:
     for i, chunks in enumerate(right):
         for j, chunk in enumerate(chunks):
             head = (lhs + " " if i == 0 and j == 0 else "") + ("&= " if j == 0 else r"&\quad ")
-            lines.append(Trusted(head + chunk))
+            lines.append(NoEscape(head + chunk))
     if not lines:
-        lines.append(Trusted(lhs))
+        lines.append(NoEscape(lhs))
     return {"type": "step", "number": step.number, "rule": step.rule, "key": step.key, "lhs": lhs,
             "lines": lines, "uses": list(step.uses), "has_value": step.value is not None,
             "condition": printer.doprint(step.condition) if step.condition is not None else None,
             "example": step.example + 1 if step.example is not None else None}
 
 
-def _chunks(expr, printer) -> list[Trusted]:
+def _chunks(expr, printer) -> list[NoEscape]:
     """A sum of many terms in pieces of TERMS_PER_LINE, each piece after the first starting with its sign."""
     if not isinstance(expr, sp.Add) or len(expr.args) <= TERMS_PER_LINE:
         return [printer.doprint(expr)]
@@ -140,7 +140,7 @@ def _chunks(expr, printer) -> list[Trusted]:
         tex = printer.doprint(sp.Add(*part, evaluate=False) if len(part) > 1 else part[0])
         if start and not tex.startswith("-"):
             tex = "+ " + tex
-        chunks.append(Trusted(tex))
+        chunks.append(NoEscape(tex))
     return chunks
 
 
@@ -148,8 +148,8 @@ def _table(table: Table, printer) -> dict:
     rows = []
     for row in table.rows:
         parts = [printer.doprint(f) for f in row.forms + row.substituted]
-        value = printer.doprint(row.value) if row.value is not None else Trusted("")
-        rows.append({"lhs": printer.doprint(row.lhs), "expr": Trusted(" = ".join(parts)), "value": value,
+        value = printer.doprint(row.value) if row.value is not None else NoEscape("")
+        rows.append({"lhs": printer.doprint(row.lhs), "expr": NoEscape(" = ".join(parts)), "value": value,
                      "example": row.example + 1 if row.example is not None else None})
     return {"type": "table", "number": table.number, "rule": table.rule, "rows": rows}
 
@@ -170,7 +170,7 @@ def _problem(derivation, printer, diagram_values) -> dict:
         layers.append({
             "index": info.index, "units": info.units, "activation": info.activation,
             "output": info.index == len(st.layers), "weights": weights,
-            "weight_matrix": Trusted(f"{m(info.weights)} = {m(info.weight_values)}"),
+            "weight_matrix": NoEscape(f"{m(info.weights)} = {m(info.weight_values)}"),
             "biases": [{"name": m(s), "value": m(v)} for s, v in info.biases],
             "bias_mode": info.bias_mode, "train_bias": info.train_bias,
             "negative_slope": m(info.negative_slope),
@@ -186,13 +186,13 @@ def _problem(derivation, printer, diagram_values) -> dict:
 
 def _diagram(st, printer, diagram_values) -> dict:
     columns = max(node.column for node in st.nodes) + 1
-    ids = {node.key: Trusted(f"n{i}") for i, node in enumerate(st.nodes)}  # never a Mermaid keyword
+    ids = {node.key: NoEscape(f"n{i}") for i, node in enumerate(st.nodes)}  # never a Mermaid keyword
     nodes, rows = [], {}
     for node in st.nodes:
         y = (node.count - 1) / 2 - node.row  # each column centred on the same line
         rows[node.key] = (node.row, node.count)
         x, y = f"{3 * node.column:g}", f"{1.6 * y:g}"
-        nodes.append({"id": ids[node.key], "ref": Trusted(f"({ids[node.key]})"), "at": Trusted(f"({x},{y})"),
+        nodes.append({"id": ids[node.key], "ref": NoEscape(f"({ids[node.key]})"), "at": NoEscape(f"({x},{y})"),
                       "label": printer.doprint(node.symbol), "text": _plain(node.key),
                       "input": node.column == 0, "output": node.column == columns - 1})
     fan_in = {}
@@ -204,17 +204,17 @@ def _diagram(st, printer, diagram_values) -> dict:
         row, count = rows[edge.target]
         pos = 0.3 if count == 1 else 0.25 + 0.5 * row / (count - 1)  # labels of crossing arrows apart
         edges.append({"source": ids[edge.source], "target": ids[edge.target],
-                      "source_ref": Trusted(f"({ids[edge.source]})"), "target_ref": Trusted(f"({ids[edge.target]})"),
+                      "source_ref": NoEscape(f"({ids[edge.source]})"), "target_ref": NoEscape(f"({ids[edge.target]})"),
                       "label": printer.doprint(edge.weight), "text": _plain(edge.weight.name),
-                      "value": Trusted(printer.number(edge.value.value)), "pos": Trusted(f"{pos:g}")})
+                      "value": NoEscape(printer.number(edge.value.value)), "pos": NoEscape(f"{pos:g}")})
     return {"nodes": nodes, "edges": edges, "labelled": labelled, "values": diagram_values}
 
 
-def _plain(name: str) -> Trusted:
+def _plain(name: str) -> NoEscape:
     """A spec name used as an identifier (TikZ node, Mermaid id): validated, so safe as it is."""
     if not _PLAIN_NAME.match(name):
         raise ValueError(f"not a plain name: {name!r}")
-    return Trusted(name)
+    return NoEscape(name)
 
 
 def _summary(derivation, printer) -> dict:
@@ -224,7 +224,7 @@ def _summary(derivation, printer) -> dict:
              "gradient_symbol": m(r.gradient_symbol), "updated": m(r.updated), "updated_symbol": m(r.updated_symbol),
              "trainable": r.trainable, "number": r.number} for r in s.rows]
     return {"rows": rows, "error_before": m(s.error_before), "error_after": m(s.error_after),
-            "error_symbol": m(s.error_symbol), "error_symbol_after": Trusted(m(s.error_symbol) + "^{+}")}
+            "error_symbol": m(s.error_symbol), "error_symbol_after": NoEscape(m(s.error_symbol) + "^{+}")}
 
 
 __all__ = ["build_view", "make_printer"]

@@ -28,7 +28,8 @@ import os
 
 from ..errors import SpecError
 from .json_reader import _JsonSyntaxError, _parse_json
-from .values import MAX_BYTES, MAX_DEPTH, Doc, Num, _check_top, _error, _huge, _shorten, _too_deep, _TOO_BIG, format_path
+from .values import (MAX_BYTES, MAX_DEPTH, _TOO_BIG, Doc, Num, _check_top, _error, format_path, _huge, _shorten,
+                     _too_deep)
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Doc", "Num", "format_path", "from_python", "parse_text", "read_document"]
 from .yaml_reader import _parse_yaml
