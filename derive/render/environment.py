@@ -22,20 +22,18 @@ _FINALIZE = {"md": finalize_markdown, "tex": finalize_latex}
 
 
 def template_folder() -> Path:
-    """Where the shipped templates are: inside the installed package, else the source tree.
+    """Where the shipped templates are: the source tree beside this package, else inside the installed package.
 
     >>> (template_folder() / "solution.md.j2").is_file()
     True
     """
-    try:
-        from importlib import resources
+    # A checkout's own templates come first, so a second work tree never renders another's.
+    source_tree = Path(__file__).resolve().parents[2] / "templates"
+    if (source_tree / "solution.md.j2").is_file():
+        return source_tree
+    from importlib import resources
 
-        folder = Path(str(resources.files("derive.templates")))
-        if (folder / "solution.md.j2").is_file():
-            return folder
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parents[2] / "templates"
+    return Path(str(resources.files("derive.templates")))
 
 
 def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
