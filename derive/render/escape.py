@@ -146,11 +146,11 @@ finalize_latex = _finalize(escape_latex)
 finalize_latex.__doc__ = """Jinja's ``finalize`` for LaTeX templates: escape plain text, keep NoEscape.
 
 >>> finalize_latex("a&b"), finalize_latex(NoEscape("a&b")), finalize_latex(7)
-('a\\\\&b', 'a&b', '7')
+(NoEscape(a\\&b), NoEscape(a&b), '7')
 """
 finalize_markdown = _finalize(escape_markdown)
 finalize_markdown.__doc__ = """Jinja's ``finalize`` for Markdown templates: escape plain text, keep NoEscape.
 
 >>> finalize_markdown("a*b"), finalize_markdown(NoEscape("a*b"))
-('a\\\\*b', 'a*b')
+(NoEscape(a\\*b), NoEscape(a*b))
 """

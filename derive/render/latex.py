@@ -189,10 +189,10 @@ class DerivePrinter(LatexPrinter):
     >>> p = DerivePrinter(Names(derive.load("2-2-2").model))
     >>> w, x = sp.Symbol("w1", real=True), sp.Symbol("x1", real=True)
     >>> p.doprint(sp.Mul(w, x, evaluate=False))
-    'w_{1} x_{1}'
+    NoEscape(w_{1} x_{1})
     >>> p.doprint(sp.Add(Value(sp.Rational(1, 2)), sp.Mul(-1, Value(sp.Rational(-1, 5)), evaluate=False),
     ...                  evaluate=False))
-    '0.5 - \\\\left(-0.2\\\\right)'
+    NoEscape(0.5 - \\left(-0.2\\right))
     """
 
     printmethod = "_derive_latex"

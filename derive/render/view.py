@@ -26,7 +26,7 @@ def make_printer(derivation: Derivation, number_format: NumberFormat | None = No
     >>> from derive.steps import derive_steps
     >>> printer = make_printer(derive_steps(derive.load("2-2-2"), names="indexed"))
     >>> printer.doprint(sp.Symbol("w5", real=True))
-    'w^{(2)}_{11}'
+    NoEscape(w^{(2)}_{11})
     """
     names = Names(derivation.model, deltas="partial" if derivation.style == "scalar" else "delta",
                   indexed=derivation.names == "indexed")
@@ -41,7 +41,7 @@ def build_view(derivation: Derivation, *, number_format: NumberFormat | None = N
     >>> from derive.steps import derive_steps
     >>> view = build_view(derive_steps(derive.load("2-2-2")))
     >>> view["sections"][0]["items"][0]["lines"][-1]
-    '&= 0.3775'
+    NoEscape(&= 0.3775)
     """
     number_format = number_format or NumberFormat()
     printer = make_printer(derivation, number_format)
