@@ -183,9 +183,8 @@ def test_solve_validates_its_arguments():
         derive.solve("2-2-2", carry_rounding=-2)
 
 
-def test_a_large_network_renders_quickly_by_collapsing():
-    import time
-
+def test_a_large_network_renders_by_collapsing():
+    # its speed is a benchmark: benchmarks/bench_render.py
     def layer(units, fan_in, activation):
         weights = [[Fraction((7 * j + 3 * k) % 19 - 9, 10) for k in range(fan_in)] for j in range(units)]
         return {"units": units, "activation": activation, "weights": [[str(w) for w in row] for row in weights],
@@ -195,10 +194,8 @@ def test_a_large_network_renders_quickly_by_collapsing():
             "layers": [layer(8, 8, "sigmoid"), layer(8, 8, "tanh"), layer(8, 8, "sigmoid")]}
     spec = {**spec, "layers": [{**lay, "weights": [[float(Fraction(w)) for w in row] for row in lay["weights"]]}
                                for lay in spec["layers"]]}
-    start = time.perf_counter()
     solution = derive.solve(spec)
     text = solution.markdown()
-    assert time.perf_counter() - start < 10  # about 1.5 s; the brief asks for a few seconds at most
     assert solution.derivation.collapsed
     assert "The others in the same way" in text
     assert text.count("\\tag{") < 60

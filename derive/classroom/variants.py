@@ -170,7 +170,7 @@ class _Generator:
             f"grad_{q.subject}" for q in self.questions if q.kind in ("grad", "updated")))
 
     def variant(self, seed: int, index: int) -> Variant:
-        _check_seed(seed, index)
+        check_seed(seed, index)
         randomize = self.spec.randomize
         if randomize is None:  # one variant: the spec's own numbers, taken as the teacher wrote them
             answers, _ = self._judge(self.spec, strict=False)
@@ -248,7 +248,14 @@ def _has_equal_weights(spec: Spec) -> bool:
     return len(set(weights)) != len(weights)
 
 
-def _check_seed(seed, index) -> None:
+def check_seed(seed, index: int = 1) -> None:
+    """Refuse a seed (and variant index) that is not a whole number in range, naming the option.
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: --seed must be a whole number of at least 0; got -1
+    """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SpecError(f"must be a whole number of at least 0; got {seed!r}", field="--seed")
     if isinstance(index, bool) or not isinstance(index, int) or index < 1:

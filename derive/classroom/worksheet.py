@@ -24,7 +24,7 @@ from pylatex.utils import NoEscape
 from ..errors import OutputError, SpecError
 from ..render.escape import escape_latex
 from .ask import Question
-from .variants import DEFAULT_DECIMALS, Variant, VariantSet, generate_variants
+from .variants import DEFAULT_DECIMALS, Variant, VariantSet, check_seed, generate_variants
 
 KEY_STYLES = ("short", "full")
 FORMATS = ("pdf", "moodle")
@@ -86,6 +86,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     """
     _check_choice(key, KEY_STYLES, "--key")
     _check_choice(fmt, FORMATS, "--format")
+    check_seed(seed)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field="--workers")
     if tolerance is not None:
