@@ -206,12 +206,12 @@ def test_templates_ship_in_the_wheel(tmp_path):
     import shutil
 
     source = tmp_path / "src"  # a copy, so the build leaves nothing in the working tree
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "dist", "outputs", "*.egg-info",
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "dist", "outputs", "*.egg-info", ".venv",
                                                                 "__pycache__", ".hypothesis", ".pytest_cache"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    (wheel,) = tmp_path.glob("derive-*.whl")
+    (wheel,) = tmp_path.glob("derive_backprop-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for template in ("solution.md.j2", "solution.tex.j2", "_prose.j2", "md/_blocks.md.j2", "tex/_problem.tex.j2"):
         assert f"derive/templates/{template}" in names

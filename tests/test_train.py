@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sympy as sp
-import torch
 
 import derive
 from derive.cli import main
@@ -16,7 +15,7 @@ from derive.errors import DeriveError, SpecError
 from derive.spec import load_spec
 from derive.engine.train import (EXACT_STEP_LIMIT, exact_history, parameters_at, train, with_conventions)
 
-from torch_net import TorchNet
+from torch_net import TorchNet, needs_torch, torch
 
 
 def printed(value: float, places: int) -> str:
@@ -105,6 +104,7 @@ learning_rate: 0.5
 """
 
 
+@needs_torch
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 @pytest.mark.parametrize("loss", ["half_sse", "mse", "binary_cross_entropy"])
 def test_batch_training_matches_pytorch(reduction, loss):
@@ -117,6 +117,7 @@ def test_batch_training_matches_pytorch(reduction, loss):
     assert [o for row in run.outputs for o in row] == pytest.approx(net.outputs().flatten().tolist(), rel=1e-12)
 
 
+@needs_torch
 def test_log_base_scales_cross_entropy_like_pytorch():
     spec = with_conventions("3-3-3-3", log_base="2")
     run = train(spec, 5)
