@@ -6,6 +6,9 @@ the text (or bytes) to write. Adding a format is adding an entry.
 
 from __future__ import annotations
 
+# The stages below are imported inside the functions, for start-up time: building the parser
+# (derive --help, --version) and refusing a missing file load no SymPy (tests/test_startup.py).
+
 import sys
 
 from ..errors import RenderError

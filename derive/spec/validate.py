@@ -41,23 +41,39 @@ def load_spec(source) -> Spec:
     if isinstance(source, Path):
         return validate(read_document(source))
     if isinstance(source, str):
-        from .examples import example_path, is_example
-
-        if is_example(source):
-            return validate(read_document(example_path(source)))
-        if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
-            path = Path(source)
-            if not path.is_file():
-                raise SpecError(f"no such spec file: {source}")
-            return validate(read_document(path))
-        if "\n" not in source and ":" not in source and not source.lstrip().startswith("{"):
-            # one word is a mistyped file or example name, not a YAML document
-            from .examples import example_names
-
-            raise SpecError(f"no such spec file or built-in example: {source!r}; "
-                            f"the examples are {', '.join(example_names())}")
-        return validate(parse_text(source))
+        path = spec_path(source)
+        return validate(read_document(path) if path else parse_text(source))
     raise SpecError(f"a spec must be a path, YAML/JSON text or a dict; got {type(source).__name__}")
+
+
+def spec_path(source: str) -> Path | None:
+    """The file a SPEC string names (a built-in example's or a path), or None for YAML/JSON text.
+
+    A missing file and an unknown one-word name are refused here, before anything is read
+    (the command line asks this first, so such an error comes without loading SymPy).
+
+    >>> spec_path("2-2-2").name
+    '2-2-2.yaml'
+    >>> spec_path("missing.yaml")
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: no such spec file: missing.yaml
+    """
+    from .examples import example_path, is_example
+
+    if is_example(source):
+        return example_path(source)
+    if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
+        if not Path(source).is_file():
+            raise SpecError(f"no such spec file: {source}")
+        return Path(source)
+    if "\n" not in source and ":" not in source and not source.lstrip().startswith("{"):
+        # one word is a mistyped file or example name, not a YAML document
+        from .examples import example_names
+
+        raise SpecError(f"no such spec file or built-in example: {source!r}; "
+                        f"the examples are {', '.join(example_names())}")
+    return None
 
 
 # ---------------------------------------------------------------- validation
