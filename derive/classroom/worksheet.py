@@ -264,13 +264,10 @@ def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None,
 def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None,
              template_dir=None) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
-    from ..render.numbers import NumberFormat
-    from ..render.view import make_printer
-
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
     sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
-    printer = make_printer(solution.derivation, NumberFormat(decimals=decimals))
-    sheet["answers"] = {q.key: NoEscape(printer.number(variant.answers[q.key])) for q in questions}
+    # the answer as variants.json prints it, to the stated places, trailing zeros kept (digits, '-' and '.' only)
+    sheet["answers"] = {q.key: NoEscape(variant.answer_text(q.key, decimals)) for q in questions}
     sheet["solution"] = NoEscape(solution.latex(fragment=True)) if full else None
     view = {"problem": problem_view(solution)}
     return _sheet(sheet, _render("key.tex.j2", template_dir, sheet=sheet, view=view))

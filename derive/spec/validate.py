@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, Example, LAYER_KEYS,
-                    LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
+                    LayerSpec, LAYOUTS, LOG_BASES, LOSS_ALIASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
                     MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
                     PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
                     RESERVED_NAMES, Spec, TOP_KEYS)
@@ -139,11 +139,13 @@ class _Checker:
             self.fail(path, f"must be true or false; got {describe(value)}")
         return value
 
-    def choice(self, value, path: tuple, allowed: tuple) -> str:
+    def choice(self, value, path: tuple, allowed: tuple, aliases: dict | None = None) -> str:
         if isinstance(value, Num) and value.text in allowed:
             return value.text
         if not isinstance(value, str) or value not in allowed:
             hint = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
+            alias = (aliases or {}).get(value.lower()) if isinstance(value, str) else None
+            hint = [alias] if alias else hint  # another library's name: the same thing here
             tip = f" (did you mean '{hint[0]}'?)" if hint else ""
             self.fail(path, f"must be one of {', '.join(allowed)}; got {describe(value)}{tip}")
         return value
@@ -260,7 +262,7 @@ def validate(doc: Doc) -> Spec:
         check.fail(("layers", len(layers) - 1, "units"),
                    f"must be at least 2 for a softmax layer (a softmax of one neuron is always 1); got {layers[-1].units}")
 
-    loss = check.choice(top.get("loss", "half_sse"), ("loss",), LOSSES)
+    loss = check.choice(top.get("loss", "half_sse"), ("loss",), LOSSES, LOSS_ALIASES)
     _check_loss_fits(check, loss, layers[-1], examples, is_batch)
     spec = Spec(
         layers=tuple(layers),
@@ -305,6 +307,10 @@ def _examples(check: _Checker, top: dict):
     for key in ("inputs", "targets"):
         if key not in top:
             check.fail((), f"the spec is missing the required key '{key}' (or give a 'batch' of examples)")
+    for key in ("inputs", "targets"):
+        if isinstance(top[key], list) and any(isinstance(item, list) for item in top[key]):
+            check.fail((key,), "must be the numbers of one example; got a list of lists (several examples are "
+                               "a batch: 'batch: [{inputs: [...], targets: [...]}, ...]' in place of inputs and targets)")
     inputs = check.numbers(top["inputs"], ("inputs",))
     targets = check.numbers(top["targets"], ("targets",))
     return (Example(inputs, targets),), False
