@@ -41,8 +41,8 @@ def fresh_env(**settings: str) -> dict[str, str]:
     return {**env, **settings}
 
 
-def run_setup(checkout: Path, python: Path) -> subprocess.CompletedProcess:
-    env = fresh_env(PYTHON=str(python), DERIVE_SETUP_APT="0", DERIVE_SETUP_TORCH="0")
+def run_setup(checkout: Path, python: Path, **settings: str) -> subprocess.CompletedProcess:
+    env = fresh_env(**{"PYTHON": str(python), "DERIVE_SETUP_APT": "0", "DERIVE_SETUP_TORCH": "0", **settings})
     return subprocess.run(["bash", "setup.sh"], cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -89,8 +89,15 @@ def test_setup_with_a_python_without_pip(tmp_path):
     done = run_setup(checkout, python)
     assert done.returncode == 0, done.stderr
     assert_venv_runs_this_checkout(checkout)
-    again = run_setup(checkout, python)  # a second run keeps the environment and only checks it
+    # A second run keeps the environment; here PyTorch's CPU build cannot be had (a constraint rules
+    # every version of it out), and set-up still succeeds, saying the comparisons will be skipped.
+    no_torch = tmp_path / "no-torch.txt"
+    no_torch.write_text("torch==0.0.0\n")
+    again = run_setup(checkout, python, DERIVE_SETUP_TORCH="1", PIP_CONSTRAINT=str(no_torch))
     assert again.returncode == 0, again.stderr
+    assert "the CPU build of PyTorch 2.13.0 could not be installed" in again.stderr
+    assert "skip their comparisons with PyTorch" in again.stderr
+    assert_venv_runs_this_checkout(checkout)
 
 
 def test_setup_refuses_an_old_python_clearly(tmp_path):
