@@ -139,13 +139,11 @@ class _Checker:
             self.fail(path, f"must be true or false; got {describe(value)}")
         return value
 
-    def choice(self, value, path: tuple, allowed: tuple, aliases: dict | None = None) -> str:
+    def choice(self, value, path: tuple, allowed: tuple) -> str:
         if isinstance(value, Num) and value.text in allowed:
             return value.text
         if not isinstance(value, str) or value not in allowed:
             hint = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
-            alias = (aliases or {}).get(value.lower()) if isinstance(value, str) else None
-            hint = [alias] if alias else hint  # another library's name: the same thing here
             tip = f" (did you mean '{hint[0]}'?)" if hint else ""
             self.fail(path, f"must be one of {', '.join(allowed)}; got {describe(value)}{tip}")
         return value
@@ -262,7 +260,7 @@ def validate(doc: Doc) -> Spec:
         check.fail(("layers", len(layers) - 1, "units"),
                    f"must be at least 2 for a softmax layer (a softmax of one neuron is always 1); got {layers[-1].units}")
 
-    loss = check.choice(top.get("loss", "half_sse"), ("loss",), LOSSES, LOSS_ALIASES)
+    loss = _loss(check, top.get("loss", "half_sse"))
     _check_loss_fits(check, loss, layers[-1], examples, is_batch)
     spec = Spec(
         layers=tuple(layers),
@@ -283,6 +281,14 @@ def validate(doc: Doc) -> Spec:
     )
     _check_unique_names(check, spec)
     return spec
+
+
+def _loss(check, value) -> str:
+    """The loss; another library's name for one of ours (Keras's categorical_crossentropy) points to ours."""
+    alias = LOSS_ALIASES.get(value.lower()) if isinstance(value, str) else None
+    if alias:
+        check.fail(("loss",), f"must be one of {', '.join(LOSSES)}; got {describe(value)} (did you mean '{alias}'?)")
+    return check.choice(value, ("loss",), LOSSES)
 
 
 def _examples(check: _Checker, top: dict):
