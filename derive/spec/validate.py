@@ -15,10 +15,11 @@ from pathlib import Path
 
 from ..errors import SpecError
 from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, Example, LAYER_KEYS,
-                    LayerSpec, LAYOUTS, LOG_BASES, LOSS_ALIASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
+                    LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
                     MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
                     PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
                     RESERVED_NAMES, Spec, TOP_KEYS)
+from .model import LOSS_ALIASES
 from .naming import all_names, name_network
 from .source import Doc, Num, format_path, from_python, parse_text, read_document
 
@@ -283,14 +284,6 @@ def validate(doc: Doc) -> Spec:
     return spec
 
 
-def _loss(check, value) -> str:
-    """The loss; another library's name for one of ours (Keras's categorical_crossentropy) points to ours."""
-    alias = LOSS_ALIASES.get(value.lower()) if isinstance(value, str) else None
-    if alias:
-        check.fail(("loss",), f"must be one of {', '.join(LOSSES)}; got {describe(value)} (did you mean '{alias}'?)")
-    return check.choice(value, ("loss",), LOSSES)
-
-
 def _examples(check: _Checker, top: dict):
     if "batch" in top:
         if "inputs" in top or "targets" in top:
@@ -491,3 +484,11 @@ def _name_path(where: str) -> tuple:
     for piece in re.findall(r"[A-Za-z_]+|\[\d+\]", where):
         parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
     return tuple(parts)
+
+
+def _loss(check, value) -> str:
+    """The loss; another library's name for one of ours (Keras's categorical_crossentropy) points to ours."""
+    alias = LOSS_ALIASES.get(value.lower()) if isinstance(value, str) else None
+    if alias:
+        check.fail(("loss",), f"must be one of {', '.join(LOSSES)}; got {describe(value)} (did you mean '{alias}'?)")
+    return check.choice(value, ("loss",), LOSSES)
