@@ -11,14 +11,6 @@ from fractions import Fraction
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
-# Other libraries' names for these losses (Keras, PyTorch), suggested by "did you mean"
-LOSS_ALIASES = {
-    "categorical_crossentropy": "cross_entropy", "sparse_categorical_crossentropy": "cross_entropy",
-    "crossentropy": "cross_entropy", "cross_entropy_loss": "cross_entropy", "crossentropyloss": "cross_entropy",
-    "categorical_cross_entropy": "cross_entropy", "nll": "cross_entropy", "log_loss": "binary_cross_entropy",
-    "binary_crossentropy": "binary_cross_entropy", "bce": "binary_cross_entropy", "bceloss": "binary_cross_entropy",
-    "mean_squared_error": "mse", "mseloss": "mse", "squared_error": "half_sse", "sum_squared_error": "sse",
-}
 PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
 REDUCTIONS = ("sum", "mean")
 LAYOUTS = ("neuron_major", "input_major")

@@ -19,7 +19,6 @@ from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES,
                     MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
                     PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
                     RESERVED_NAMES, Spec, TOP_KEYS)
-from .model import LOSS_ALIASES
 from .naming import all_names, name_network
 from .source import Doc, Num, format_path, from_python, parse_text, read_document
 
@@ -484,6 +483,16 @@ def _name_path(where: str) -> tuple:
     for piece in re.findall(r"[A-Za-z_]+|\[\d+\]", where):
         parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
     return tuple(parts)
+
+
+# Other libraries' names for these losses (Keras, PyTorch), suggested by "did you mean"
+LOSS_ALIASES = {
+    "categorical_crossentropy": "cross_entropy", "sparse_categorical_crossentropy": "cross_entropy",
+    "crossentropy": "cross_entropy", "cross_entropy_loss": "cross_entropy", "crossentropyloss": "cross_entropy",
+    "categorical_cross_entropy": "cross_entropy", "nll": "cross_entropy", "log_loss": "binary_cross_entropy",
+    "binary_crossentropy": "binary_cross_entropy", "bce": "binary_cross_entropy", "bceloss": "binary_cross_entropy",
+    "mean_squared_error": "mse", "mseloss": "mse", "squared_error": "half_sse", "sum_squared_error": "sse",
+}
 
 
 def _loss(check, value) -> str:
