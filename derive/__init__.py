@@ -6,16 +6,22 @@
 0.000438568
 """
 
-from .engine.problem import Problem, load
 from .version import __version__
 from .errors import DeriveError, LatexError, OutputError, RenderError, SpecError
-from .spec.examples import example_names
-from .spec.validate import Spec, load_spec
-from .render.solution import Solution, solve
-from .classroom.variants import Variant, VariantSet, generate_variant, generate_variants
-from .classroom.worksheet import make_worksheets
-from .engine.train import TrainingRun, train, with_conventions
-from .classroom.check import CheckReport, check_claims
+
+# The rest of the public API is imported on first use, for start-up time: importing derive (as the
+# ``derive`` command does) must not load SymPy, so ``derive --help`` and ``derive --version`` answer at once.
+_API = {
+    "Problem": ".engine.problem", "load": ".engine.problem",
+    "example_names": ".spec.examples",
+    "Spec": ".spec.validate", "load_spec": ".spec.validate",
+    "Solution": ".render.solution", "solve": ".render.solution",
+    "Variant": ".classroom.variants", "VariantSet": ".classroom.variants",
+    "generate_variant": ".classroom.variants", "generate_variants": ".classroom.variants",
+    "make_worksheets": ".classroom.worksheet",
+    "TrainingRun": ".engine.train", "train": ".engine.train", "with_conventions": ".engine.train",
+    "CheckReport": ".classroom.check", "check_claims": ".classroom.check",
+}
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
@@ -23,3 +29,17 @@ __all__ = [
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    from importlib import import_module  # for start-up time (see _API)
+
+    value = getattr(import_module(_API[name], __name__), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

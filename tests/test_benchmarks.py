@@ -10,9 +10,12 @@ import pathlib
 import subprocess
 import sys
 
+from torch_net import needs_torch
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+@needs_torch  # the tables compare with PyTorch
 def test_run_all_quick_writes_the_tables(tmp_path):
     out = tmp_path / "results.md"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--quick",

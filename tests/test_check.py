@@ -20,7 +20,7 @@ from derive.spec import load_spec
 from derive.engine.train import with_conventions
 
 from strategies import networks
-from torch_net import TorchNet
+from torch_net import TorchNet, needs_torch
 
 
 def write(tmp_path, text: str, name: str = "claims.yaml"):
@@ -180,6 +180,7 @@ def torch_claims_3333():
     return claims
 
 
+@needs_torch
 def test_3333_correct_values_are_confirmed(torch_claims_3333, tmp_path, capsys):
     assert len(torch_claims_3333) == 18 + 1 + 36 + 27
     # numbers written as JSON numbers with their printed digits (derive reads them exactly)
@@ -192,6 +193,7 @@ def test_3333_correct_values_are_confirmed(torch_claims_3333, tmp_path, capsys):
     assert data["ok"] and len(data["claims"]) == len(torch_claims_3333)
 
 
+@needs_torch
 def test_3333_a_wrong_softmax_gradient_is_the_first_wrong_step(torch_claims_3333):
     claims = dict(torch_claims_3333)
     claims["dE/dw19"] = str(-Decimal(claims["dE/dw19"]))

@@ -22,8 +22,8 @@ from derive.engine.numeric import evaluate
 from derive.engine.symbolic import Model, expand
 
 from strategies import ACTIVATIONS, LOSSES, examples_of, networks, neuron_major
+from torch_net import needs_torch, torch
 
-torch = pytest.importorskip("torch")
 
 TOL = 1e-12
 FD_STEP = sp.Rational(1, 10**15)
@@ -146,6 +146,7 @@ def test_strategy_covers_every_feature():
 
 # ---------------------------------------------------------------- (c) PyTorch autograd
 
+@needs_torch
 @pytest.mark.parametrize("loss", LOSSES)
 def test_gradients_match_pytorch(loss):
     @settings(max_examples=12, deadline=None, derandomize=True, database=None)
@@ -256,6 +257,7 @@ LARGE_LOGITS = {
 }  # logits ±1000: e^1000 overflows a float
 
 
+@needs_torch
 @pytest.mark.parametrize("targets,loss", [([0, 1], 2000.0), ([1, 0], 0.0)])
 def test_large_logits_give_finite_loss_and_gradient(targets, loss):
     problem = derive.load({**LARGE_LOGITS, "targets": targets})
@@ -271,6 +273,7 @@ def test_large_logits_give_finite_loss_and_gradient(targets, loss):
     assert values.float("grad_w2") == pytest.approx(10.0 if targets == [0, 1] else 0.0, abs=1e-12)
 
 
+@needs_torch
 @pytest.mark.parametrize("weight,target", [(100, 0), (100, 1), (-1000, "0.3"), (1000, "0.3"), (5000, 1)])
 def test_saturated_sigmoid_binary_cross_entropy_is_finite(weight, target):
     # 1 − σ(100) is 4e-44: 0 at 40 digits and in floating point, so ln(1 − out) needs care
@@ -286,6 +289,7 @@ def test_saturated_sigmoid_binary_cross_entropy_is_finite(weight, target):
 
 # ---------------------------------------------------------------- ReLU at its kink
 
+@needs_torch
 @pytest.mark.parametrize("activation,slope", [("relu", None), ("leaky_relu", "0.2")])
 def test_relu_derivative_at_exactly_zero_follows_pytorch(activation, slope):
     hidden = {"units": 1, "activation": activation, "weights": [[0.5, 0.5]]}

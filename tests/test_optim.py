@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
-import torch
 
 import derive
 from derive.engine.compiled import float_round_half_up
@@ -15,7 +14,7 @@ from derive.engine.optim import QUANTITY_NAMES, exact_step, float_stepper
 from derive.spec import Optimizer, load_spec
 from derive.engine.train import exact_history, first_step, train
 
-from torch_net import TorchNet
+from torch_net import TorchNet, needs_torch, torch
 
 TRAINED_BIASES = """
 inputs: [0.05, 0.10]
@@ -44,6 +43,7 @@ ADAMS = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("source", ["2-2-2", TRAINED_BIASES, "3-3-3-3"])
 @pytest.mark.parametrize("options", ADAMS)
 @pytest.mark.parametrize("steps", [1, 4])
@@ -64,6 +64,7 @@ MOMENTA = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("source", ["2-2-2", TRAINED_BIASES, "3-3-3-3"])
 @pytest.mark.parametrize("options", MOMENTA)
 def test_momentum_matches_pytorch(source, options):

@@ -17,7 +17,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import sympy as sp
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +26,7 @@ from derive.engine.model import Model
 from derive.engine.train import exact_history, train
 
 from strategies import decimals, networks
-from torch_net import ACTIVATIONS, TorchNet
+from torch_net import ACTIVATIONS, TorchNet, needs_torch, torch
 
 
 @st.composite
@@ -81,6 +80,7 @@ def close(a: float, b: float, rel: float, abs_: float) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
 
+@needs_torch
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
 @given(trained_networks())
 def test_one_optimizer_step_matches_torch_optim(spec_dict):

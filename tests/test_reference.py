@@ -17,6 +17,8 @@ import derive
 from derive.cli import main
 from derive.engine.numeric import evaluate
 
+from torch_net import needs_torch
+
 # ---------------------------------------------------------------- 2-2-2 (files 000 and 001)
 
 # As printed: mostly 9 decimal places, some 8 (0.19956143); each is checked to the digits printed.
@@ -131,7 +133,7 @@ TUTORIAL_X, TUTORIAL_T, TUTORIAL_ETA = [0.1, 0.2, 0.7], [1.0, 0.0, 0.0], 0.01
 @pytest.fixture(scope="module")
 def torch_3333():
     """Loss, per-layer activations and gradients from an independent PyTorch computation."""
-    torch = pytest.importorskip("torch")
+    from torch_net import torch
     weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in TUTORIAL_W]
     biases = [torch.ones(3, dtype=torch.float64, requires_grad=True) for _ in TUTORIAL_W]
     a = torch.tensor(TUTORIAL_X, dtype=torch.float64)
@@ -158,6 +160,7 @@ def close(a: float, b: float, tol: float = 1e-12) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(b))
 
 
+@needs_torch
 def test_3333_gradients_match_pytorch(torch_3333):
     problem = derive.load("3-3-3-3")
     values = problem.values()
@@ -170,6 +173,7 @@ def test_3333_gradients_match_pytorch(torch_3333):
             assert close(values.float(f"grad_{name}"), torch_3333["bias_grads"][index][j]), name
 
 
+@needs_torch
 def test_3333_compiled_gradient_matches_pytorch(torch_3333):
     problem = derive.load("3-3-3-3")
     result = problem.compile_gradient()()
@@ -180,6 +184,7 @@ def test_3333_compiled_gradient_matches_pytorch(torch_3333):
                 assert close(result.gradients[name], torch_3333["weight_grads"][index][j][k]), name
 
 
+@needs_torch
 def test_3333_json_matches_pytorch_neuron_major(torch_3333, capsys):
     assert main(["solve", "3-3-3-3", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

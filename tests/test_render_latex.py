@@ -169,7 +169,7 @@ def test_solution_object(tmp_path):
     assert path.read_text() == solution.latex()
     with pytest.raises(derive.OutputError):
         solution.write(tmp_path / "s.tex")
-    with pytest.raises(RenderError, match="suffix"):
+    with pytest.raises(derive.OutputError, match="the format is picked from the suffix"):
         solution.write(tmp_path / "s.txt")
     assert solution.write(tmp_path / "s.txt", format="md").read_text() == solution.markdown()
 
@@ -183,9 +183,8 @@ def test_solve_validates_its_arguments():
         derive.solve("2-2-2", carry_rounding=-2)
 
 
-def test_a_large_network_renders_quickly_by_collapsing():
-    import time
-
+def test_a_large_network_renders_by_collapsing():
+    # its speed is a benchmark: benchmarks/bench_render.py
     def layer(units, fan_in, activation):
         weights = [[Fraction((7 * j + 3 * k) % 19 - 9, 10) for k in range(fan_in)] for j in range(units)]
         return {"units": units, "activation": activation, "weights": [[str(w) for w in row] for row in weights],
@@ -195,10 +194,8 @@ def test_a_large_network_renders_quickly_by_collapsing():
             "layers": [layer(8, 8, "sigmoid"), layer(8, 8, "tanh"), layer(8, 8, "sigmoid")]}
     spec = {**spec, "layers": [{**lay, "weights": [[float(Fraction(w)) for w in row] for row in lay["weights"]]}
                                for lay in spec["layers"]]}
-    start = time.perf_counter()
     solution = derive.solve(spec)
     text = solution.markdown()
-    assert time.perf_counter() - start < 10  # about 1.5 s; the brief asks for a few seconds at most
     assert solution.derivation.collapsed
     assert "The others in the same way" in text
     assert text.count("\\tag{") < 60
@@ -209,12 +206,12 @@ def test_templates_ship_in_the_wheel(tmp_path):
     import shutil
 
     source = tmp_path / "src"  # a copy, so the build leaves nothing in the working tree
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "dist", "outputs", "*.egg-info",
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "dist", "outputs", "*.egg-info", ".venv",
                                                                 "__pycache__", ".hypothesis", ".pytest_cache"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    (wheel,) = tmp_path.glob("derive-*.whl")
+    (wheel,) = tmp_path.glob("derive_backprop-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for template in ("solution.md.j2", "solution.tex.j2", "_prose.j2", "md/_blocks.md.j2", "tex/_problem.tex.j2"):
         assert f"derive/templates/{template}" in names

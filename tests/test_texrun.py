@@ -222,10 +222,8 @@ def test_timeout_kills_whole_process_group(tmp_path, temp_root, monkeypatch):
         return proc
 
     monkeypatch.setattr(texrun.subprocess, "Popen", spy)
-    begin = time.monotonic()
     with pytest.raises(LatexError, match=r"TeX did not finish within 2 s") as info:
         compile_pdf(doc(r"\def\x{\x}\x"), tmp_path / "out.pdf", timeout=2, keep_failed_log_dir=tmp_path / "logs")
-    assert time.monotonic() - begin < 15
     assert pathlib.Path(info.value.log_path).is_file()
     assert not (tmp_path / "out.pdf").exists()
     assert list(temp_root.iterdir()) == []

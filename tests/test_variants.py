@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import random
+import re
 from fractions import Fraction
 
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st
 
 import derive
@@ -195,8 +198,19 @@ def test_every_accepted_variant_passes_every_rule(seed, index):
 # ---------------------------------------------------------------- input checks
 
 def test_more_than_one_variant_needs_a_randomize_block():
-    with pytest.raises(SpecError, match="needs a 'randomize:' block.*got --variants 3"):
+    with pytest.raises(SpecError, match="needs a 'randomize:' block.*got --variants 3") as info:
         generate_variants("2-2-2", 3, seed=1)
+    message = str(info.value)
+    words = re.findall(r"[\w']+", message.split(" e.g. ")[0])
+    repeated = [" ".join(words[i:i + 2]) for i in range(len(words) - 1)
+                if " ".join(words[i:i + 2]) in " ".join(words[i + 2:])]
+    assert repeated == [], message  # "the spec needs a 'randomize:' block", said once
+    from derive.classroom.variants import EXAMPLE_RANDOMIZE
+
+    assert EXAMPLE_RANDOMIZE in message  # and the example it gives is a block that works:
+    spec = yaml.safe_load(pathlib.Path(derive.load_spec("2-2-2").source).read_text())
+    spec.update(yaml.safe_load(EXAMPLE_RANDOMIZE))
+    assert len(generate_variants(spec, 3, seed=1).variants) == 3
 
 
 def test_empty_range_at_its_decimals():

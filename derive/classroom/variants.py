@@ -37,6 +37,9 @@ MAX_VARIANTS = 1000
 PROBABILITY_LOSSES = ("cross_entropy", "binary_cross_entropy")
 
 # Why a draw is rejected, in the order the rules are checked.
+# shown in the error for a spec without one (a test checks it is a valid block)
+EXAMPLE_RANDOMIZE = "randomize: {weights: {range: [0.1, 0.9]}, inputs: {range: [0.01, 0.5]}, decimals: 2}"
+
 REASONS = {
     "equal_weights": "two drawn weights are equal",
     "not_finite": "a value is not finite",
@@ -139,9 +142,8 @@ def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFA
     if n > MAX_VARIANTS:
         raise SpecError(f"must be at most {MAX_VARIANTS}; got {n}", field="--variants")
     if spec.randomize is None and n > 1:
-        raise SpecError("needs a 'randomize:' block in the spec to draw more than one variant, e.g. "
-                        "randomize: {weights: {range: [0.1, 0.9]}, inputs: {range: [0.01, 0.5]}, decimals: 2}; "
-                        f"got --variants {n} and no randomize block", field="the spec")
+        raise SpecError("needs a 'randomize:' block to draw more than one variant, e.g. "
+                        f"{EXAMPLE_RANDOMIZE}; got --variants {n} and no such block", field="the spec", source=spec.source)
     generator = _Generator(spec, ask, decimals)
     variants = tuple(generator.variant(seed, i) for i in range(1, n + 1))
     rejected = Counter()
@@ -170,7 +172,7 @@ class _Generator:
             f"grad_{q.subject}" for q in self.questions if q.kind in ("grad", "updated")))
 
     def variant(self, seed: int, index: int) -> Variant:
-        _check_seed(seed, index)
+        check_seed(seed, index)
         randomize = self.spec.randomize
         if randomize is None:  # one variant: the spec's own numbers, taken as the teacher wrote them
             answers, _ = self._judge(self.spec, strict=False)
@@ -248,7 +250,14 @@ def _has_equal_weights(spec: Spec) -> bool:
     return len(set(weights)) != len(weights)
 
 
-def _check_seed(seed, index) -> None:
+def check_seed(seed, index: int = 1) -> None:
+    """Refuse a seed (and variant index) that is not a whole number in range, naming the option.
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: --seed must be a whole number of at least 0; got -1
+    """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SpecError(f"must be a whole number of at least 0; got {seed!r}", field="--seed")
     if isinstance(index, bool) or not isinstance(index, int) or index < 1:
@@ -396,7 +405,7 @@ def _variant_dict(variant: Variant, decimals: int) -> dict:
         answers[key] = {
             "value": float(value),
             "exact": format_exact(Fraction(int(value.p), int(value.q))) if value.is_Rational else None,
-            "printed": format_fixed(value, decimals),
+            "printed": variant.answer_text(key, decimals),  # exactly what the key prints
         }
     return {"seed": variant.seed, "index": variant.index, "draws": variant.draws,
             "rejected": dict(variant.rejected), "parameters": dict(variant.parameters), "answers": answers}

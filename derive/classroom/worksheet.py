@@ -24,7 +24,7 @@ from pylatex.utils import NoEscape
 from ..errors import OutputError, SpecError
 from ..render.escape import escape_latex
 from .ask import Question
-from .variants import DEFAULT_DECIMALS, Variant, VariantSet, generate_variants
+from .variants import DEFAULT_DECIMALS, Variant, VariantSet, check_seed, generate_variants
 
 KEY_STYLES = ("short", "full")
 FORMATS = ("pdf", "moodle")
@@ -86,6 +86,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     """
     _check_choice(key, KEY_STYLES, "--key")
     _check_choice(fmt, FORMATS, "--format")
+    check_seed(seed)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field="--workers")
     if tolerance is not None:
@@ -263,13 +264,10 @@ def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None,
 def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None,
              template_dir=None) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
-    from ..render.numbers import NumberFormat
-    from ..render.view import make_printer
-
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
     sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
-    printer = make_printer(solution.derivation, NumberFormat(decimals=decimals))
-    sheet["answers"] = {q.key: NoEscape(printer.number(variant.answers[q.key])) for q in questions}
+    # the answer as variants.json prints it, to the stated places, trailing zeros kept (digits, '-' and '.' only)
+    sheet["answers"] = {q.key: NoEscape(variant.answer_text(q.key, decimals)) for q in questions}
     sheet["solution"] = NoEscape(solution.latex(fragment=True)) if full else None
     view = {"problem": problem_view(solution)}
     return _sheet(sheet, _render("key.tex.j2", template_dir, sheet=sheet, view=view))

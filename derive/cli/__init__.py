@@ -40,9 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command(name: str):
-    from importlib import import_module
+    from importlib import import_module  # a command's module is loaded when asked for, for start-up time
 
     return import_module(f"{__name__}.{name}")
+
+
+def _check_sources(args) -> None:
+    """A missing spec or claims file is refused before a command starts (and loads SymPy)."""
+    # deferred, for start-up time: the spec readers are not needed for --help and --version
+    from ..spec.claims import claims_path
+    from ..spec.validate import spec_path
+
+    if isinstance(getattr(args, "spec", None), str):
+        spec_path(args.spec)
+    if isinstance(getattr(args, "claims", None), str):
+        claims_path(args.claims)
 
 
 def _fail(message: str) -> int:
@@ -59,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
+        _check_sources(args)
         return _command(args.command).run(args)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR

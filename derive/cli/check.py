@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# The stages below are imported inside the functions, for start-up time: building the parser
+# (derive --help, --version) and refusing a missing file load no SymPy (tests/test_startup.py).
+
 import argparse
 
 FORMATS = ("text", "json", "md")
@@ -40,7 +43,8 @@ def add_parser(sub) -> None:
                        epilog=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
     p.add_argument("claims", metavar="CLAIMS", help="YAML or JSON file of claimed numbers")
-    p.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format (default: text)")
+    p.add_argument("--format", "-f", choices=FORMATS, default=None,
+                   help="report format (default: from the suffix of -o, .txt for text, else text)")
     p.add_argument("--after-steps", type=_steps, metavar="N",
                    help="the claims are about the network after N training steps (overrides the file)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
@@ -59,12 +63,10 @@ def _steps(text: str) -> int:
 def run(args) -> int:
     from ..classroom.check import check_claims
     from .solve import emit
+    from .output import output_format
     from .train import spec_from_args
 
-    if args.output:
-        from ..io.output import check_output_path
-
-        check_output_path(args.output, force=args.force)
+    args.format = output_format(args, FORMATS, default="text", text="text")
     report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
     if args.format == "json":
         import json

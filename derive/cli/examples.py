@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# The stages below are imported inside the functions, for start-up time: building the parser
+# (derive --help, --version) and refusing a missing file load no SymPy (tests/test_startup.py).
+
 
 def add_parser(sub) -> None:
     sub.add_parser("examples", help="list the built-in example networks",

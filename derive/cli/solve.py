@@ -6,10 +6,13 @@ the text (or bytes) to write. Adding a format is adding an entry.
 
 from __future__ import annotations
 
+# The stages below are imported inside the functions, for start-up time: building the parser
+# (derive --help, --version) and refusing a missing file load no SymPy (tests/test_startup.py).
+
 import sys
-from pathlib import Path
 
 from ..errors import RenderError
+from .output import output_format
 
 
 def _json(args):
@@ -37,7 +40,6 @@ def _pdf(args):
 
 
 FORMATS = {"json": _json, "md": _markdown, "tex": _latex, "pdf": _pdf}
-SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf"}
 # options that only shape a worked solution, with their defaults (to refuse them with --format json)
 SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "decimals": None, "digits": None,
                     "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False}
@@ -86,21 +88,9 @@ def run(args) -> int:
     # Two inputs, two hidden, one output ...
     0
     """
-    args.format = _format(args)
+    args.format = output_format(args, tuple(FORMATS), default="json")
     _check_options(args)
-    if args.output:
-        from ..io.output import check_output_path
-
-        check_output_path(args.output, force=args.force)
     return emit(FORMATS[args.format](args), args.output, force=args.force)
-
-
-def _format(args) -> str:
-    if args.format is not None:
-        return args.format
-    if args.output:
-        return SUFFIXES.get(Path(args.output).suffix.lower(), "json")
-    return "json"
 
 
 def _check_options(args) -> None:

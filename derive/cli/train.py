@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# The stages below are imported inside the functions, for start-up time: building the parser
+# (derive --help, --version) and refusing a missing file load no SymPy (tests/test_startup.py).
+
 import argparse
 
 FORMATS = ("table", "json", "md", "tex", "pdf")
@@ -34,9 +37,9 @@ def add_parser(sub) -> None:
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
     p.add_argument("--steps", "-n", type=_count("--steps", 0), required=True, metavar="N",
                    help="number of steps (updates); 0 just evaluates the spec's parameters")
-    p.add_argument("--format", "-f", choices=FORMATS, default="table",
-                   help="table (default) or json; md, tex and pdf add the loss curve and the worked first "
-                        "step (pdf needs -o FILE)")
+    p.add_argument("--format", "-f", choices=FORMATS, default=None,
+                   help="table or json; md, tex and pdf add the loss curve and the worked first step (pdf needs "
+                        "-o FILE) (default: from the suffix of -o, .txt for the table, else table)")
     p.add_argument("--every", type=_count("--every", 1), metavar="K",
                    help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -90,8 +93,10 @@ def _rounding(text: str):
 def run(args) -> int:
     from ..errors import RenderError
     from ..engine.train import train
+    from .output import output_format
     from .solve import emit
 
+    args.format = output_format(args, FORMATS, default="table", text="table")
     if args.format == "pdf" and not args.output:
         raise RenderError("--format pdf needs an output file: add -o FILE.pdf")
     if args.template_dir is not None:
@@ -100,10 +105,6 @@ def run(args) -> int:
         from ..render.environment import make_environment
 
         make_environment("md" if args.format == "md" else "tex", args.template_dir)  # a bad folder fails first
-    if args.output:
-        from ..io.output import check_output_path
-
-        check_output_path(args.output, force=args.force)
     spec = spec_from_args(args)
     if args.format in ("md", "tex", "pdf"):
         from ..engine.network import build_network

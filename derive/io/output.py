@@ -17,9 +17,34 @@ import tempfile
 
 from ..errors import OutputError
 
-__all__ = ["check_output_path", "write_atomic", "move_atomic"]
+__all__ = ["check_output_path", "format_from_suffix", "write_atomic", "move_atomic"]
 
 _NEW_FILE_MODE = 0o644
+
+# Each suffix names one kind of output; "text" is a plain-text report (train's table, check's text).
+FORMAT_SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".txt": "text"}
+
+
+def format_from_suffix(path, formats, *, text: str | None = None, way_out: str = "or give --format") -> str:
+    """The format among ``formats`` that ``path``'s suffix names (``.txt`` names ``text``); refused otherwise.
+
+    >>> format_from_suffix("w.Markdown", ("md", "tex", "pdf"))
+    'md'
+    >>> format_from_suffix("run.txt", ("table", "json"), text="table")
+    'table'
+    >>> format_from_suffix("out.docx", ("json", "pdf"))
+    Traceback (most recent call last):
+    ...
+    derive.errors.OutputError: out.docx: the format is picked from the suffix, one of .json (json), .pdf (pdf), or give --format; got '.docx'
+    """
+    known = {suffix: (text if kind == "text" else kind) for suffix, kind in FORMAT_SUFFIXES.items()}
+    known = {suffix: fmt for suffix, fmt in known.items() if fmt in formats}
+    suffix = pathlib.Path(path).suffix
+    if suffix.lower() not in known:
+        allowed = ", ".join(f"{s} ({f})" for s, f in known.items())
+        got = repr(suffix) if suffix else "no suffix"
+        raise OutputError(f"{path}: the format is picked from the suffix, one of {allowed}, {way_out}; got {got}")
+    return known[suffix.lower()]
 
 
 def check_output_path(path, *, force: bool) -> pathlib.Path:

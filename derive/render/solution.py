@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ..errors import RenderError
 
-FORMAT_SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf"}
 
 
 class Solution:
@@ -86,13 +85,10 @@ class Solution:
         >>> derive.solve("2-2-1").write(folder / "solution.md").read_text().startswith("# ")
         True
         """
-        from ..io.output import check_output_path, write_atomic
+        from ..io.output import check_output_path, format_from_suffix, write_atomic
 
         path = Path(path)
-        format = format or FORMAT_SUFFIXES.get(path.suffix.lower())
-        if format is None:
-            raise RenderError(f"{path}: cannot tell the format from the suffix; use .md, .tex or .pdf, "
-                              "or pass format=")
+        format = format or format_from_suffix(path, ("md", "tex", "pdf"), way_out="or pass format=")
         check_output_path(path, force=force)
         return write_atomic(path, self.render(format, fragment=fragment), force=force)
 

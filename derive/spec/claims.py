@@ -185,11 +185,23 @@ def _document(source) -> Doc:
         return from_python({k: _number_text(v) for k, v in source.items()})
     if isinstance(source, Path):
         return read_document(source)
-    if isinstance(source, str) and "\n" not in source and not source.lstrip().startswith("{"):
-        if not Path(source).is_file():
-            raise SpecError(f"no such claims file: {source}")
-        return read_document(source)
-    return parse_text(source)
+    path = claims_path(source) if isinstance(source, str) else None
+    return read_document(path) if path else parse_text(source)
+
+
+def claims_path(source: str) -> Path | None:
+    """The file a CLAIMS string names, or None for YAML/JSON text; a missing file is refused, nothing read.
+
+    >>> claims_path("missing.yaml")
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: no such claims file: missing.yaml
+    """
+    if "\n" in source or source.lstrip().startswith("{"):
+        return None
+    if not Path(source).is_file():
+        raise SpecError(f"no such claims file: {source}")
+    return Path(source)
 
 
 def _number_text(value):

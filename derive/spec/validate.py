@@ -39,23 +39,39 @@ def load_spec(source) -> Spec:
     if isinstance(source, Path):
         return validate(read_document(source))
     if isinstance(source, str):
-        from .examples import example_path, is_example
-
-        if is_example(source):
-            return validate(read_document(example_path(source)))
-        if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
-            path = Path(source)
-            if not path.is_file():
-                raise SpecError(f"no such spec file: {source}")
-            return validate(read_document(path))
-        if "\n" not in source and ":" not in source and not source.lstrip().startswith("{"):
-            # one word is a mistyped file or example name, not a YAML document
-            from .examples import example_names
-
-            raise SpecError(f"no such spec file or built-in example: {source!r}; "
-                            f"the examples are {', '.join(example_names())}")
-        return validate(parse_text(source))
+        path = spec_path(source)
+        return validate(read_document(path) if path else parse_text(source))
     raise SpecError(f"a spec must be a path, YAML/JSON text or a dict; got {type(source).__name__}")
+
+
+def spec_path(source: str) -> Path | None:
+    """The file a SPEC string names (a built-in example's or a path), or None for YAML/JSON text.
+
+    A missing file and an unknown one-word name are refused here, before anything is read
+    (the command line asks this first, so such an error comes without loading SymPy).
+
+    >>> spec_path("2-2-2").name
+    '2-2-2.yaml'
+    >>> spec_path("missing.yaml")
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: no such spec file: missing.yaml
+    """
+    from .examples import example_path, is_example
+
+    if is_example(source):
+        return example_path(source)
+    if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
+        if not Path(source).is_file():
+            raise SpecError(f"no such spec file: {source}")
+        return Path(source)
+    if "\n" not in source and ":" not in source and not source.lstrip().startswith("{"):
+        # one word is a mistyped file or example name, not a YAML document
+        from .examples import example_names
+
+        raise SpecError(f"no such spec file or built-in example: {source!r}; "
+                        f"the examples are {', '.join(example_names())}")
+    return None
 
 
 # ---------------------------------------------------------------- validation
@@ -104,7 +120,7 @@ def validate(doc: Doc) -> Spec:
         check.fail(("layers", len(layers) - 1, "units"),
                    f"must be at least 2 for a softmax layer (a softmax of one neuron is always 1); got {layers[-1].units}")
 
-    loss = check.choice(top.get("loss", "half_sse"), ("loss",), LOSSES)
+    loss = _loss(check, top.get("loss", "half_sse"))
     _check_loss_fits(check, loss, layers[-1], examples, is_batch)
     spec = Spec(
         layers=tuple(layers),
@@ -149,6 +165,10 @@ def _examples(check: Checker, top: dict):
     for key in ("inputs", "targets"):
         if key not in top:
             check.fail((), f"the spec is missing the required key '{key}' (or give a 'batch' of examples)")
+    for key in ("inputs", "targets"):
+        if isinstance(top[key], list) and any(isinstance(item, list) for item in top[key]):
+            check.fail((key,), "must be the numbers of one example; got a list of lists (several examples are "
+                               "a batch: 'batch: [{inputs: [...], targets: [...]}, ...]' in place of inputs and targets)")
     inputs = check.numbers(top["inputs"], ("inputs",))
     targets = check.numbers(top["targets"], ("targets",))
     return (Example(inputs, targets),), False
@@ -323,3 +343,21 @@ def _name_path(where: str) -> tuple:
     for piece in re.findall(r"[A-Za-z_]+|\[\d+\]", where):
         parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
     return tuple(parts)
+
+
+# Other libraries' names for these losses (Keras, PyTorch), suggested by "did you mean"
+LOSS_ALIASES = {
+    "categorical_crossentropy": "cross_entropy", "sparse_categorical_crossentropy": "cross_entropy",
+    "crossentropy": "cross_entropy", "cross_entropy_loss": "cross_entropy", "crossentropyloss": "cross_entropy",
+    "categorical_cross_entropy": "cross_entropy", "nll": "cross_entropy", "log_loss": "binary_cross_entropy",
+    "binary_crossentropy": "binary_cross_entropy", "bce": "binary_cross_entropy", "bceloss": "binary_cross_entropy",
+    "mean_squared_error": "mse", "mseloss": "mse", "squared_error": "half_sse", "sum_squared_error": "sse",
+}
+
+
+def _loss(check, value) -> str:
+    """The loss; another library's name for one of ours (Keras's categorical_crossentropy) points to ours."""
+    alias = LOSS_ALIASES.get(value.lower()) if isinstance(value, str) else None
+    if alias:
+        check.fail(("loss",), f"must be one of {', '.join(LOSSES)}; got {describe(value)} (did you mean '{alias}'?)")
+    return check.choice(value, ("loss",), LOSSES)

@@ -44,6 +44,8 @@ def _parse_yaml(text: str, source) -> Doc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
+        if "nesting depth" in problem:  # libyaml (PyYAML >= 6.0.4) may stop a deep document before we do
+            problem += f"; at most {MAX_DEPTH} levels are allowed"
         raise SpecError(f"invalid YAML: {problem}", source=source,
                         line=mark.line + 1 if mark else None,
                         column=mark.column + 1 if mark else None) from None
