@@ -315,7 +315,9 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
 # ---------------------------------------------------------------- templates
 
 def _render(name: str, template_dir=None, **context) -> str:
-    return NoEscape(_environment(template_dir).get_template(name).render(**context))
+    from ..render.environment import render_template
+
+    return NoEscape(render_template("tex", name, context, template_dir))
 
 
 @lru_cache(maxsize=4)
