@@ -28,7 +28,8 @@ import time
 from ..errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
 
-__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many"]
+__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
+           "check_timeout", "MAX_TIMEOUT"]
 
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-pictures", "latexmk", "lmodern")
@@ -56,6 +57,40 @@ _ERROR_LINE = re.compile(r"^(!|[^\s:]+:\d+: )")
 # own sessions and do not get the terminal's SIGINT.
 _live: set[subprocess.Popen] = set()
 _live_lock = threading.Lock()
+# Set while compile_many stops: no worker starts another TeX pass or keeps a log of a killed one.
+_stopping = threading.Event()
+
+
+# The default budget grows with the document: the largest documents the size limits allow
+# (thousands of parameters in a summary table) take minutes, not the seconds a sheet takes.
+_BASE_SECONDS, _BYTES_PER_SECOND = 120, 4000
+MAX_TIMEOUT = 86400
+
+
+def time_budget(tex_source: str, timeout: float | None = None) -> float:
+    """Seconds TeX may take for ``tex_source``: ``timeout`` when given, else 120 s plus 1 s per 4 KB.
+
+    >>> time_budget("x" * 40000), time_budget("x", 5)
+    (130.0, 5)
+    """
+    if timeout is not None:
+        return timeout
+    return _BASE_SECONDS + len(tex_source) / _BYTES_PER_SECOND
+
+
+def check_timeout(timeout, flag: str = "--tex-timeout"):
+    """``timeout`` (seconds, or None for :func:`time_budget`'s default), refused with one line when out of range.
+
+    >>> check_timeout(30), check_timeout(None)
+    (30, None)
+    """
+    from ..errors import RenderError
+
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= MAX_TIMEOUT:
+        raise RenderError(f"{flag} must be a number of seconds from 1 to {MAX_TIMEOUT}; got {timeout!r}")
+    return timeout
 
 
 def find_tex() -> str:
@@ -72,10 +107,11 @@ def find_tex() -> str:
     return pdflatex
 
 
-def build_pdf_bytes(tex_source: str, *, timeout: float = 120, keep_failed_log_dir=None) -> bytes:
+def build_pdf_bytes(tex_source: str, *, timeout: float | None = None, keep_failed_log_dir=None) -> bytes:
     """Compile a LaTeX document and return the PDF bytes (the same source gives the same bytes).
 
-    On failure raises :class:`LatexError` with the relevant log lines; the log is
+    ``timeout`` covers every pass (default: :func:`time_budget`). On failure raises
+    :class:`LatexError` with the relevant log lines; the whole log is
     kept in ``keep_failed_log_dir`` (or a fresh temp folder) and its path reported.
 
     >>> pdf = build_pdf_bytes(r"\\documentclass{article}\\begin{document}Hi\\end{document}")
@@ -86,7 +122,7 @@ def build_pdf_bytes(tex_source: str, *, timeout: float = 120, keep_failed_log_di
         return pdf.read_bytes()
 
 
-def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float = 120,
+def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float | None = None,
                 keep_failed_log_dir=None) -> pathlib.Path:
     """Compile a LaTeX document into ``dest``; nothing is written there unless TeX succeeds.
 
@@ -105,7 +141,7 @@ def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float = 
 
 
 def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: int | None = None,
-                 progress: bool | None = None, timeout=120, keep_failed_log_dir=None) -> list[pathlib.Path]:
+                 progress: bool | None = None, timeout=None, keep_failed_log_dir=None) -> list[pathlib.Path]:
     """Compile ``(tex_source, dest)`` jobs in parallel; return the paths in job order.
 
     All destinations are checked before any TeX runs. If jobs fail, the others
@@ -140,10 +176,14 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
             if show:
                 _draw_progress(done, len(futures))
     except BaseException:
-        # Ctrl-C: drop queued jobs and kill the running TeX groups, which live in
-        # their own sessions and so never saw the SIGINT.
+        # Ctrl-C or SIGTERM: drop queued jobs and kill the running TeX groups, which live in
+        # their own sessions and so never saw the signal; then wait for the workers (a moment,
+        # their TeX is gone) so each has removed its build folder before the caller cleans up.
+        _stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         _kill_live_runs()
+        pool.shutdown(wait=True)
+        _stopping.clear()
         raise
     pool.shutdown()
     for future in futures:
@@ -163,6 +203,7 @@ def _draw_progress(done: int, total: int, width: int = 30) -> None:
 def _built_pdf(tex_source: str, *, timeout: float, keep_dir, name: str):
     """Run TeX on ``tex_source`` in a fresh temp folder; yield the PDF's path there, then remove the folder."""
     pdflatex = find_tex()
+    timeout = time_budget(tex_source, timeout)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
     try:
         (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
@@ -206,12 +247,14 @@ def _run(pdflatex: str, workdir: pathlib.Path, *, timeout: float, keep_dir, name
 
 
 def _run_pass(pdflatex: str, workdir: pathlib.Path, *, timeout: float, deadline: float, keep_dir, name: str) -> None:
-    proc = subprocess.Popen(
-        _pdflatex_command(pdflatex), cwd=workdir, env=_tex_environment(workdir),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,  # own process group: a timeout kills whatever TeX started too
-    )
-    with _live_lock:
+    with _live_lock:  # started and registered at once, so a stop cannot miss a run
+        if _stopping.is_set():
+            raise LatexError("stopped")
+        proc = subprocess.Popen(
+            _pdflatex_command(pdflatex), cwd=workdir, env=_tex_environment(workdir),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: a timeout kills whatever TeX started too
+        )
         _live.add(proc)
     timed_out = False
     try:
@@ -227,10 +270,22 @@ def _run_pass(pdflatex: str, workdir: pathlib.Path, *, timeout: float, deadline:
     finally:
         with _live_lock:
             _live.discard(proc)
+    if _stopping.is_set():
+        raise LatexError("stopped")  # killed on purpose: no log worth keeping
     if timed_out:
         _fail(f"TeX did not finish within {timeout:g} s", workdir, output, keep_dir, name)
     if proc.returncode != 0 or not (workdir / f"{_JOB}.pdf").is_file():
         _fail(f"TeX failed (pdflatex exit status {proc.returncode})", workdir, output, keep_dir, name)
+    if not _looks_like_pdf(workdir / f"{_JOB}.pdf"):
+        _fail("TeX wrote something that is not a PDF", workdir, output, keep_dir, name)
+
+
+def _looks_like_pdf(path: pathlib.Path) -> bool:
+    """A PDF starts with its header and ends with ``%%EOF`` (a broken or foreign pdflatex may write anything)."""
+    with open(path, "rb") as pdf:
+        head = pdf.read(5)
+        pdf.seek(max(path.stat().st_size - 1024, 0))
+        return head == b"%PDF-" and b"%%EOF" in pdf.read()
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
