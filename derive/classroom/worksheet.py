@@ -90,6 +90,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     _check_options(n=n, seed=seed, ask=ask, key=key, fmt=fmt, workers=workers, tolerance=tolerance,
                    tex_timeout=tex_timeout)
     paths = check_outputs(out_dir, n, fmt, force=force)
+    _check_not_input(out_dir, spec)
     spec = _check_size(spec)
     _environment(template_dir)  # a missing --template-dir folder fails before any work
     variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
@@ -153,6 +154,16 @@ def _check_options(*, n, seed, ask, key, fmt, workers, tolerance, tex_timeout) -
     check_timeout(tex_timeout)
 
 
+def _check_not_input(out_dir, spec) -> None:
+    """A spec kept in the output folder under a name a run replaces would be lost with the old run."""
+    from ..io.output import check_not_input
+
+    if isinstance(spec, (str, Path)) and Path(out_dir).is_dir():
+        for name in os.listdir(out_dir):
+            if is_run_output(name):
+                check_not_input(Path(out_dir) / name, spec)
+
+
 def _check_whole(value, field: str, low: int, high: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
@@ -177,6 +188,9 @@ def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is not a folder")
+    if out_dir.is_dir() and os.path.ismount(out_dir):
+        # the run replaces its folder as a whole, and a mount point cannot be replaced
+        raise OutputError(f"{out_dir}: is a mount point; give a folder inside it")
     paths = output_paths(out_dir, n, fmt)
     if out_dir.is_dir():
         for path in paths:

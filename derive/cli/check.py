@@ -61,10 +61,9 @@ def run(args) -> int:
     from .solve import emit
     from .train import spec_from_args
 
-    if args.output:
-        from ..io.output import check_output_path
+    from .options import check_output
 
-        check_output_path(args.output, force=args.force)
+    check_output(args, args.spec, args.claims)
     report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
     if args.format == "json":
         import json

@@ -47,3 +47,20 @@ def seconds(flag: str, high: int):
             raise argparse.ArgumentTypeError(f"{flag} must be a number of seconds from 1 to {high}; got {text[:40]!r}")
         return float(text)
     return parse
+
+
+def check_output(args, *inputs) -> None:
+    """``-o``: ``-`` is standard output; a file is checked now (before any work), and may not be an input.
+
+    >>> import argparse
+    >>> args = argparse.Namespace(output="-", force=False)
+    >>> check_output(args, "2-2-2"); args.output is None
+    True
+    """
+    if args.output == "-":
+        args.output = None
+    if args.output:
+        from ..io.output import check_not_input, check_output_path
+
+        check_not_input(args.output, *inputs)
+        check_output_path(args.output, force=args.force)

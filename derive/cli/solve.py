@@ -86,12 +86,11 @@ def run(args) -> int:
     # Two inputs, two hidden, one output ...
     0
     """
+    from .options import check_output
+
     args.format = _format(args)
     _check_options(args)
-    if args.output:
-        from ..io.output import check_output_path
-
-        check_output_path(args.output, force=args.force)
+    check_output(args, args.spec)
     return emit(FORMATS[args.format](args), args.output, force=args.force)
 
 

@@ -90,8 +90,10 @@ def _rounding(text: str):
 def run(args) -> int:
     from ..errors import RenderError
     from ..engine.train import train
+    from .options import check_output
     from .solve import emit
 
+    check_output(args, args.spec)
     if args.format == "pdf" and not args.output:
         raise RenderError("--format pdf needs an output file: add -o FILE.pdf")
     if args.template_dir is not None:
@@ -100,10 +102,6 @@ def run(args) -> int:
         from ..render.environment import make_environment
 
         make_environment("md" if args.format == "md" else "tex", args.template_dir)  # a bad folder fails first
-    if args.output:
-        from ..io.output import check_output_path
-
-        check_output_path(args.output, force=args.force)
     spec = spec_from_args(args)
     if args.format in ("md", "tex", "pdf"):
         from ..engine.network import build_network
