@@ -23,6 +23,7 @@ from pylatex.utils import NoEscape
 
 from ..errors import OutputError, SpecError
 from ..io.folder import staged_folder
+from ..io.progress import task
 from ..render.escape import escape_latex
 from .ask import Question
 from .variants import DEFAULT_DECIMALS, Variant, VariantSet, generate_variants
@@ -221,13 +222,15 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], staging: Path, *, key, 
     from ..io.texrun import compile_many
 
     sheets, keys = [], []
-    for variant in variants.variants:
-        # one worked solution serves both sheets
-        solution = _solution(variant, variants.decimals, template_dir)
-        sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution,
-                                     template_dir=template_dir))
-        keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full", solution=solution,
-                             template_dir=template_dir))
+    with task("sheets (variants)", len(variants.variants) if progress is not False else 0) as bar:
+        for variant in variants.variants:
+            # one worked solution serves both sheets
+            solution = _solution(variant, variants.decimals, template_dir)
+            sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution,
+                                         template_dir=template_dir))
+            keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full",
+                                 solution=solution, template_dir=template_dir))
+            bar.advance()
     texts = {}
     for i, (sheet, answer) in enumerate(zip(sheets, keys)):
         texts[paths[4 * i]] = latex_document([sheet], template_dir)

@@ -101,7 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _stop_signals():
             args = build_parser().parse_args(argv)
-            return _command(args.command).run(args)
+            from ..io import progress
+
+            progress.enable(not getattr(args, "quiet", False))
+            try:
+                code = _command(args.command).run(args)
+                line = progress.summary(args.command)
+            finally:
+                progress.enable(False)  # the API stays silent after a command ran in-process
+            if line:
+                print(line, file=sys.stderr)
+            return code
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
     except DeriveError as err:

@@ -58,5 +58,8 @@ def run(args) -> int:
                              force=args.force, workers=args.workers, progress=not args.quiet,
                              template_dir=args.template_dir, tex_timeout=args.tex_timeout)
     if not args.quiet:
+        from ..io import progress
+
+        progress.enable(False)  # this line is the run's summary
         print(f"{result.variants.report()}; wrote {len(result.written)} files to {args.out}", file=sys.stderr)
     return 0

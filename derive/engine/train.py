@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DeriveError, SpecError
+from ..io.progress import task
 from .optim import OptimizerState, exact_step, float_stepper
 from ..spec.validate import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
 
@@ -232,15 +233,19 @@ def _float_loop(problem, steps: int, capture: set[int], *, check: bool = True):
                                 [p.trainable for p in problem.network.parameters], carry)
     step = 0
     try:
-        for step in range(steps):
-            if step in capture:
-                captured[step] = args[:n]
-            out = f(*args)
-            history[step] = out[0]
-            if stepper is None:
-                args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
-            else:
-                args[:n] = stepper(args[:n], out[1:n + 1])
+        with task("training (steps)", steps if check else 0) as bar:
+            for step in range(steps):
+                if not step & 4095:
+                    bar.advance_to(step)
+                if step in capture:
+                    captured[step] = args[:n]
+                out = f(*args)
+                history[step] = out[0]
+                if stepper is None:
+                    args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
+                else:
+                    args[:n] = stepper(args[:n], out[1:n + 1])
+            bar.advance_to(steps)
         step = steps
         captured[steps] = args[:n]
         history[steps] = f(*args)[0]

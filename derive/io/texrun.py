@@ -20,13 +20,13 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
 from ..errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
+from .progress import task
 
 __all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
            "check_timeout", "MAX_TIMEOUT"]
@@ -145,8 +145,8 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     """Compile ``(tex_source, dest)`` jobs in parallel; return the paths in job order.
 
     All destinations are checked before any TeX runs. If jobs fail, the others
-    still finish and the first failure in job order is raised. A progress bar is
-    drawn on stderr when it is a terminal, unless ``progress`` is False.
+    still finish and the first failure in job order is raised. Progress is shown
+    (:mod:`derive.io.progress`, when the command line turned it on) unless ``progress`` is False.
 
     >>> import tempfile, pathlib, shutil
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -166,15 +166,14 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     if not jobs:
         return []
     find_tex()  # one clear error up front rather than one per job
-    show = progress is not False and sys.stderr.isatty()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
         futures = [pool.submit(compile_pdf, source, dest, force=force, timeout=timeout,
                                keep_failed_log_dir=keep_failed_log_dir)
                    for source, dest in jobs]
-        for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
-            if show:
-                _draw_progress(done, len(futures))
+        with task("TeX", len(futures) if progress is not False else 0) as bar:
+            for _ in concurrent.futures.as_completed(futures):
+                bar.advance()
     except BaseException:
         # Ctrl-C or SIGTERM: drop queued jobs and kill the running TeX groups, which live in
         # their own sessions and so never saw the signal; then wait for the workers (a moment,
@@ -190,13 +189,6 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
         if future.exception() is not None:
             raise future.exception()
     return [future.result() for future in futures]
-
-
-def _draw_progress(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total
-    end = "\n" if done == total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-    sys.stderr.flush()
 
 
 @contextlib.contextmanager
