@@ -205,9 +205,9 @@ def _problem(source):
     return source if isinstance(source, Problem) else Problem(load_spec(source))
 
 
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
-        raise SpecError(f"must be a whole number from 0 to {MAX_STEPS}; got {steps!r}", field="steps")
+def _check_steps(steps, limit: int = MAX_STEPS) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= limit:
+        raise SpecError(f"must be a whole number from 0 to {limit}; got {steps!r}", field="steps")
     return steps
 
 
@@ -321,7 +321,8 @@ def parameters_at(source, steps, *, precision: int = 40) -> dict[int, dict]:
     import sympy as sp
 
     problem = _problem(source)
-    wanted = sorted({_check_steps(s) for s in ([steps] if isinstance(steps, int) else steps)})
+    # one step past the limit: the checker asks for the update made after the last step
+    wanted = sorted({_check_steps(s, MAX_STEPS + 1) for s in ([steps] if isinstance(steps, int) else steps)})
     check_trainable(problem.spec)
     names = [p.name for p in problem.network.parameters]
     if wanted[-1] > EXACT_STEP_LIMIT:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -44,6 +45,10 @@ def load_spec(source) -> Spec:
         from .examples import example_path, is_example
 
         if is_example(source):
+            if os.path.lexists(source):
+                # which one the user meant cannot be guessed: neither may shadow the other silently
+                raise SpecError(f"{source!r} is both a built-in example and a file in this folder; write "
+                                f"./{source} for the file, or rename the file to use the example")
             return validate(read_document(example_path(source)))
         if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
             path = Path(source)
@@ -87,7 +92,7 @@ class _Checker:
             self.fail(path, f"must be a mapping of keys to values; got {describe(value)}")
         for key in value:
             if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
+                hint = difflib.get_close_matches(key, allowed, n=1) if len(str(key)) < 100 else []
                 tip = f"; did you mean '{hint[0]}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
                 self.fail(path + (key,), f"is not a known key{tip}")
         for key in required:
@@ -171,6 +176,11 @@ class _Checker:
         if value.startswith(DERIVED_PREFIXES) or value.endswith("_new") or "__" in value:
             self.fail(path, f"must not look like a derived quantity's name (starting with "
                             f"{', '.join(DERIVED_PREFIXES)}, ending in _new or holding __); got {value!r}")
+        if "neuron_names" in path and (value == "total" or "_d" in value):
+            # the engine names E_<neuron>, dnet_<neuron>_d<weight> and dE_<neuron>_dout_<neuron>:
+            # 'total' would be E_total, and '_d' would let two of those names coincide
+            self.fail(path, f"must not be 'total' or hold '_d' (they would clash with the engine's "
+                            f"E_total, dnet_..._d... and dE_..._dout_... quantities); got {value!r}")
         return value
 
 
