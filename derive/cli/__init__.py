@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signum
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as err:  # the system's refusal (a full disk, a lost folder): not a bug, one line
+        where = f"{err.filename}: " if err.filename else ""
+        return _fail(f"{where}{err.strerror or err}")
     except Exception as err:  # a bug: still one line, the traceback on request
         if os.environ.get("DERIVE_DEBUG"):
             raise

@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
 def _steps(text: str) -> int:
     from ..engine.train import MAX_STEPS
 
-    if not text.isdigit() or int(text) > MAX_STEPS:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_STEPS:
         raise argparse.ArgumentTypeError(f"--after-steps must be a whole number from 0 to {MAX_STEPS}; got {text!r}")
     return int(text)
 

@@ -64,3 +64,14 @@ def check_output(args, *inputs) -> None:
 
         check_not_input(args.output, *inputs)
         check_output_path(args.output, force=args.force)
+
+
+def integer(text: str) -> int:
+    """An argparse ``type`` for a whole number in ASCII digits (the range is the command's to check).
+
+    >>> integer("-3")
+    -3
+    """
+    if re.fullmatch(r"-?[0-9]{1,30}", text) is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number in the digits 0-9; got {text[:40]!r}")
+    return int(text)

@@ -196,14 +196,25 @@ def _built_pdf(tex_source: str, *, timeout: float, keep_dir, name: str):
     """Run TeX on ``tex_source`` in a fresh temp folder; yield the PDF's path there, then remove the folder."""
     pdflatex = find_tex()
     timeout = time_budget(tex_source, timeout)
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
     try:
-        (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
-        (workdir / _WRAPPER_NAME).write_text(_WRAPPER, encoding="utf-8", newline="\n")
+        workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
+    except OSError as exc:
+        raise _no_build_folder(exc) from None
+    try:
+        try:
+            (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
+            (workdir / _WRAPPER_NAME).write_text(_WRAPPER, encoding="utf-8", newline="\n")
+        except OSError as exc:  # a full or read-only temp folder
+            raise _no_build_folder(exc) from None
         _run(pdflatex, workdir, timeout=timeout, keep_dir=keep_dir, name=name)
         yield workdir / f"{_JOB}.pdf"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _no_build_folder(exc: OSError) -> OutputError:
+    return OutputError(f"cannot write TeX's build folder in {tempfile.gettempdir()}: {exc.strerror or exc} "
+                       "(set TMPDIR to a folder with room)")
 
 
 def _pdflatex_command(pdflatex: str) -> list[str]:
@@ -298,14 +309,23 @@ def _fail(message: str, workdir: pathlib.Path, output: bytes, keep_dir, name: st
     # No .log means pdflatex never got going; its own output is the best record then.
     log = log_file.read_bytes() if log_file.is_file() else (output or b"")
     text = log.decode("utf-8", errors="replace")
-    raise LatexError(message, log_tail=_log_tail(text), log_path=str(_keep_log(log, keep_dir, name)))
+    try:
+        kept = str(_keep_log(log, keep_dir, name))
+    except OSError:  # no room for the log either (a full disk is a common cause of the failure)
+        kept = None
+    raise LatexError(message, log_tail=_log_tail(text), log_path=kept)
 
 
 def _keep_log(log: bytes, keep_dir, name: str) -> pathlib.Path:
     """Copy the log out of the build folder (which is about to be removed)."""
     if keep_dir is None:
-        kept = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-failed-")) / f"{name}.log"
-        kept.write_bytes(log)
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-failed-"))
+        kept = folder / f"{name}.log"
+        try:
+            kept.write_bytes(log)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return kept
     keep_dir = pathlib.Path(keep_dir)
     keep_dir.mkdir(parents=True, exist_ok=True)
