@@ -26,7 +26,7 @@ _FINALIZE = {"md": finalize_markdown, "tex": finalize_latex}
 # Names a template from elsewhere may not use: Jinja's helper globals (their functions carry
 # ``__globals__``), the template's own reference and Flask's/Django's usual ways in.
 FORBIDDEN = frozenset({"cycler", "joiner", "namespace", "lipsum", "self", "config", "request", "os",
-                       "range", "dict", "_", "gettext", "ngettext", "super", "varargs", "kwargs", "caller_"})
+                       "range", "dict", "gettext", "ngettext"})
 
 
 def template_folder() -> Path:

@@ -92,7 +92,7 @@ class _Checker:
             self.fail(path, f"must be a mapping of keys to values; got {describe(value)}")
         for key in value:
             if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1) if len(str(key)) < 100 else []
+                hint = difflib.get_close_matches(key, allowed, n=1)
                 tip = f"; did you mean '{hint[0]}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
                 self.fail(path + (key,), f"is not a known key{tip}")
         for key in required:
@@ -176,11 +176,6 @@ class _Checker:
         if value.startswith(DERIVED_PREFIXES) or value.endswith("_new") or "__" in value:
             self.fail(path, f"must not look like a derived quantity's name (starting with "
                             f"{', '.join(DERIVED_PREFIXES)}, ending in _new or holding __); got {value!r}")
-        if "neuron_names" in path and (value == "total" or "_d" in value):
-            # the engine names E_<neuron>, dnet_<neuron>_d<weight> and dE_<neuron>_dout_<neuron>:
-            # 'total' would be E_total, and '_d' would let two of those names coincide
-            self.fail(path, f"must not be 'total' or hold '_d' (they would clash with the engine's "
-                            f"E_total, dnet_..._d... and dE_..._dout_... quantities); got {value!r}")
         return value
 
 
@@ -376,7 +371,19 @@ def _names(check: _Checker, value, path: tuple, count: int):
     items = check.sequence(value, path, what="a list of names")
     if len(items) != count:
         check.fail(path, f"must have {count} names; got {len(items)}")
-    return tuple(check.name(v, path + (i,)) for i, v in enumerate(items))
+    names = tuple(check.name(v, path + (i,)) for i, v in enumerate(items))
+    if path[-1] == "neuron_names":
+        _check_neuron_names(check, names, path)
+    return names
+
+
+def _check_neuron_names(check, names: tuple, path: tuple) -> None:
+    """The engine names E_<neuron>, dnet_<neuron>_d<weight> and dE_<neuron>_dout_<neuron>: 'total'
+    would be E_total, and '_d' in a neuron's name would let two of those names coincide."""
+    for i, name in enumerate(names):
+        if name == "total" or "_d" in name:
+            check.fail(path + (i,), f"must not be 'total' or hold '_d' (they would clash with the engine's "
+                                    f"E_total, dnet_..._d... and dE_..._dout_... quantities); got {name!r}")
 
 
 def _log_base(check: _Checker, value) -> str:
