@@ -184,11 +184,13 @@ def _check_size(spec):
 
 def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
     """Refuse an output folder that is a file, or holding a run's files (without ``force``)."""
-    from ..io.output import check_output_path
+    from ..io.output import check_output_path, refuse_system_path
 
     out_dir = Path(out_dir)
+    refuse_system_path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is not a folder")
+    _check_parent(out_dir)
     if out_dir.is_dir() and os.path.ismount(out_dir):
         # the run replaces its folder as a whole, and a mount point cannot be replaced
         raise OutputError(f"{out_dir}: is a mount point; give a folder inside it")
@@ -203,6 +205,15 @@ def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
                 raise OutputError(f"{out_dir / old[0]}: exists (from an earlier run); pass --force to replace "
                                   "the earlier run's files")
     return paths
+
+
+def _check_parent(out_dir: Path) -> None:
+    """The run builds its files beside ``out_dir`` and swaps them in: the folder holding it must be writable."""
+    parent = Path(os.path.realpath(out_dir)).parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # created with the run's folder
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out_dir}: cannot create the folder's files: {parent} is not writable")
 
 
 def _check_choice(value, allowed, field):

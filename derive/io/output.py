@@ -17,7 +17,7 @@ import tempfile
 
 from ..errors import OutputError
 
-__all__ = ["check_output_path", "check_not_input", "write_atomic", "move_atomic"]
+__all__ = ["check_output_path", "check_not_input", "refuse_system_path", "write_atomic", "move_atomic"]
 
 _NEW_FILE_MODE = 0o644
 _SYSTEM_FOLDERS = ("dev", "proc", "sys")
@@ -47,7 +47,7 @@ def check_output_path(path, *, force: bool) -> pathlib.Path:
 
 
 def _checked(path: pathlib.Path, *, force: bool) -> pathlib.Path:
-    _refuse_system_path(path)
+    refuse_system_path(path)
     if path.is_symlink():
         _check_link(path, force=force)
         return path
@@ -71,8 +71,14 @@ def _checked(path: pathlib.Path, *, force: bool) -> pathlib.Path:
     return path
 
 
-def _refuse_system_path(path: pathlib.Path) -> None:
-    """/dev, /proc and /sys hold devices and the kernel's links (/dev/stdout), never an output file."""
+def refuse_system_path(path) -> None:
+    """/dev, /proc and /sys hold devices and the kernel's links (/dev/stdout), never an output.
+
+    >>> refuse_system_path("/dev/stdout")
+    Traceback (most recent call last):
+    ...
+    derive.errors.OutputError: /dev/stdout: is a system path (/dev/stdout); write to a regular file, or leave out -o for standard output
+    """
     for candidate in (pathlib.Path(os.path.abspath(path)), pathlib.Path(os.path.realpath(path))):
         if candidate.parts[1:2] and candidate.parts[1] in _SYSTEM_FOLDERS:
             raise OutputError(f"{path}: is a system path ({candidate}); write to a regular file, "
