@@ -50,11 +50,13 @@ def test_check_refuses_existing_without_force(tmp_path):
     assert check_output_path(target, force=True) == target
 
 
-def test_check_refuses_dangling_symlink_without_force(tmp_path):
+@pytest.mark.parametrize("force", [False, True])
+def test_check_refuses_dangling_symlink_with_or_without_force(tmp_path, force):
     link = tmp_path / "out.pdf"
     link.symlink_to(tmp_path / "missing")
-    with pytest.raises(OutputError, match="exists"):
-        check_output_path(link, force=False)
+    with pytest.raises(OutputError, match="is a link to nothing"):
+        check_output_path(link, force=force)
+    assert link.is_symlink() and not (tmp_path / "missing").exists()
 
 
 def test_check_refuses_non_regular_file_even_with_force(tmp_path):

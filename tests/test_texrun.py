@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from derive.io import texrun
+from derive.io import progress, texrun
 from derive.errors import LatexError, OutputError
 from derive.io.texrun import TEX_PACKAGES, build_pdf_bytes, compile_many, compile_pdf, find_tex
 
@@ -280,20 +280,26 @@ class FakeTTY(io.StringIO):
 @needs_tex
 def test_compile_many_in_order_with_progress(tmp_path, temp_root, monkeypatch):
     err = FakeTTY()
-    monkeypatch.setattr(texrun.sys, "stderr", err)
-    jobs = [(doc(f"Page {name}"), tmp_path / f"{name}.pdf") for name in ("c", "a", "b")]
-    paths = compile_many(jobs, workers=2)
+    progress.enable(True, stream=err)
+    try:
+        jobs = [(doc(f"Page {name}"), tmp_path / f"{name}.pdf") for name in ("c", "a", "b")]
+        paths = compile_many(jobs, workers=2)
+    finally:
+        progress.enable(False)
     assert paths == [dest for _, dest in jobs]
     assert [pdf_text(p).split()[:2] for p in paths] == [["Page", "c"], ["Page", "a"], ["Page", "b"]]
-    assert "3/3" in err.getvalue() and "\r[" in err.getvalue()
+    assert "3/3" in err.getvalue() and "\rTeX [" in err.getvalue()
     assert list(temp_root.iterdir()) == []
 
 
 @needs_tex
 def test_compile_many_progress_off(tmp_path, monkeypatch):
     err = FakeTTY()
-    monkeypatch.setattr(texrun.sys, "stderr", err)
-    compile_many([(doc("x"), tmp_path / "x.pdf")], progress=False)
+    progress.enable(True, stream=err)
+    try:
+        compile_many([(doc("x"), tmp_path / "x.pdf")], progress=False)
+    finally:
+        progress.enable(False)
     assert err.getvalue() == ""
 
 

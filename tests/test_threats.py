@@ -218,6 +218,70 @@ Reproducible and safe to re-run
    - tests/test_output.py::test_move_without_force_keeps_dest_and_source
    - tests/test_threats.py::test_a_killed_run_leaves_the_old_file_or_the_new_one
 
+Templates from elsewhere, long jobs, signals and a broken pdflatex (issue 17)
+----------------------------------------------------------------------------
+
+- A --template-dir template reaching for Python or Jinja's helpers (known SSTI payloads: __class__,
+  __globals__, __subclasses__, mro, cycler, joiner, namespace, lipsum, self, config, range, absolute
+  imports and includes, mutation, huge powers): one line naming the template file and line, nothing run
+  or written; the shipped templates render the same inside the sandbox
+   - tests/test_sandbox.py::test_a_hostile_template_runs_nothing_and_writes_nothing
+   - tests/test_sandbox.py::test_a_template_from_elsewhere_still_renders_what_derive_passes_in
+   - tests/test_sandbox.py::test_the_shipped_templates_render_the_same_inside_the_sandbox
+   - tests/test_sandbox.py::test_a_template_with_a_syntax_error_is_one_line
+- Long jobs show progress (a bar on a terminal, one summary line otherwise, nothing from the API)
+   - tests/test_progress.py::test_a_terminal_shows_a_bar_that_ends_complete
+   - tests/test_progress.py::test_elsewhere_a_long_command_ends_with_one_summary_line
+   - tests/test_progress.py::test_the_api_draws_nothing
+- SIGINT, SIGTERM and SIGHUP stop worksheets (TeX running), training, the largest solve and a PDF build:
+  exit 130/143/129, previous outputs untouched, no temp file or folder, no TeX process left
+   - tests/test_interrupts.py::test_a_signal_stops_a_worksheet_run_with_tex_running
+   - tests/test_interrupts.py::test_a_signal_stops_a_long_job_and_keeps_the_old_output
+- pdflatex replaced by one that hangs, crashes or writes garbage: reported, group gone, nothing left
+   - tests/test_interrupts.py::test_a_broken_pdflatex_is_reported_cleanly_and_leaves_nothing
+
+Nothing lost, nothing written outside, every limit checked before the work (issue 18)
+--------------------------------------------------------------------------------------
+
+1. --force on /dev/stdout, a device or a system path; links replaced only when they name a regular file
+   - tests/test_hardening.py::test_force_never_writes_a_device_or_system_path
+   - tests/test_hardening.py::test_force_replaces_a_link_only_when_it_names_a_regular_file
+   - tests/test_hardening.py::test_a_link_to_anything_but_a_regular_file_is_refused
+   - tests/test_output.py::test_check_refuses_dangling_symlink_with_or_without_force
+2. A worksheet folder appears all at once or not at all; no old run's extra files left beside the new set
+   - tests/test_hardening.py::test_a_rerun_with_fewer_variants_leaves_no_file_of_the_old_run
+   - tests/test_hardening.py::test_a_rerun_that_fails_while_putting_files_in_place_keeps_the_old_set
+   - tests/test_hardening.py::test_a_signal_during_the_swap_waits_until_the_new_set_is_in_place
+3. SIGTERM and SIGHUP handled as SIGINT (temp folders removed, TeX's process group killed)
+   - tests/test_interrupts.py::test_a_signal_stops_a_worksheet_run_with_tex_running[SIGTERM]
+   - tests/test_interrupts.py::test_a_signal_stops_a_worksheet_run_with_tex_running[SIGHUP]
+4. A full temp folder: rendering without Jinja's cache, a disk error in one line
+   - tests/test_hardening.py::test_a_full_temp_folder_renders_without_the_cache
+   - tests/test_hardening.py::test_a_full_temp_folder_fails_a_pdf_in_one_line
+5. Claims files cannot burn CPU; --after-steps works at its maximum
+   - tests/test_hardening.py::test_a_claims_file_cannot_ask_for_millions_of_steps
+   - tests/test_hardening.py::test_after_steps_at_its_maximum_is_checked_not_called_divergent
+6. Every option checked before any work (-n, --workers, --tolerance exponent, empty --ask, non-ASCII digits)
+   - tests/test_hardening.py::test_every_worksheet_option_is_checked_before_any_work
+   - tests/test_hardening.py::test_non_ascii_digits_are_refused_by_train_and_check
+7. TeX's time budget fits the size limits, is settable, and the whole log is kept
+   - tests/test_hardening.py::test_the_tex_time_budget_grows_with_the_document_and_can_be_set
+   - tests/test_hardening.py::test_a_failed_tex_run_keeps_the_whole_log
+8. An output path equal to an input refused even with --force
+   - tests/test_hardening.py::test_an_output_equal_to_an_input_is_refused_even_with_force
+   - tests/test_hardening.py::test_a_spec_kept_as_a_worksheet_runs_file_is_not_lost
+9. No internal error for a dangling symlink, a 300-character name, --out /proc, a template syntax error
+   - tests/test_hardening.py::test_odd_paths_are_one_line_not_internal_errors
+   - tests/test_hardening.py::test_a_template_with_a_syntax_error_is_one_line_in_every_command
+10. Names that collide with engine quantities; messages across PYTHONHASHSEED; huge unknown keys;
+    -o -; a local file named like an example; long titles in PDFs
+   - tests/test_hardening.py::test_neuron_names_that_clash_with_engine_quantities_are_refused
+   - tests/test_hardening.py::test_error_messages_are_the_same_whatever_the_hash_seed
+   - tests/test_hardening.py::test_a_huge_unknown_key_is_not_echoed_whole
+   - tests/test_hardening.py::test_dash_means_standard_output
+   - tests/test_hardening.py::test_a_local_file_named_like_an_example_is_not_shadowed_silently
+   - tests/test_hardening.py::test_a_long_title_wraps_inside_the_page
+
 The index itself
 ----------------
 
@@ -491,8 +555,8 @@ OPTION_CASES = [
     (["solve", "2-2-1", "-f", "md", "--decimals", "31"], "--decimals must be a whole number from 0 to 30"),
     (["solve", "2-2-1", "-f", "md", "--digits", "0"], "--digits must be a whole number from 1 to 30"),
     (["solve", "2-2-1", "-f", "md", "--carry-rounding", "31"], "--carry-rounding must be a whole number from 0"),
-    (["worksheet", "2-2-2-exercise", "--seed", "1", "--variants", "0"], "--variants must be a whole number of at least 1"),
-    (["worksheet", "2-2-2-exercise", "--seed", "1", "--variants", "1001"], "--variants must be at most 1000"),
+    (["worksheet", "2-2-2-exercise", "--seed", "1", "--variants", "0"], "--variants must be a whole number from 1 to 1000"),
+    (["worksheet", "2-2-2-exercise", "--seed", "1", "--variants", "1001"], "--variants must be a whole number from 1 to 1000"),
     (["worksheet", "2-2-2-exercise", "--seed", "1", "--decimals", "16"], "--decimals must be a whole number from 0 to 15"),
     (["worksheet", "2-2-2-exercise", "--seed", "-1"], "--seed must be a whole number of at least 0"),
 ]
@@ -580,8 +644,8 @@ OUTPUT_COMMANDS = {
 PATH_KINDS = {
     "directory": "is a directory, not a file",
     "missing_folder": "does not exist",
-    "unwritable": "is not writable",
-    "unwritable_sysfs": "",  # root passes the permission check; creating the temp file then fails
+    "unwritable": "is a system path",  # /proc/self: refused as a system path before any permission check
+    "unwritable_sysfs": "is a system path",
     "existing_file": "exists; pass --force to overwrite",
 }
 
@@ -602,8 +666,6 @@ def test_a_bad_output_path_is_refused_by_every_command(tmp_path, capsys, command
     before = listing(tmp_path)
     code, stdout, stderr = run_cli([*argv, "-o", target], capsys)
     message = PATH_KINDS[kind]
-    if kind == "unwritable_sysfs":
-        message = "cannot create a file in /sys" if os.geteuid() == 0 else "is not writable"
     assert_one_line(code, stdout, stderr, f"derive: error: {target}: ", message)
     assert listing(tmp_path) == before
     assert not target.exists() or target.is_dir() or target.read_bytes() == OLD
@@ -616,7 +678,7 @@ def test_a_bad_worksheet_folder_is_refused(tmp_path, capsys):
     code, out, err = run_cli([*argv, afile], capsys)
     assert_one_line(code, out, err, f"{afile}: is not a folder")
     code, out, err = run_cli([*argv, "/sys/derive-sheets"], capsys)
-    assert_one_line(code, out, err, "/sys/derive-sheets: cannot create the folder")
+    assert_one_line(code, out, err, "/sys/derive-sheets: is a system path")
     assert run_cli([*argv, tmp_path / "sheets"], capsys)[0] == 0
     before = listing(tmp_path)
     code, out, err = run_cli([*argv, tmp_path / "sheets"], capsys)

@@ -46,6 +46,9 @@ def default_tolerance(decimals: int) -> Fraction:
     return Fraction(1, 2 * 10 ** decimals)
 
 
+MAX_TOLERANCE = 1_000_000  # the largest number a spec may hold: a wider tolerance accepts any answer
+
+
 def parse_tolerance(text) -> Fraction:
     """A ``--tolerance`` value: a decimal number >= 0.
 
@@ -56,9 +59,13 @@ def parse_tolerance(text) -> Fraction:
     ...
     derive.errors.SpecError: --tolerance must be a decimal number >= 0 such as 0.0005; got '-1'
     """
-    if not re.fullmatch(r"[0-9]*\.?[0-9]+(?:[eE]-?[0-9]+)?", str(text).strip()):
-        raise SpecError(f"must be a decimal number >= 0 such as 0.0005; got {str(text)!r}", field="--tolerance")
+    # The exponent is bounded before Fraction sees it: 1e100000000 would be a 100-million-digit number.
+    match = re.fullmatch(r"[0-9]*\.?[0-9]+(?:[eE](-?[0-9]{1,3}))?", str(text).strip())
+    if not match or abs(int(match.group(1) or 0)) > 100:
+        raise SpecError(f"must be a decimal number >= 0 such as 0.0005; got {str(text)[:40]!r}", field="--tolerance")
     value = Fraction(str(text).strip())
+    if value > MAX_TOLERANCE:
+        raise SpecError(f"must be at most {MAX_TOLERANCE}; got {str(text).strip()[:40]!r}", field="--tolerance")
     return value
 
 

@@ -7,14 +7,14 @@ texts rendered by the ``templates/worksheet.tex.j2`` and ``templates/key.tex.j2`
 (kept as templates because they share the problem statement with the worked solution's
 templates and a school can override them with ``--template-dir``) and put in as ``NoEscape``.
 The worksheet's context holds no answer at all, so no template slip can print one. All PDFs of a run are
-compiled in parallel by :func:`derive.io.texrun.compile_many` into a staging folder and moved
-into place only when every one of them succeeded.
+compiled in parallel by :func:`derive.io.texrun.compile_many` into a staging folder that replaces
+the output folder as a whole only when every one of them succeeded (:mod:`derive.io.folder`).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,8 @@ from pylatex import Command, Foot, PageStyle, Section, UnsafeCommand
 from pylatex.utils import NoEscape
 
 from ..errors import OutputError, SpecError
+from ..io.folder import staged_folder
+from ..io.progress import task
 from ..render.escape import escape_latex
 from .ask import Question
 from .variants import DEFAULT_DECIMALS, Variant, VariantSet, check_seed, generate_variants
@@ -70,12 +72,14 @@ def variant_stem(index: int, n: int) -> str:
 
 def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str = "short", fmt: str = "pdf",
                     decimals: int = DEFAULT_DECIMALS, tolerance=None, force: bool = False,
-                    workers: int | None = None, progress: bool | None = None, template_dir=None) -> WorksheetRun:
+                    workers: int | None = None, progress: bool | None = None, template_dir=None,
+                    tex_timeout: float | None = None) -> WorksheetRun:
     """Draw ``n`` variants and write their worksheets, keys, combined PDFs and ``variants.json``.
 
     With ``fmt="moodle"``, write ``quiz.xml`` and ``variants.json`` instead. Every output
     path is checked before any work; nothing is written unless every document was built.
-    ``template_dir`` is a folder of templates that override the shipped ones (as for ``derive solve``).
+    ``template_dir`` is a folder of templates that override the shipped ones (as for ``derive solve``);
+    ``tex_timeout`` the seconds TeX may take per PDF (default: :func:`derive.io.texrun.time_budget`).
 
     >>> import tempfile, pathlib, shutil
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -84,27 +88,87 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     ['variants.json', 'quiz.xml']
     >>> shutil.rmtree(folder)
     """
+    _check_options(n=n, seed=seed, ask=ask, key=key, fmt=fmt, workers=workers, tolerance=tolerance,
+                   tex_timeout=tex_timeout)
+    paths = check_outputs(out_dir, n, fmt, force=force)
+    _check_not_input(out_dir, spec)
+    spec = _check_size(spec)
+    _environment(template_dir)  # a missing --template-dir folder fails before any work
+    variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
+    # Everything is built in a staging folder that then replaces out_dir as a whole: the new set
+    # appears at once or not at all, and no file of an earlier run is left beside it.
+    with staged_folder(out_dir, owned=is_run_output, prefix=".derive-worksheet-") as staging:
+        if fmt == "moodle":
+            from .moodle import quiz_xml
+
+            _write_texts({staging / paths[0].name: variants.to_json(),
+                          staging / paths[1].name: quiz_xml(variants, tolerance=tolerance)})
+        else:
+            _build_pdfs(variants, paths, staging, key=key, workers=workers, progress=progress,
+                        template_dir=template_dir, tex_timeout=tex_timeout)
+    return WorksheetRun(variants, tuple(paths))
+
+
+_RUN_OUTPUT = re.compile(r"variant-[0-9]+-(worksheet|key)\.(tex|pdf)|variants\.json|worksheets\.pdf|keys\.pdf"
+                         r"|quiz\.xml|\.derive-worksheet-.*")
+
+
+def is_run_output(name: str) -> bool:
+    """Whether a file of this name in an output folder belongs to a run (and is replaced by the next).
+
+    >>> is_run_output("variant-07-key.pdf"), is_run_output("notes.txt")
+    (True, False)
+    """
+    return _RUN_OUTPUT.fullmatch(name) is not None
+
+
+def max_workers() -> int:
+    """The most TeX runs at once: one per core (more only make each slower and use more memory).
+
+    >>> max_workers() >= 1
+    True
+    """
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _check_options(*, n, seed, ask, key, fmt, workers, tolerance, tex_timeout) -> None:
+    """Every option of a run, refused in one line before any work (the spec is read after)."""
+    from ..io.texrun import check_timeout
+    from .variants import MAX_VARIANTS
+
     _check_choice(key, KEY_STYLES, "--key")
     _check_choice(fmt, FORMATS, "--format")
+    _check_whole(n, "--variants", 1, MAX_VARIANTS)
     check_seed(seed)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field="--workers")
+    if workers is not None:
+        _check_whole(workers, "--workers", 1, max_workers())
+    if ask is not None and (not isinstance(ask, str) or not ask.strip(" ,")):
+        from .ask import ASK_GRAMMAR
+
+        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {ask!r}", field="--ask")
     if tolerance is not None:
         from .moodle import parse_tolerance
 
         parse_tolerance(tolerance)
-    paths = check_outputs(out_dir, n, fmt, force=force)
-    spec = _check_size(spec)
-    _environment(template_dir)  # a missing --template-dir folder fails before any work
-    variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
-    _make_folder(Path(out_dir))
-    if fmt == "moodle":
-        from .moodle import quiz_xml
+    check_timeout(tex_timeout)
 
-        texts = {paths[0]: variants.to_json(), paths[1]: quiz_xml(variants, tolerance=tolerance)}
-        return WorksheetRun(variants, tuple(_write_texts(texts, force)))
-    return WorksheetRun(variants, tuple(_build_pdfs(variants, paths, key=key, force=force, workers=workers,
-                                                    progress=progress, template_dir=template_dir)))
+
+def _check_not_input(out_dir, spec) -> None:
+    """A spec kept in the output folder under a name a run replaces would be lost with the old run."""
+    from ..io.output import check_not_input
+
+    if isinstance(spec, (str, Path)) and Path(out_dir).is_dir():
+        for name in os.listdir(out_dir):
+            if is_run_output(name):
+                check_not_input(Path(out_dir) / name, spec)
+
+
+def _check_whole(value, field: str, low: int, high: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise SpecError(f"must be a whole number {allowed}; got {value!r}", field=field)
 
 
 def _check_size(spec):
@@ -119,24 +183,37 @@ def _check_size(spec):
 
 
 def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
-    """Refuse an output folder that is a file, or output files that exist (without ``force``)."""
-    from ..io.output import check_output_path
+    """Refuse an output folder that is a file, or holding a run's files (without ``force``)."""
+    from ..io.output import check_output_path, refuse_system_path
 
     out_dir = Path(out_dir)
+    refuse_system_path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is not a folder")
+    _check_parent(out_dir)
+    if out_dir.is_dir() and os.path.ismount(out_dir):
+        # the run replaces its folder as a whole, and a mount point cannot be replaced
+        raise OutputError(f"{out_dir}: is a mount point; give a folder inside it")
     paths = output_paths(out_dir, n, fmt)
     if out_dir.is_dir():
         for path in paths:
             check_output_path(path, force=force)
+        if not force:
+            # the new run replaces every file of the old one, also those it would not write itself
+            old = sorted(name for name in os.listdir(out_dir) if is_run_output(name) and not name.startswith("."))
+            if old:
+                raise OutputError(f"{out_dir / old[0]}: exists (from an earlier run); pass --force to replace "
+                                  "the earlier run's files")
     return paths
 
 
-def _make_folder(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from exc
+def _check_parent(out_dir: Path) -> None:
+    """The run builds its files beside ``out_dir`` and swaps them in: the folder holding it must be writable."""
+    parent = Path(os.path.realpath(out_dir)).parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # created with the run's folder
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out_dir}: cannot create the folder's files: {parent} is not writable")
 
 
 def _check_choice(value, allowed, field):
@@ -144,25 +221,27 @@ def _check_choice(value, allowed, field):
         raise SpecError(f"must be one of {', '.join(allowed)}; got {value!r}", field=field)
 
 
-def _write_texts(texts: dict, force: bool) -> list[Path]:
+def _write_texts(texts: dict) -> list[Path]:
     from ..io.output import write_atomic
 
-    return [write_atomic(path, text, force=force) for path, text in texts.items()]
+    return [write_atomic(path, text, force=False) for path, text in texts.items()]
 
 
-def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers, progress,
-                template_dir=None) -> list[Path]:
-    from ..io.output import move_atomic
+def _build_pdfs(variants: VariantSet, paths: list[Path], staging: Path, *, key, workers, progress,
+                template_dir=None, tex_timeout=None) -> None:
+    """Write every file of ``paths`` (by name) into ``staging``: the .tex, variants.json and the PDFs."""
     from ..io.texrun import compile_many
 
     sheets, keys = [], []
-    for variant in variants.variants:
-        # one worked solution serves both sheets
-        solution = _solution(variant, variants.decimals, template_dir)
-        sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution,
-                                     template_dir=template_dir))
-        keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full", solution=solution,
-                             template_dir=template_dir))
+    with task("sheets (variants)", len(variants.variants) if progress is not False else 0) as bar:
+        for variant in variants.variants:
+            # one worked solution serves both sheets
+            solution = _solution(variant, variants.decimals, template_dir)
+            sheets.append(worksheet_body(variant, variants.questions, variants.decimals, solution=solution,
+                                         template_dir=template_dir))
+            keys.append(key_body(variant, variants.questions, variants.decimals, full=key == "full",
+                                 solution=solution, template_dir=template_dir))
+            bar.advance()
     texts = {}
     for i, (sheet, answer) in enumerate(zip(sheets, keys)):
         texts[paths[4 * i]] = latex_document([sheet], template_dir)
@@ -172,18 +251,9 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
     pdf_jobs += [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
     pdf_jobs += [(texts[paths[4 * i + 2]], paths[4 * i + 3]) for i in range(len(sheets))]
     texts[paths[-3]] = variants.to_json()
-    out_dir = paths[0].parent
-    # PDFs are built into a hidden staging folder and only moved into place once all succeeded.
-    staging = Path(tempfile.mkdtemp(prefix=".derive-worksheet-", dir=out_dir))
-    try:
-        staged = compile_many([(tex, staging / dest.name) for tex, dest in pdf_jobs],
-                              workers=workers, progress=progress)
-        _write_texts(texts, force)
-        for built, (_, dest) in zip(staged, pdf_jobs):
-            move_atomic(built, dest, force=force)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return paths
+    compile_many([(tex, staging / dest.name) for tex, dest in pdf_jobs], workers=workers, progress=progress,
+                 timeout=tex_timeout)
+    _write_texts({staging / path.name: text for path, text in texts.items()})
 
 
 # ---------------------------------------------------------------- documents
@@ -313,7 +383,9 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
 # ---------------------------------------------------------------- templates
 
 def _render(name: str, template_dir=None, **context) -> str:
-    return NoEscape(_environment(template_dir).get_template(name).render(**context))
+    from ..render.environment import render_template
+
+    return NoEscape(render_template("tex", name, context, template_dir))
 
 
 @lru_cache(maxsize=4)

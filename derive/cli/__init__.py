@@ -9,9 +9,12 @@ May import every stage (but not ``derive/__init__``); holds no logic of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
+import signal
 import sys
+import threading
 
 from ..errors import DeriveError, SpecError
 
@@ -62,6 +65,44 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP, raised where the program is, so every cleanup for Ctrl-C runs for them all."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum, frame):
+    # One stop is enough: a second signal must not cut the cleanup the first one started.
+    for name in _STOP_SIGNALS:
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Stopped(signum)
+
+
+_STOP_SIGNALS = tuple(name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _stop_signals():
+    """SIGINT, SIGTERM and SIGHUP stop a command alike (the old handlers come back after).
+
+    A signal ignored when derive started (``nohup``, a background job) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {name: signal.getsignal(getattr(signal, name)) for name in _STOP_SIGNALS}
+    for name, handler in old.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(getattr(signal, name), _stop)
+    try:
+        yield
+    finally:
+        for name, handler in old.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 a check found a wrong step, 2 an error).
 
@@ -70,18 +111,34 @@ def main(argv: list[str] | None = None) -> int:
     True
     """
     try:
-        args = build_parser().parse_args(argv)
-        _check_sources(args)
-        return _command(args.command).run(args)
+        with _stop_signals():
+            args = build_parser().parse_args(argv)
+            _check_sources(args)
+            from ..io import progress
+
+            progress.enable(not getattr(args, "quiet", False))
+            try:
+                code = _command(args.command).run(args)
+                line = progress.summary(args.command)
+            finally:
+                progress.enable(False)  # the API stays silent after a command ran in-process
+            if line:
+                print(line, file=sys.stderr)
+            return code
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
     except DeriveError as err:
         return _fail(str(err).splitlines()[0] if isinstance(err, SpecError) else str(err))
-    except KeyboardInterrupt:
-        print("derive: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        # the shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143, SIGHUP 129)
+        signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+        print(f"derive: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as err:  # the system's refusal (a full disk, a lost folder): not a bug, one line
+        where = f"{err.filename}: " if err.filename else ""
+        return _fail(f"{where}{err.strerror or err}")
     except Exception as err:  # a bug: still one line, the traceback on request
         if os.environ.get("DERIVE_DEBUG"):
             raise

@@ -55,7 +55,7 @@ def add_parser(sub) -> None:
 def _steps(text: str) -> int:
     from ..engine.train import MAX_STEPS
 
-    if not text.isdigit() or int(text) > MAX_STEPS:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_STEPS:
         raise argparse.ArgumentTypeError(f"--after-steps must be a whole number from 0 to {MAX_STEPS}; got {text!r}")
     return int(text)
 
@@ -66,7 +66,10 @@ def run(args) -> int:
     from .output import output_format
     from .train import spec_from_args
 
+    from .options import check_output
+
     args.format = output_format(args, FORMATS, default="text", text="text")
+    check_output(args, args.spec, args.claims)
     report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
     if args.format == "json":
         import json

@@ -36,13 +36,14 @@ def _pdf(args):
     from ..io.texrun import find_tex
 
     find_tex()  # a missing TeX Live is reported before any work, naming the packages
-    return solution_from_args(args).pdf()
+    return solution_from_args(args).pdf(timeout=args.tex_timeout)
 
 
 FORMATS = {"json": _json, "md": _markdown, "tex": _latex, "pdf": _pdf}
 # options that only shape a worked solution, with their defaults (to refuse them with --format json)
 SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "decimals": None, "digits": None,
-                    "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False}
+                    "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False,
+                    "tex_timeout": None}
 
 
 def add_parser(sub) -> None:
@@ -54,6 +55,9 @@ def add_parser(sub) -> None:
     >>> parser.parse_args(["solve", "2-2-2", "--style", "delta", "--only", "w5"]).only
     'w5'
     """
+    from ..io.texrun import MAX_TIMEOUT
+    from .options import integer, seconds
+
     p = sub.add_parser("solve", help="one forward pass, backward pass and update",
                        description="Work out one backpropagation step for SPEC (a YAML/JSON file or a "
                                    "built-in example's name, see 'derive examples'): as JSON, or as a "
@@ -71,13 +75,15 @@ def add_parser(sub) -> None:
     p.add_argument("--names", choices=("sequential", "indexed"), default="sequential",
                    help="weights as w1, w2, ... or as w^(l)_jk (default: sequential)")
     numbers = p.add_mutually_exclusive_group()
-    numbers.add_argument("--decimals", type=int, metavar="N", help="decimal places shown (default: 9)")
-    numbers.add_argument("--digits", type=int, metavar="N", help="significant digits shown instead")
-    p.add_argument("--carry-rounding", type=int, metavar="N",
+    numbers.add_argument("--decimals", type=integer, metavar="N", help="decimal places shown (default: 9)")
+    numbers.add_argument("--digits", type=integer, metavar="N", help="significant digits shown instead")
+    p.add_argument("--carry-rounding", type=integer, metavar="N",
                    help="round every intermediate to N decimals before using it again (as with a calculator)")
     p.add_argument("--fragment", action="store_true", help="LaTeX: the body only, without the preamble")
     p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--diagram-values", action="store_true", help="label the diagram's arrows with weight values")
+    p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",
+                   help="pdf: time TeX may take (default: 120 s plus 1 s per 4 KB of LaTeX)")
 
 
 def run(args) -> int:
@@ -88,8 +94,11 @@ def run(args) -> int:
     # Two inputs, two hidden, one output ...
     0
     """
+    from .options import check_output
+
     args.format = output_format(args, tuple(FORMATS), default="json")
     _check_options(args)
+    check_output(args, args.spec)
     return emit(FORMATS[args.format](args), args.output, force=args.force)
 
 
@@ -100,6 +109,8 @@ def _check_options(args) -> None:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             verb = "shapes" if len(given) == 1 else "shape"
             raise RenderError(f"{flags} {verb} a worked solution; use with --format md, tex or pdf")
+    if args.tex_timeout is not None and args.format != "pdf":
+        raise RenderError(f"--tex-timeout applies to --format pdf; the format is {args.format}")
     if args.fragment and args.format != "tex":
         raise RenderError(f"--fragment applies to --format tex; the format is {args.format}")
     if args.carry_rounding is not None and not 0 <= args.carry_rounding <= 30:

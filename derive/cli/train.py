@@ -29,6 +29,9 @@ Conventions (each off by default, i.e. the textbook algorithm; a flag overrides 
 
 
 def add_parser(sub) -> None:
+    from ..io.texrun import MAX_TIMEOUT
+    from .options import seconds
+
     p = sub.add_parser("train", help="run N gradient-descent steps and report the error",
                        description="Train SPEC (a YAML/JSON file or a built-in example's name) for N "
                                    "full-batch steps and report the error after each step, the final "
@@ -46,6 +49,8 @@ def add_parser(sub) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--template-dir", metavar="DIR",
                    help="md, tex, pdf: a folder of templates that override the shipped ones")
+    p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",
+                   help="pdf: time TeX may take (default: 120 s plus 1 s per 4 KB of LaTeX)")
     add_convention_arguments(p)
 
 
@@ -76,7 +81,7 @@ def spec_from_args(args):
 
 def _count(flag: str, low: int):
     def parse(text: str) -> int:
-        if not text.isdigit() or int(text) < low:
+        if not (text.isascii() and text.isdigit()) or int(text) < low:
             raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= {low}; got {text!r}")
         return int(text)
     return parse
@@ -85,7 +90,7 @@ def _count(flag: str, low: int):
 def _rounding(text: str):
     if text == "off":
         return "off"
-    if not text.isdigit() or int(text) > 30:
+    if not (text.isascii() and text.isdigit()) or int(text) > 30:
         raise argparse.ArgumentTypeError(f"--carry-rounding must be a whole number from 0 to 30 or 'off'; got {text!r}")
     return int(text)
 
@@ -93,10 +98,14 @@ def _rounding(text: str):
 def run(args) -> int:
     from ..errors import RenderError
     from ..engine.train import train
+    from .options import check_output
     from .output import output_format
     from .solve import emit
 
     args.format = output_format(args, FORMATS, default="table", text="table")
+    check_output(args, args.spec)
+    if args.tex_timeout is not None and args.format != "pdf":
+        raise RenderError(f"--tex-timeout applies to --format pdf; the format is {args.format}")
     if args.format == "pdf" and not args.output:
         raise RenderError("--format pdf needs an output file: add -o FILE.pdf")
     if args.template_dir is not None:
@@ -125,7 +134,7 @@ def run(args) -> int:
         if args.format == "pdf":
             from ..io.texrun import compile_pdf
 
-            compile_pdf(text, args.output, force=args.force)
+            compile_pdf(text, args.output, force=args.force, timeout=args.tex_timeout)
             return 0
     else:
         text = format_table(result, args.every)

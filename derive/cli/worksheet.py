@@ -10,7 +10,9 @@ import sys
 
 def add_parser(sub) -> None:
     from ..classroom.variants import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS
-    from ..classroom.worksheet import FORMATS, KEY_STYLES
+    from ..classroom.worksheet import FORMATS, KEY_STYLES, max_workers
+    from ..io.texrun import MAX_TIMEOUT
+    from .options import seconds, whole
 
     p = sub.add_parser(
         "worksheet", help="worksheets and answer keys with random numbers per variant",
@@ -19,8 +21,8 @@ def add_parser(sub) -> None:
                     "and combined worksheets.pdf and keys.pdf for printing; or, with --format moodle, "
                     "quiz.xml for Moodle's question bank.")
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example (try 2-2-2-exercise)")
-    p.add_argument("--variants", "-n", type=int, default=1, metavar="N", help=f"how many variants (default: 1, at most {MAX_VARIANTS})")
-    p.add_argument("--seed", "-s", type=int, required=True, metavar="S",
+    p.add_argument("--variants", "-n", type=whole("--variants", 1, MAX_VARIANTS), default=1, metavar="N", help=f"how many variants (default: 1, at most {MAX_VARIANTS})")
+    p.add_argument("--seed", "-s", type=whole("--seed", 0), required=True, metavar="S",
                    help="seed of the random numbers; the same seed gives the same variants")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="folder to write into (created if missing)")
     p.add_argument("--ask", default=DEFAULT_ASK, metavar="ITEMS",
@@ -30,11 +32,14 @@ def add_parser(sub) -> None:
     p.add_argument("--key", choices=KEY_STYLES, default="short",
                    help="answer key with the answers only (short, default) or the whole worked solution (full)")
     p.add_argument("--format", "-f", choices=FORMATS, default="pdf", help="pdf (default) or moodle (quiz.xml)")
-    p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, metavar="D",
+    p.add_argument("--decimals", type=whole("--decimals", 0, 15), default=DEFAULT_DECIMALS, metavar="D",
                    help=f"decimal places of the answers (default: {DEFAULT_DECIMALS})")
     p.add_argument("--tolerance", metavar="T",
                    help="absolute tolerance of a Moodle answer (default: half a unit in the last decimal place)")
-    p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
+    p.add_argument("--workers", type=whole("--workers", 1, max_workers()), metavar="W",
+                   help=f"TeX runs at once (default and most: one per core, {max_workers()} here)")
+    p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",
+                   help="time TeX may take per PDF (default: 120 s plus 1 s per 4 KB of LaTeX)")
     p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary")
@@ -54,7 +59,10 @@ def run(args) -> int:
     result = make_worksheets(args.spec, n=args.variants, seed=args.seed, out_dir=args.out, ask=args.ask,
                              key=args.key, fmt=args.format, decimals=args.decimals, tolerance=args.tolerance,
                              force=args.force, workers=args.workers, progress=not args.quiet,
-                             template_dir=args.template_dir)
+                             template_dir=args.template_dir, tex_timeout=args.tex_timeout)
     if not args.quiet:
+        from ..io import progress
+
+        progress.enable(False)  # this line is the run's summary
         print(f"{result.variants.report()}; wrote {len(result.written)} files to {args.out}", file=sys.stderr)
     return 0

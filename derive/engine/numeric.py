@@ -10,6 +10,7 @@ import mpmath
 import sympy as sp
 
 from ..errors import DeriveError
+from ..io.progress import task
 from .model import Model
 
 DEFAULT_PRECISION = 40  # significant digits kept while evaluating; documents print far fewer
@@ -84,8 +85,10 @@ def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int
     names: dict[str, sp.Expr] = {}
     plain: dict[sp.Symbol, object] = {}  # the same values as Fraction (exact) or mpmath.mpf
     inexact = False
-    with mpmath.workdps(precision + GUARD_DIGITS):
-        for q in model.quantities:
+    with mpmath.workdps(precision + GUARD_DIGITS), task("values (quantities)", len(model.quantities)) as bar:
+        for count, q in enumerate(model.quantities):
+            if not count & 255:
+                bar.advance_to(count)
             if q.formula is None:
                 value = givens[q.key]
             else:
@@ -98,6 +101,7 @@ def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int
                 raise _NotFinite(q.name, value, inexact)
             names[q.key] = value
             plain[q.symbol] = Fraction(value.p, value.q) if value.is_Rational else mpmath.mpf(value._mpf_)
+        bar.advance_to(len(model.quantities))
     return names
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
+from ..io.progress import task
 from .functions import (activation_derivative, activation_formula, log_factor, loss_term,
                         softmax_formula, softmax_jacobian)
 from .model import Chain, Model, Quantity
@@ -39,10 +40,13 @@ def build_model(network: Network) -> Model:
         _forward(model, n)
     _error(model)
     parameters = network.parameters  # a property that builds the tuple afresh: build it once
-    for layer in reversed(network.layers):
-        for n in range(model.n_examples):
-            _backward_layer(model, layer, n)
-        _gradients(model, layer, [p for p in parameters if p.layer == layer.index])
+    with task("chain rule (parameters)", len(parameters)) as bar:
+        for layer in reversed(network.layers):
+            for n in range(model.n_examples):
+                _backward_layer(model, layer, n)
+            layer_parameters = [p for p in parameters if p.layer == layer.index]
+            _gradients(model, layer, layer_parameters)
+            bar.advance(len(layer_parameters))
     return model
 
 

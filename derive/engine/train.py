@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DeriveError, SpecError
+from ..io.progress import task
 from .optim import OptimizerState, exact_step, float_stepper
 from ..spec.validate import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
 
@@ -204,9 +205,9 @@ def _problem(source):
     return source if isinstance(source, Problem) else Problem(load_spec(source))
 
 
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
-        raise SpecError(f"must be a whole number from 0 to {MAX_STEPS}; got {steps!r}", field="steps")
+def _check_steps(steps, limit: int = MAX_STEPS) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= limit:
+        raise SpecError(f"must be a whole number from 0 to {limit}; got {steps!r}", field="steps")
     return steps
 
 
@@ -232,15 +233,19 @@ def _float_loop(problem, steps: int, capture: set[int], *, check: bool = True):
                                 [p.trainable for p in problem.network.parameters], carry)
     step = 0
     try:
-        for step in range(steps):
-            if step in capture:
-                captured[step] = args[:n]
-            out = f(*args)
-            history[step] = out[0]
-            if stepper is None:
-                args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
-            else:
-                args[:n] = stepper(args[:n], out[1:n + 1])
+        with task("training (steps)", steps if check else 0) as bar:
+            for step in range(steps):
+                if not step & 4095:
+                    bar.advance_to(step)
+                if step in capture:
+                    captured[step] = args[:n]
+                out = f(*args)
+                history[step] = out[0]
+                if stepper is None:
+                    args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
+                else:
+                    args[:n] = stepper(args[:n], out[1:n + 1])
+            bar.advance_to(steps)
         step = steps
         captured[steps] = args[:n]
         history[steps] = f(*args)[0]
@@ -316,7 +321,8 @@ def parameters_at(source, steps, *, precision: int = 40) -> dict[int, dict]:
     import sympy as sp
 
     problem = _problem(source)
-    wanted = sorted({_check_steps(s) for s in ([steps] if isinstance(steps, int) else steps)})
+    # one step past the limit: the checker asks for the update made after the last step
+    wanted = sorted({_check_steps(s, MAX_STEPS + 1) for s in ([steps] if isinstance(steps, int) else steps)})
     check_trainable(problem.spec)
     names = [p.name for p in problem.network.parameters]
     if wanted[-1] > EXACT_STEP_LIMIT:

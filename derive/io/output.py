@@ -17,9 +17,12 @@ import tempfile
 
 from ..errors import OutputError
 
-__all__ = ["check_output_path", "format_from_suffix", "write_atomic", "move_atomic"]
+__all__ = ["check_output_path", "check_not_input", "format_from_suffix", "refuse_system_path", "write_atomic",
+           "move_atomic"]
 
 _NEW_FILE_MODE = 0o644
+_SYSTEM_FOLDERS = ("dev", "proc", "sys")
+_NAME_MAX = 255  # bytes in one file name on every file system derive is likely to write
 
 # Each suffix names one kind of output; "text" is a plain-text report (train's table, check's text).
 FORMAT_SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".txt": "text"}
@@ -63,7 +66,17 @@ def check_output_path(path, *, force: bool) -> pathlib.Path:
     derive.errors.OutputError: ...: is a directory, not a file
     >>> shutil.rmtree(folder)
     """
-    path = pathlib.Path(path)
+    try:
+        return _checked(pathlib.Path(path), force=force)
+    except OSError as exc:  # a name too long, a loop of links, a folder that cannot be searched
+        raise OutputError(f"{_shown(path)}: cannot be written: {exc.strerror or exc}") from None
+
+
+def _checked(path: pathlib.Path, *, force: bool) -> pathlib.Path:
+    refuse_system_path(path)
+    if path.is_symlink():
+        _check_link(path, force=force)
+        return path
     if path.is_dir():
         raise OutputError(f"{path}: is a directory, not a file")
     folder = path.parent
@@ -73,6 +86,8 @@ def check_output_path(path, *, force: bool) -> pathlib.Path:
     # (a writable existing file in a read-only folder is not enough).
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{path}: folder {folder} is not writable")
+    if len(os.fsencode(path.name)) > _NAME_MAX - 16:  # room for the temp file's prefix and suffix
+        raise OutputError(f"{_shown(path)}: the file name is longer than {_NAME_MAX - 16} bytes")
     if os.path.lexists(path):
         if not force:
             raise OutputError(f"{path}: exists; pass --force to overwrite")
@@ -80,6 +95,66 @@ def check_output_path(path, *, force: bool) -> pathlib.Path:
         if not stat.S_ISREG(path.stat().st_mode):
             raise OutputError(f"{path}: exists and is not a regular file")
     return path
+
+
+def refuse_system_path(path) -> None:
+    """/dev, /proc and /sys hold devices and the kernel's links (/dev/stdout), never an output.
+
+    >>> refuse_system_path("/dev/stdout")
+    Traceback (most recent call last):
+    ...
+    derive.errors.OutputError: /dev/stdout: is a system path (/dev/stdout); write to a regular file, or leave out -o for standard output
+    """
+    for candidate in (pathlib.Path(os.path.abspath(path)), pathlib.Path(os.path.realpath(path))):
+        if candidate.parts[1:2] and candidate.parts[1] in _SYSTEM_FOLDERS:
+            raise OutputError(f"{path}: is a system path ({candidate}); write to a regular file, "
+                              "or leave out -o for standard output")
+
+
+def _check_link(link: pathlib.Path, *, force: bool) -> None:
+    """A link is replaced (by the new file; its target is left alone) only if it names a regular file one may write.
+
+    A dangling link, or one to a folder or device, is not a file the user meant to replace.
+    """
+    target = pathlib.Path(os.path.realpath(link))
+    if not os.path.exists(link):
+        raise OutputError(f"{link}: is a link to nothing ({target}); give a regular file as the output")
+    if not stat.S_ISREG(target.stat().st_mode) or not os.access(target, os.W_OK):
+        raise OutputError(f"{link}: is a link to {target}, not a regular file you may write; "
+                          "give a regular file as the output")
+    if not os.access(link.parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{link}: folder {link.parent} is not writable")
+    if not force:
+        raise OutputError(f"{link}: exists (a link to {target}); pass --force to replace the link by the output")
+
+
+def _shown(path) -> str:
+    """A path as an error message shows it: a very long one shortened in the middle."""
+    text = str(path)
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]}"
+
+
+def check_not_input(output, *inputs) -> None:
+    """Refuse an output that is one of the inputs (the same file, also through links), even with --force.
+
+    >>> import tempfile, pathlib, shutil
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "net.yaml").write_text("x")
+    >>> check_not_input(folder / "net.yaml", "2-2-2", folder / "net.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    derive.errors.OutputError: ...net.yaml: is also an input; write the output to another file
+    >>> shutil.rmtree(folder)
+    """
+    if output is None:
+        return
+    for source in inputs:
+        try:
+            same = os.path.samefile(output, source)
+        except (OSError, TypeError, ValueError):
+            continue  # one of them is not a file (a built-in example's name, a new output)
+        if same:
+            raise OutputError(f"{output}: is also an input; write the output to another file")
 
 
 def write_atomic(path, data: bytes | str, *, force: bool) -> pathlib.Path:

@@ -20,15 +20,16 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
 from ..errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
+from .progress import task
 
-__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many"]
+__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
+           "check_timeout", "MAX_TIMEOUT"]
 
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-pictures", "latexmk", "lmodern")
@@ -56,6 +57,40 @@ _ERROR_LINE = re.compile(r"^(!|[^\s:]+:\d+: )")
 # own sessions and do not get the terminal's SIGINT.
 _live: set[subprocess.Popen] = set()
 _live_lock = threading.Lock()
+# Set while compile_many stops: no worker starts another TeX pass or keeps a log of a killed one.
+_stopping = threading.Event()
+
+
+# The default budget grows with the document: the largest documents the size limits allow
+# (thousands of parameters in a summary table) take minutes, not the seconds a sheet takes.
+_BASE_SECONDS, _BYTES_PER_SECOND = 120, 4000
+MAX_TIMEOUT = 86400
+
+
+def time_budget(tex_source: str, timeout: float | None = None) -> float:
+    """Seconds TeX may take for ``tex_source``: ``timeout`` when given, else 120 s plus 1 s per 4 KB.
+
+    >>> time_budget("x" * 40000), time_budget("x", 5)
+    (130.0, 5)
+    """
+    if timeout is not None:
+        return timeout
+    return _BASE_SECONDS + len(tex_source) / _BYTES_PER_SECOND
+
+
+def check_timeout(timeout, flag: str = "--tex-timeout"):
+    """``timeout`` (seconds, or None for :func:`time_budget`'s default), refused with one line when out of range.
+
+    >>> check_timeout(30), check_timeout(None)
+    (30, None)
+    """
+    from ..errors import RenderError
+
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= MAX_TIMEOUT:
+        raise RenderError(f"{flag} must be a number of seconds from 1 to {MAX_TIMEOUT}; got {timeout!r}")
+    return timeout
 
 
 def find_tex() -> str:
@@ -72,10 +107,11 @@ def find_tex() -> str:
     return pdflatex
 
 
-def build_pdf_bytes(tex_source: str, *, timeout: float = 120, keep_failed_log_dir=None) -> bytes:
+def build_pdf_bytes(tex_source: str, *, timeout: float | None = None, keep_failed_log_dir=None) -> bytes:
     """Compile a LaTeX document and return the PDF bytes (the same source gives the same bytes).
 
-    On failure raises :class:`LatexError` with the relevant log lines; the log is
+    ``timeout`` covers every pass (default: :func:`time_budget`). On failure raises
+    :class:`LatexError` with the relevant log lines; the whole log is
     kept in ``keep_failed_log_dir`` (or a fresh temp folder) and its path reported.
 
     >>> pdf = build_pdf_bytes(r"\\documentclass{article}\\begin{document}Hi\\end{document}")
@@ -86,7 +122,7 @@ def build_pdf_bytes(tex_source: str, *, timeout: float = 120, keep_failed_log_di
         return pdf.read_bytes()
 
 
-def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float = 120,
+def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float | None = None,
                 keep_failed_log_dir=None) -> pathlib.Path:
     """Compile a LaTeX document into ``dest``; nothing is written there unless TeX succeeds.
 
@@ -105,12 +141,12 @@ def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float = 
 
 
 def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: int | None = None,
-                 progress: bool | None = None, timeout=120, keep_failed_log_dir=None) -> list[pathlib.Path]:
+                 progress: bool | None = None, timeout=None, keep_failed_log_dir=None) -> list[pathlib.Path]:
     """Compile ``(tex_source, dest)`` jobs in parallel; return the paths in job order.
 
     All destinations are checked before any TeX runs. If jobs fail, the others
-    still finish and the first failure in job order is raised. A progress bar is
-    drawn on stderr when it is a terminal, unless ``progress`` is False.
+    still finish and the first failure in job order is raised. Progress is shown
+    (:mod:`derive.io.progress`, when the command line turned it on) unless ``progress`` is False.
 
     >>> import tempfile, pathlib, shutil
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -130,20 +166,23 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     if not jobs:
         return []
     find_tex()  # one clear error up front rather than one per job
-    show = progress is not False and sys.stderr.isatty()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
         futures = [pool.submit(compile_pdf, source, dest, force=force, timeout=timeout,
                                keep_failed_log_dir=keep_failed_log_dir)
                    for source, dest in jobs]
-        for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
-            if show:
-                _draw_progress(done, len(futures))
+        with task("TeX", len(futures) if progress is not False else 0) as bar:
+            for _ in concurrent.futures.as_completed(futures):
+                bar.advance()
     except BaseException:
-        # Ctrl-C: drop queued jobs and kill the running TeX groups, which live in
-        # their own sessions and so never saw the SIGINT.
+        # Ctrl-C or SIGTERM: drop queued jobs and kill the running TeX groups, which live in
+        # their own sessions and so never saw the signal; then wait for the workers (a moment,
+        # their TeX is gone) so each has removed its build folder before the caller cleans up.
+        _stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         _kill_live_runs()
+        pool.shutdown(wait=True)
+        _stopping.clear()
         raise
     pool.shutdown()
     for future in futures:
@@ -152,25 +191,30 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     return [future.result() for future in futures]
 
 
-def _draw_progress(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total
-    end = "\n" if done == total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-    sys.stderr.flush()
-
-
 @contextlib.contextmanager
 def _built_pdf(tex_source: str, *, timeout: float, keep_dir, name: str):
     """Run TeX on ``tex_source`` in a fresh temp folder; yield the PDF's path there, then remove the folder."""
     pdflatex = find_tex()
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
+    timeout = time_budget(tex_source, timeout)
     try:
-        (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
-        (workdir / _WRAPPER_NAME).write_text(_WRAPPER, encoding="utf-8", newline="\n")
+        workdir = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-"))
+    except OSError as exc:
+        raise _no_build_folder(exc) from None
+    try:
+        try:
+            (workdir / _SOURCE_NAME).write_text(tex_source, encoding="utf-8", newline="\n")
+            (workdir / _WRAPPER_NAME).write_text(_WRAPPER, encoding="utf-8", newline="\n")
+        except OSError as exc:  # a full or read-only temp folder
+            raise _no_build_folder(exc) from None
         _run(pdflatex, workdir, timeout=timeout, keep_dir=keep_dir, name=name)
         yield workdir / f"{_JOB}.pdf"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _no_build_folder(exc: OSError) -> OutputError:
+    return OutputError(f"cannot write TeX's build folder in {tempfile.gettempdir()}: {exc.strerror or exc} "
+                       "(set TMPDIR to a folder with room)")
 
 
 def _pdflatex_command(pdflatex: str) -> list[str]:
@@ -206,12 +250,14 @@ def _run(pdflatex: str, workdir: pathlib.Path, *, timeout: float, keep_dir, name
 
 
 def _run_pass(pdflatex: str, workdir: pathlib.Path, *, timeout: float, deadline: float, keep_dir, name: str) -> None:
-    proc = subprocess.Popen(
-        _pdflatex_command(pdflatex), cwd=workdir, env=_tex_environment(workdir),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,  # own process group: a timeout kills whatever TeX started too
-    )
-    with _live_lock:
+    with _live_lock:  # started and registered at once, so a stop cannot miss a run
+        if _stopping.is_set():
+            raise LatexError("stopped")
+        proc = subprocess.Popen(
+            _pdflatex_command(pdflatex), cwd=workdir, env=_tex_environment(workdir),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: a timeout kills whatever TeX started too
+        )
         _live.add(proc)
     timed_out = False
     try:
@@ -227,10 +273,22 @@ def _run_pass(pdflatex: str, workdir: pathlib.Path, *, timeout: float, deadline:
     finally:
         with _live_lock:
             _live.discard(proc)
+    if _stopping.is_set():
+        raise LatexError("stopped")  # killed on purpose: no log worth keeping
     if timed_out:
         _fail(f"TeX did not finish within {timeout:g} s", workdir, output, keep_dir, name)
     if proc.returncode != 0 or not (workdir / f"{_JOB}.pdf").is_file():
         _fail(f"TeX failed (pdflatex exit status {proc.returncode})", workdir, output, keep_dir, name)
+    if not _looks_like_pdf(workdir / f"{_JOB}.pdf"):
+        _fail("TeX wrote something that is not a PDF", workdir, output, keep_dir, name)
+
+
+def _looks_like_pdf(path: pathlib.Path) -> bool:
+    """A PDF starts with its header and ends with ``%%EOF`` (a broken or foreign pdflatex may write anything)."""
+    with open(path, "rb") as pdf:
+        head = pdf.read(5)
+        pdf.seek(max(path.stat().st_size - 1024, 0))
+        return head == b"%PDF-" and b"%%EOF" in pdf.read()
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -251,14 +309,23 @@ def _fail(message: str, workdir: pathlib.Path, output: bytes, keep_dir, name: st
     # No .log means pdflatex never got going; its own output is the best record then.
     log = log_file.read_bytes() if log_file.is_file() else (output or b"")
     text = log.decode("utf-8", errors="replace")
-    raise LatexError(message, log_tail=_log_tail(text), log_path=str(_keep_log(log, keep_dir, name)))
+    try:
+        kept = str(_keep_log(log, keep_dir, name))
+    except OSError:  # no room for the log either (a full disk is a common cause of the failure)
+        kept = None
+    raise LatexError(message, log_tail=_log_tail(text), log_path=kept)
 
 
 def _keep_log(log: bytes, keep_dir, name: str) -> pathlib.Path:
     """Copy the log out of the build folder (which is about to be removed)."""
     if keep_dir is None:
-        kept = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-failed-")) / f"{name}.log"
-        kept.write_bytes(log)
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="derive-tex-failed-"))
+        kept = folder / f"{name}.log"
+        try:
+            kept.write_bytes(log)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return kept
     keep_dir = pathlib.Path(keep_dir)
     keep_dir.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,9 @@ Delimiters as nbconvert's LaTeX templates use them, so that no TeX brace or perc
 be mistaken for template syntax: ``((* block *))``, ``((( variable )))``, ``((= comment =))``.
 Templates ship inside the package as ``derive.templates`` (the repository's ``templates/``
 folder); ``template_dir`` puts a folder of the user's in front of them, so a single partial
-can be overridden.
+can be overridden. Such a folder is untrusted input, like a spec: its environment is Jinja's
+immutable sandbox without Jinja's extra globals, and a template naming one of :data:`FORBIDDEN`
+is refused when it is compiled, before anything is rendered.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
+from jinja2 import nodes
 from pylatex.utils import NoEscape
 
 from ..errors import RenderError
 from .escape import finalize_latex, finalize_markdown
 
 _FINALIZE = {"md": finalize_markdown, "tex": finalize_latex}
+# Names a template from elsewhere may not use: Jinja's helper globals (their functions carry
+# ``__globals__``), the template's own reference and Flask's/Django's usual ways in.
+FORBIDDEN = frozenset({"cycler", "joiner", "namespace", "lipsum", "self", "config", "request", "os",
+                       "range", "dict", "gettext", "ngettext"})
 
 
 def template_folder() -> Path:
@@ -51,7 +59,7 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
         if not folder.is_dir():
             raise RenderError(f"--template-dir must be a folder of templates; got {template_dir}")
         search.insert(0, str(folder))
-    env = jinja2.Environment(
+    options = dict(
         loader=jinja2.FileSystemLoader(search),
         block_start_string="((*", block_end_string="*))",
         variable_start_string="(((", variable_end_string=")))",
@@ -59,11 +67,67 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
         line_statement_prefix=None, line_comment_prefix=None,
         undefined=jinja2.StrictUndefined, autoescape=False, finalize=_FINALIZE[kind],
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        bytecode_cache=_bytecode_cache(),
     )
+    if template_dir is None:
+        env = jinja2.Environment(**options, bytecode_cache=_bytecode_cache())
+    else:
+        # No bytecode cache: its entries are keyed by template name and source only, and code
+        # compiled outside the sandbox calls functions without the sandbox's checks.
+        env = _Sandbox(**options)
+        env.globals.clear()
     env.filters["trusted"] = _trusted
     env.filters["eq"] = _equation_number
     return env
+
+
+class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing at compile time every template that names one of :data:`FORBIDDEN`."""
+
+    # Powers and repetitions are where a one-line template could ask for gigabytes.
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and _too_big_power(left, right):
+            raise jinja2.sandbox.SecurityError(f"{left!r} ** {right!r} is too large for a template")
+        if operator == "*" and _too_long_repeat(left, right):
+            raise jinja2.sandbox.SecurityError("a repetition that long is too large for a template")
+        return super().call_binop(context, operator, left, right)
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        for node in tree.find_all((nodes.Name, nodes.Getattr)):
+            used = node.name if isinstance(node, nodes.Name) else node.attr
+            if used in FORBIDDEN or used.startswith("_"):
+                raise jinja2.TemplateSyntaxError(f"{used!r} is not available to templates from --template-dir",
+                                                 node.lineno, name, filename)
+        return tree
+
+
+def _too_big_power(base, exponent) -> bool:
+    return isinstance(exponent, (int, float)) and abs(exponent) > 64 and not -1 <= base <= 1
+
+
+def _too_long_repeat(left, right) -> bool:
+    for seq, count in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > 1_000_000:
+            return True
+    return False
+
+
+class _QuietCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache, skipped when its folder cannot be read or written (a full disk, a lost folder)."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError):
+            bucket.reset()  # compiled afresh, as with no cache
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # the next run compiles again; the output does not depend on the cache
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +139,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     entry is only used while its template's source is unchanged. No usable folder: no cache.
     """
     try:
-        return jinja2.FileSystemBytecodeCache()
+        return _QuietCache()
     except (OSError, RuntimeError):
         return None
 
@@ -113,8 +177,27 @@ def render_template(kind: str, name: str, context: dict, template_dir=None) -> s
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as err:
-        raise RenderError(f"template not found: {err.name}") from None
-    except jinja2.UndefinedError as err:
-        raise RenderError(f"template {name}: {err.message}") from None
+        where = _where(err, "")
+        raise RenderError(f"template {where}: " * bool(where) + f"template not found: {err.name}") from None
     except jinja2.TemplateSyntaxError as err:
         raise RenderError(f"template {err.filename or name}:{err.lineno}: {err.message}") from None
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
+            RecursionError) as err:
+        # A template's own mistake (or a sandbox refusal): one line naming the file and line.
+        raise RenderError(f"template {_where(err, name)}: {_message(err)}") from None
+
+
+def _message(err: Exception) -> str:
+    text = getattr(err, "message", None) or str(err) or type(err).__name__
+    return " ".join(str(text).split())[:300]
+
+
+def _where(err: Exception, name: str) -> str:
+    """``file:line`` of the innermost template frame of ``err``'s traceback (Jinja rewrites them so)."""
+    import traceback
+
+    frames = [frame for frame in traceback.extract_tb(err.__traceback__)
+              if frame.filename.endswith(".j2") or frame.filename == "<template>"]
+    if not frames:
+        return name
+    return f"{frames[-1].filename}:{frames[-1].lineno}"

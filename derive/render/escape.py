@@ -90,8 +90,27 @@ def escape_latex(text: str) -> NoEscape:
     50\\% of \\$x \\& y\\_1 \\textbackslash{}input\\{/etc/passwd\\}
     >>> print(escape_latex("Größe σ-Netz ∂E/∂w 中 😀"))
     Größe \\ensuremath{\\sigma}-{}Netz \\ensuremath{\\partial}E/\\ensuremath{\\partial}w [U+4E2D] [U+1F600]
+
+    A word too long for a line (a URL, a title without spaces) may break every few characters:
+
+    >>> print(escape_latex("x" * 32))
+    xxxxxxxxxxxxxxxx\\allowbreak{}xxxxxxxxxxxxxxxx
     """
-    return NoEscape(_LATEX_PATTERN.sub(lambda m: _latex_char(m.group(0)), str(text)))
+    # re.split with a group: the long words are at the odd places
+    parts = _LONG_WORD.split(str(text))
+    return NoEscape("".join(_breakable(part) if i % 2 else _escape_chunk(part) for i, part in enumerate(parts)))
+
+
+_LONG_WORD = re.compile(r"(\S{30,})")
+_CHUNK = 16
+
+
+def _escape_chunk(text: str) -> str:
+    return _LATEX_PATTERN.sub(lambda m: _latex_char(m.group(0)), text)
+
+
+def _breakable(word: str) -> str:
+    return r"\allowbreak{}".join(_escape_chunk(word[i:i + _CHUNK]) for i in range(0, len(word), _CHUNK))
 
 
 # Parentheses stay: "\(" would open inline math in Jupyter. Nothing here starts a line.

@@ -54,7 +54,7 @@ class Solution:
         return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
                             template_dir=self.template_dir, diagram_values=self.diagram_values)
 
-    def pdf(self, *, timeout: float = 120) -> bytes:
+    def pdf(self, *, timeout: float | None = None) -> bytes:
         """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.io.texrun`.
 
         >>> import derive

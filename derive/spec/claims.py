@@ -27,6 +27,9 @@ from ..errors import SpecError
 from .source import Doc, Num, from_python, parse_text, read_document
 
 AFTER_STEPS_KEY = "after_steps"
+# A claims file comes from a student: its after_steps may not ask for minutes of training
+# (the teacher's --after-steps may, up to the trainer's own limit).
+MAX_FILE_STEPS = 100_000
 
 # (display form, model key, what it is): the one table of accepted names, first match wins.
 NAME_FORMS = (
@@ -128,7 +131,7 @@ def display_names(keys) -> list[str]:
     return names
 
 
-def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = 10_000_000) -> Claims:
+def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = MAX_FILE_STEPS) -> Claims:
     """Read and validate a claims file (path, YAML/JSON text or dict) against the model ``keys``.
 
     ``after_steps`` (from the command line) overrides the file's own ``after_steps``. In a dict,
@@ -175,7 +178,11 @@ def _shown(name: str) -> str:
     'out_o1'
     >>> print(_shown("out\\x1b[2J"))
     'out\\x1b[2J'
+    >>> _shown("x" * 500)
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (500 characters)'
     """
+    if len(name) > 60:  # a hostile name of a megabyte is not echoed whole
+        name = f"{name[:40]}... ({len(name)} characters)"
     return name if name.isprintable() else repr(name)
 
 
@@ -216,7 +223,8 @@ def _number_text(value):
 def _steps(value, max_steps: int, where: dict) -> int:
     if isinstance(value, Num) and value.is_integer_literal and 0 <= int(value.text) <= max_steps:
         return int(value.text)
-    raise SpecError(f"must be a whole number from 0 to {max_steps}; got {_describe(value)}",
+    raise SpecError(f"must be a whole number from 0 to {max_steps} in a claims file (--after-steps goes further); "
+                    f"got {_describe(value)[:60]}",
                     field=AFTER_STEPS_KEY, **where)
 
 
@@ -237,7 +245,7 @@ def _describe(value) -> str:
 
 def _suggest(name: str, keys) -> str:
     names = display_names(sorted(keys))
-    close = difflib.get_close_matches(normalise(name), names, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(normalise(name), names, n=3, cutoff=0.6) if len(name) < 100 else []
     if close:
         return "; did you mean " + " or ".join(close) + "?"
     return "; names look like out_o1, E_total, dE/dw1, w5_new (see 'derive check --help')"

@@ -7,6 +7,7 @@ allowed, what was given and (for files) the line. The layers below trust a
 
 from __future__ import annotations
 
+import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -60,6 +61,10 @@ def spec_path(source: str) -> Path | None:
     from .examples import example_path, is_example
 
     if is_example(source):
+        if os.path.lexists(source):
+            # which one the user meant cannot be guessed: neither may shadow the other silently
+            raise SpecError(f"{source!r} is both a built-in example and a file in this folder; write "
+                            f"./{source} for the file, or rename the file to use the example")
         return example_path(source)
     if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
         if not Path(source).is_file():
@@ -246,7 +251,19 @@ def _names(check: Checker, value, path: tuple, count: int):
     items = check.sequence(value, path, what="a list of names")
     if len(items) != count:
         check.fail(path, f"must have {count} names; got {len(items)}")
-    return tuple(check.name(v, path + (i,)) for i, v in enumerate(items))
+    names = tuple(check.name(v, path + (i,)) for i, v in enumerate(items))
+    if path[-1] == "neuron_names":
+        _check_neuron_names(check, names, path)
+    return names
+
+
+def _check_neuron_names(check, names: tuple, path: tuple) -> None:
+    """The engine names E_<neuron>, dnet_<neuron>_d<weight> and dE_<neuron>_dout_<neuron>: 'total'
+    would be E_total, and '_d' in a neuron's name would let two of those names coincide."""
+    for i, name in enumerate(names):
+        if name == "total" or "_d" in name:
+            check.fail(path + (i,), f"must not be 'total' or hold '_d' (they would clash with the engine's "
+                                    f"E_total, dnet_..._d... and dE_..._dout_... quantities); got {name!r}")
 
 
 def _log_base(check: Checker, value) -> str:

@@ -139,6 +139,9 @@ class Doc:
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
+_LONGEST_KEY_SHOWN = 60
+
+
 def format_path(path: tuple) -> str:
     """A path tuple as users write it.
 
@@ -148,11 +151,16 @@ def format_path(path: tuple) -> str:
     '<top level>'
     >>> format_path((0, "odd key"))
     '[0]["odd key"]'
+    >>> format_path(("k" * 5000,))
+    '["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk... (5000 characters)"]'
     """
     if not path:
         return "<top level>"
     parts = []
     for step in path:
+        if isinstance(step, str) and len(step) > _LONGEST_KEY_SHOWN:
+            # a hostile key of a megabyte is not echoed whole into a one-line error
+            step = f"{step[:40]}... ({len(step)} characters)"
         if isinstance(step, int):
             parts.append(f"[{step}]")
         elif _PLAIN_KEY.fullmatch(step):
