@@ -68,8 +68,8 @@ def run(args) -> int:
 
     from .options import check_output
 
-    args.format = output_format(args, FORMATS, default="text", text="text")
     check_output(args, args.spec, args.claims)
+    args.format = output_format(args, FORMATS, default="text", text="text")
     report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
     if args.format == "json":
         import json

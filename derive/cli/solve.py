@@ -96,9 +96,9 @@ def run(args) -> int:
     """
     from .options import check_output
 
+    check_output(args, args.spec)
     args.format = output_format(args, tuple(FORMATS), default="json")
     _check_options(args)
-    check_output(args, args.spec)
     return emit(FORMATS[args.format](args), args.output, force=args.force)
 
 

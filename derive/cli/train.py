@@ -102,8 +102,8 @@ def run(args) -> int:
     from .output import output_format
     from .solve import emit
 
-    args.format = output_format(args, FORMATS, default="table", text="table")
     check_output(args, args.spec)
+    args.format = output_format(args, FORMATS, default="table", text="table")
     if args.tex_timeout is not None and args.format != "pdf":
         raise RenderError(f"--tex-timeout applies to --format pdf; the format is {args.format}")
     if args.format == "pdf" and not args.output:
