@@ -171,14 +171,11 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
     ordered = sorted(claims.claims, key=lambda c: order[c.key])
     matches = {c.key: _match(evaluations, scheme, c, step, values) for c in ordered}
     follow = FollowThrough(model, values, {c.key: c.value for c in ordered},
-                           wrong={k for k, m in matches.items() if m is None},
                            carry_rounding=evaluations.spec.conventions.carry_rounding)
-    status: dict[str, str] = {}
     results = []
     for claim in ordered:
-        result = _judge(evaluations, scheme, claim, step, values, matches[claim.key], follow, status, ordered,
-                        explain)
-        status[claim.key] = result.status
+        result = _judge(evaluations, scheme, claim, step, values, matches[claim.key], follow, ordered, explain)
+        follow.record(claim.key, result.status, tuple(c.key for c in ordered if c.name in result.roots))
         results.append(result)
     return CheckReport(evaluations.spec, step, tuple(results), claims.source)
 
@@ -194,12 +191,12 @@ def _match(evaluations, scheme: Scheme, claim: Claim, step: int, values: dict) -
     return tolerance.match(claim.value, exact, decimals=claim.decimals)
 
 
-def _judge(evaluations, scheme, claim, step, values, match, follow, status, ordered, explain) -> ClaimResult:
+def _judge(evaluations, scheme, claim, step, values, match, follow, ordered, explain) -> ClaimResult:
     out_of = scheme.points_for(claim.key)
     common = dict(computed=values[claim.key], out_of=out_of)
     if match:
         return ClaimResult(claim, status="ok", match=match, points=scheme.credit(claim.key, "ok", match), **common)
-    roots = follow.roots(claim.key, status)
+    roots = follow.roots(claim.key)
     computed_from = [] if claim.key.endswith("_new") and evaluations.spec.optimizer.name != "sgd" \
         else follow.values(claim.key)
     tolerance = scheme.tolerance_for(claim.key)
@@ -207,7 +204,6 @@ def _judge(evaluations, scheme, claim, step, values, match, follow, status, orde
                                            decimals=claim.decimals):
         names = tuple(c.name for c in ordered if c.key in roots)
         verdict = "follow_through" if roots else "ok"
-        follow.record(claim.key, roots)
         return ClaimResult(claim, status=verdict, match=None if roots else "carried", roots=names,
                            follow_value=computed_from[0],
                            points=scheme.credit(claim.key, verdict, "carried"), **common)
