@@ -161,8 +161,10 @@ class Tolerance:
 DEFAULT = Tolerance()
 
 
-def parse_tolerance(text) -> Tolerance:
+def parse_tolerance(text, *, field: str = "tolerance") -> Tolerance:
     """A tolerance as a spec, scheme file or command line writes it (a bare number is absolute).
+
+    ``field`` names the setting in the error message (``--tolerance`` on a command line).
 
     >>> parse_tolerance("0.0005"), parse_tolerance("relative=1%"), parse_tolerance("sigfigs: 3")
     (Tolerance(mode='absolute', amount=Fraction(1, 2000)), Tolerance(mode='relative', amount=Fraction(1, 100)), \
@@ -188,7 +190,7 @@ Tolerance(mode='sigfigs', amount=3))
                 return Tolerance(mode, int(number))
         elif not percent or mode == "relative":
             return Tolerance(mode, Fraction(number) / (100 if percent else 1))
-    raise SpecError(f"must be one of {EXAMPLES}; got {raw!r}", field="tolerance")
+    raise SpecError(f"must be one of {EXAMPLES}; got {raw!r}", field=field)
 
 
 # ---------------------------------------------------------------- helpers

@@ -89,9 +89,9 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field="--workers")
     if tolerance is not None:
-        from .moodle import parse_tolerance
+        from .moodle import moodle_tolerance
 
-        parse_tolerance(tolerance)
+        moodle_tolerance(tolerance)
     paths = check_outputs(out_dir, n, fmt, force=force)
     spec = _check_size(spec)
     _environment(template_dir)  # a missing --template-dir folder fails before any work
