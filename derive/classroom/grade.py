@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import DeriveError, SpecError
+from ..errors import DeriveError, OutputError, SpecError
 from ..spec.source import Num, read_document
 from .ask import Question
 from .roster import Problem, Submission, merge, read_claims_folder, read_roster
@@ -221,10 +221,14 @@ def write_grades(grades: ClassGrades, out_dir, *, force: bool = False, pdf: bool
     """Write ``grades.csv`` and ``feedback/<student>.md`` (and ``.pdf``) into ``out_dir``; return the paths."""
     from ..io.output import check_output_path, write_atomic
     from ..io.texrun import compile_many
+    from .worksheet import _make_folder
 
     out = Path(out_dir)
     folder = out / "feedback"
-    folder.mkdir(parents=True, exist_ok=True)
+    for place in (out, folder):
+        if place.exists() and not place.is_dir():
+            raise OutputError(f"{place}: is not a folder")
+    _make_folder(folder)
     stems = file_stems([g.student for g in grades.students])
     texts = {out / "grades.csv": grades.csv_text()}
     jobs = []
