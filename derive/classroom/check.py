@@ -184,7 +184,7 @@ def _match(evaluations, scheme: Scheme, claim: Claim, step: int, values: dict) -
     """How the claim is right against the spec's values (None: it is not)."""
     tolerance = scheme.tolerance_for(claim.key)
     exact = values[claim.key]
-    if tolerance.mode == "shown" and tolerance.match(claim.value, exact, decimals=claim.decimals) is None:
+    if tolerance.mode == "shown" and tolerance.match(claim.value, exact, decimals=claim.decimals) != "rounded":
         carried = evaluations.values(Variant("carry_rounding", f"carry_rounding={claim.decimals}",
                                              {"carry_rounding": claim.decimals}), step)
         return tolerance.match(claim.value, exact, carried and carried[claim.key], decimals=claim.decimals)
