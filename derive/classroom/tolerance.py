@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import SpecError
-from ..render.numbers import to_fraction
+from ..render.numbers import _exponent, to_fraction
 
 MODES = ("shown", "absolute", "relative", "sigfigs", "decimals")
 EXAMPLES = "shown, absolute=0.0005, relative=1%, sigfigs=3 or decimals=4"
@@ -227,17 +227,6 @@ def _truncates(claimed: Fraction, lo: Fraction, hi: Fraction, decimals: int) -> 
     if claimed < 0:
         return lo <= claimed and claimed - unit < hi
     return lo < unit and hi > -unit
-
-
-def _exponent(value: Fraction) -> int:
-    """The power of ten of the leading digit: 0.0438 -> -2."""
-    magnitude = abs(value)
-    exponent = len(str(magnitude.numerator)) - len(str(magnitude.denominator))
-    while Fraction(10) ** exponent > magnitude:
-        exponent -= 1
-    while Fraction(10) ** (exponent + 1) <= magnitude:
-        exponent += 1
-    return exponent
 
 
 def _decimal_text(value: Fraction) -> str:

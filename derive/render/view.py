@@ -87,22 +87,12 @@ def steps_by_key(derivation: Derivation, *, number_format: NumberFormat | None =
     """
     printer = make_printer(derivation, number_format or NumberFormat())
     found = {}
-    for step in _all_steps(item for section in derivation.sections for item in section.items):
+    for step in derivation.steps():
         if step.value is not None:
             view = _step(step, printer)
             view.update(show_rule=True, uses=[])  # shown alone: no reference to equations left out
             found[step.key] = view
     return found
-
-
-def _all_steps(items):
-    for item in items:
-        if isinstance(item, Step):
-            yield item
-        elif isinstance(item, Table):
-            yield from item.rows
-        elif isinstance(item, Group):
-            yield from _all_steps(item.items)
 
 
 
