@@ -74,7 +74,7 @@ def run(args) -> int:
 
         check_output_path(args.output, force=args.force)
     report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps,
-                          scheme=args.scheme, tolerance=args.tolerance)
+                          scheme=args.scheme, tolerance=_tolerance(args.tolerance))
     if args.format == "json":
         import json
 
@@ -87,6 +87,12 @@ def run(args) -> int:
         text = format_text(report)
     emit(text, args.output, force=args.force)
     return 0 if report.ok else 1
+
+
+def _tolerance(text):
+    from ..classroom.tolerance import parse_tolerance
+
+    return None if text is None else parse_tolerance(text, field="--tolerance")
 
 
 def format_text(report) -> str:
