@@ -16,10 +16,13 @@ from .classroom.variants import Variant, VariantSet, generate_variant, generate_
 from .classroom.worksheet import make_worksheets
 from .engine.train import TrainingRun, train, with_conventions
 from .classroom.check import CheckReport, check_claims
+from .classroom.grade import ClassGrades, grade_class, write_grades
+from .classroom.tolerance import Tolerance, parse_tolerance
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
     "example_names", "load", "load_spec", "Solution", "solve",
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
+    "ClassGrades", "grade_class", "write_grades", "Tolerance", "parse_tolerance",
 ]
