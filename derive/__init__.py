@@ -21,6 +21,8 @@ _API = {
     "make_worksheets": ".classroom.worksheet",
     "TrainingRun": ".engine.train", "train": ".engine.train", "with_conventions": ".engine.train",
     "CheckReport": ".classroom.check", "check_claims": ".classroom.check",
+    "ClassGrades": ".classroom.grade", "grade_class": ".classroom.grade", "write_grades": ".classroom.grade",
+    "Tolerance": ".classroom.tolerance", "parse_tolerance": ".classroom.tolerance",
 }
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "example_names", "load", "load_spec", "Solution", "solve",
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
+    "ClassGrades", "grade_class", "write_grades", "Tolerance", "parse_tolerance",
 ]
 
 

@@ -1,13 +1,22 @@
 """Worksheet variants as a Moodle XML quiz.
 
 One *Cloze* (embedded answers) question per variant, all in one category: the question
-text gives the variant's numbers and asks each quantity in a NUMERICAL sub-question with
-an absolute tolerance; the general feedback holds the worked answers. A Cloze question
-keeps a student's whole exercise together, is graded per blank, and imports into the
-question bank from Moodle XML (``<question type="cloze">``).
+text gives the variant's numbers and asks each quantity in a NUMERICAL sub-question; the
+general feedback holds the worked answers. A Cloze question keeps a student's whole exercise
+together, is graded per blank, and imports into the question bank from Moodle XML
+(``<question type="cloze">``).
+
+**Grading.** Each blank's answers come from :meth:`derive.classroom.tolerance.Tolerance.answers`:
+by default the band from the exact answer to the carried-rounding answer (every intermediate
+rounded to the asked decimals) plus half a unit, and the truncated answers, all at 100 %; with
+another tolerance the carried-rounding answer gets partial credit where it lands outside it.
+Answers are written with ``decimals + 6`` places (at least 12), so they stay exact to far
+below the tolerance at any ``--decimals``.
 
 Every piece of user text is HTML-escaped, and braces become entities so no title can
-smuggle in a Cloze sub-question; the HTML sits in CDATA sections split around ``]]>``.
+smuggle in a Cloze sub-question; the HTML sits in CDATA sections split around ``]]>``;
+characters XML 1.0 forbids (most control characters, U+FFFE, U+FFFF, lone surrogates)
+are replaced by U+FFFD so ``quiz.xml`` stays well formed.
 """
 
 from __future__ import annotations
@@ -17,13 +26,17 @@ import re
 from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape
 
-from ..errors import SpecError
+from ..errors import DeriveError
 from ..render.numbers import fixed as format_fixed
 from .ask import Question
+from .tolerance import DEFAULT, Tolerance, parse_tolerance
 from .variants import Variant, VariantSet
 
-# Digits of an answer written into the quiz; the tolerance, not these, sets the grading.
+# Places of an answer written into the quiz, beyond the asked decimals (and at least
+# ANSWER_PLACES); the tolerance, not these, sets the grading.
 ANSWER_PLACES = 12
+EXTRA_PLACES = 6
+PARTIAL_CREDIT = 50  # percent for the carried-rounding answer outside a strict tolerance
 PENALTY = "0.3333333"
 CATEGORY_ROOT = "$course$/derive"
 
@@ -37,63 +50,98 @@ LOSS_HTML = {
 }
 
 
-def default_tolerance(decimals: int) -> Fraction:
-    """Half a unit in the last printed place.
+def moodle_tolerance(text) -> Tolerance:
+    """A ``--tolerance`` value (see :func:`derive.classroom.tolerance.parse_tolerance`).
 
-    >>> default_tolerance(6)
-    Fraction(1, 2000000)
-    """
-    return Fraction(1, 2 * 10 ** decimals)
-
-
-MAX_TOLERANCE = 1_000_000  # the largest number a spec may hold: a wider tolerance accepts any answer
-
-
-def parse_tolerance(text) -> Fraction:
-    """A ``--tolerance`` value: a decimal number >= 0.
-
-    >>> parse_tolerance("0.00001")
-    Fraction(1, 100000)
-    >>> parse_tolerance("-1")
+    >>> moodle_tolerance("0.00001")
+    Tolerance(mode='absolute', amount=Fraction(1, 100000))
+    >>> moodle_tolerance("-1")
     Traceback (most recent call last):
     ...
-    derive.errors.SpecError: --tolerance must be a decimal number >= 0 such as 0.0005; got '-1'
+    derive.errors.SpecError: --tolerance must be one of shown, absolute=0.0005, relative=1%, sigfigs=3 or decimals=4; got '-1'
     """
-    # The exponent is bounded before Fraction sees it: 1e100000000 would be a 100-million-digit number.
-    match = re.fullmatch(r"[0-9]*\.?[0-9]+(?:[eE](-?[0-9]{1,3}))?", str(text).strip())
-    if not match or abs(int(match.group(1) or 0)) > 100:
-        raise SpecError(f"must be a decimal number >= 0 such as 0.0005; got {str(text)[:40]!r}", field="--tolerance")
-    value = Fraction(str(text).strip())
-    if value > MAX_TOLERANCE:
-        raise SpecError(f"must be at most {MAX_TOLERANCE}; got {str(text).strip()[:40]!r}", field="--tolerance")
-    return value
+    return parse_tolerance(text, field="--tolerance")
 
 
-def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None) -> str:
+def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None, partial: int = PARTIAL_CREDIT) -> str:
     """The Moodle XML quiz: a category, then one Cloze question per variant.
 
-    ``feedback(variant) -> html`` gives each question's general feedback; by default it is
-    the table of answers followed by the worked solution (:func:`solution_html`).
+    ``tolerance`` is a :class:`Tolerance` or its text (default: ``shown``); ``partial`` the percent
+    the carried-rounding answer earns where the tolerance leaves it out. ``feedback(variant) -> html``
+    gives each question's general feedback; by default it is the table of answers followed by the
+    worked solution (:func:`solution_html`).
 
     >>> from derive.classroom.variants import generate_variants
     >>> text = quiz_xml(generate_variants("2-2-2-exercise", 2, seed=3, ask="E_total,grad:w5"))
     >>> text.count('<question type="cloze">'), "{1:NUMERICAL:=" in text
     (2, True)
     """
-    tol = default_tolerance(variants.decimals) if tolerance is None else parse_tolerance(tolerance)
+    tol = DEFAULT if tolerance is None else moodle_tolerance(tolerance)
     title = variants.spec.title or "derive worksheet"
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>", _category(title)]
+    carried = carried_answers(variants)
     for variant in variants.variants:
         body = feedback(variant) if feedback is not None else solution_html(variant, variants.questions,
                                                                            variants.decimals)
-        parts.append(_cloze(variant, variants, title, tol, body))
+        blanks = {q.key: blank(variant.answers[q.key], carried[variant.index].get(q.key), variants.decimals, tol,
+                               partial) for q in variants.questions}
+        parts.append(_cloze(variant, variants, title, blanks, body))
     parts.append("</quiz>")
-    return "\n".join(parts) + "\n"
+    return xml_safe("\n".join(parts) + "\n")
+
+
+_XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    r"""``text`` with every character XML 1.0 forbids replaced by U+FFFD.
+
+    >>> xml_safe("a\x00b\ufffe\x1bc\ttab") == "a\ufffdb\ufffd\ufffdc\ttab"
+    True
+    """
+    return _XML_FORBIDDEN.sub("\ufffd", text)
+
+
+def carried_answers(variants: VariantSet) -> dict:
+    """Per variant index, each quantity with every intermediate rounded to the asked decimals."""
+    from ..engine.network import build_network
+    from ..engine.numeric import evaluate
+    from ..engine.symbolic import build_model
+
+    model = build_model(build_network(variants.spec))
+    found = {}
+    for variant in variants.variants:
+        givens = {k: Fraction(v) for k, v in variant.parameters.items()}
+        try:
+            found[variant.index] = evaluate(model, carry_rounding=variants.decimals, overrides=givens).exact
+        except DeriveError:  # rounding can push a value where the loss has none: no carried answer then
+            found[variant.index] = {}
+    return found
+
+
+def blank(exact, carried, decimals: int, tolerance: Tolerance, partial: int = PARTIAL_CREDIT) -> str:
+    """One NUMERICAL Cloze blank: its answers, each ``value:radius``, the first at 100 %.
+
+    >>> blank(Fraction("0.4086661"), Fraction("0.4087"), 4, DEFAULT)
+    '{1:NUMERICAL:=0.408683050000:0.000066950000~%100%0.408650000000:0.000100000000}'
+    """
+    places = max(ANSWER_PLACES, decimals + EXTRA_PLACES)
+    alternatives = []
+    for value, radius, percent in tolerance.answers(exact, carried, decimals=decimals, partial=partial):
+        # the value is written 10^-6 of a unit (or finer) from the band's centre: far below any tolerance
+        shown, width = format_fixed(value, places), _ceil(radius, places)
+        alternatives.append(("=" if percent == 100 and not alternatives else f"%{percent}%") + f"{shown}:{width}")
+    return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
+
+
+def _ceil(value: Fraction, places: int) -> str:
+    scaled = value * 10**places
+    whole = -((-scaled.numerator) // scaled.denominator)
+    return format_fixed(Fraction(whole, 10**places), places)
 
 
 def _category(title: str) -> str:
-    # Moodle splits a category path at "/"; a literal slash is written "//".
-    path = f"{CATEGORY_ROOT}/{title.replace('/', '//')}"
+    path = f"{CATEGORY_ROOT}/{category_name(title)}"
     return ("<!-- question: 0 -->\n"
             '<question type="category">\n'
             f"  <category><text>{xml_escape(path)}</text></category>\n"
@@ -102,17 +150,32 @@ def _category(title: str) -> str:
             "</question>")
 
 
-def _cloze(variant: Variant, variants: VariantSet, title: str, tol: Fraction, feedback_html: str) -> str:
+def _cloze(variant: Variant, variants: VariantSet, title: str, blanks: dict, feedback_html: str) -> str:
     name = f"{title} - variant {variant.index:02d} (seed {variant.seed})"
     return ("<question type=\"cloze\">\n"
             f"  <name><text>{xml_escape(name)}</text></name>\n"
             '  <questiontext format="html"><text>'
-            + _cdata(question_html(variant, variants.questions, variants.decimals, tol)) + "</text></questiontext>\n"
+            + _cdata(question_html(variant, variants.questions, variants.decimals, blanks)) + "</text></questiontext>\n"
             '  <generalfeedback format="html"><text>' + _cdata(feedback_html) + "</text></generalfeedback>\n"
             f"  <defaultgrade>{len(variants.questions)}</defaultgrade>\n"
             f"  <penalty>{PENALTY}</penalty>\n"
             "  <hidden>0</hidden>\n"
             "</question>")
+
+
+def category_name(name: str) -> str:
+    """One category name in a Moodle category path, escaped as Moodle's own ``assemble_category_path``
+    does: a slash doubled, and a space before a leading (after a trailing) slash, which the import trims.
+
+    >>> category_name("A/B"), category_name("/root"), category_name("end/")
+    ('A//B', ' //root', 'end// ')
+    """
+    escaped = name.replace("/", "//")
+    if escaped.startswith("/"):
+        escaped = " " + escaped
+    if escaped.endswith("/"):
+        escaped += " "
+    return escaped
 
 
 def _cdata(text: str) -> str:
@@ -127,8 +190,8 @@ def _text(text: str) -> str:
 
 # ---------------------------------------------------------------- HTML
 
-def question_html(variant: Variant, questions, decimals: int, tolerance: Fraction) -> str:
-    """The question text: the network, this variant's numbers, one NUMERICAL blank per quantity."""
+def question_html(variant: Variant, questions, decimals: int, blanks: dict) -> str:
+    """The question text: the network, this variant's numbers, one NUMERICAL blank per quantity (``blanks``)."""
     spec = variant.spec
     lines = [f"<p><strong>{_text(spec.title or 'Backpropagation exercise')}</strong> "
              f"(variant {variant.index}, seed {variant.seed})</p>",
@@ -136,10 +199,8 @@ def question_html(variant: Variant, questions, decimals: int, tolerance: Fractio
              _givens_html(variant),
              f"<p>Give each answer to {decimals} decimal places.</p>",
              "<table>"]
-    tol = format_fixed(tolerance, max(decimals + 1, _places(tolerance)))
     for q in questions:
-        value = format_fixed(variant.answers[q.key], ANSWER_PLACES)
-        lines.append(f"<tr><td>{label_html(q)} =</td><td>{{1:NUMERICAL:={value}:{tol}}}</td></tr>")
+        lines.append(f"<tr><td>{label_html(q)} =</td><td>{blanks[q.key]}</td></tr>")
     lines.append("</table>")
     return "\n".join(lines)
 
@@ -169,7 +230,8 @@ def markdown_html(text: str) -> str:
     r"""The renderer's Markdown as simple HTML: headings, paragraphs, tables, math for MathJax.
 
     Display math stays between ``$$``, inline ``$x$`` becomes ``\(x\)`` (Moodle's MathJax
-    filter reads both); Mermaid diagrams are left out. All text is HTML-escaped.
+    filter reads both); Mermaid diagrams are left out, and so is the sentence introducing one
+    (a paragraph ending in a colon just before it). All text is HTML-escaped.
 
     >>> print(markdown_html("## 1. The *a\\_b*\n\nSo $x < 1$ **and** y.\n\n$$\na &= b\n$$"))
     <h4>1. The *a_b*</h4>
@@ -193,6 +255,8 @@ def markdown_html(text: str) -> str:
         stripped = line.strip()
         if stripped.startswith("```"):  # a Mermaid diagram: Moodle cannot draw it
             flush()
+            if out and out[-1].startswith("<p>") and out[-1].endswith(":</p>"):
+                out.pop()  # the sentence introducing the diagram would point at nothing
             for inner in lines:
                 if inner.strip().startswith("```"):
                     break
@@ -317,8 +381,3 @@ def name_html(name: str) -> str:
     return f"{_text(head)}<sub>{_text(tail)}</sub>{suffix}"
 
 
-def _places(value: Fraction) -> int:
-    places = 0
-    while (value * 10 ** places).denominator != 1 and places < 30:
-        places += 1
-    return places

@@ -149,9 +149,9 @@ def _check_options(*, n, seed, ask, key, fmt, workers, tolerance, tex_timeout) -
 
         raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {ask!r}", field="--ask")
     if tolerance is not None:
-        from .moodle import parse_tolerance
+        from .moodle import moodle_tolerance
 
-        parse_tolerance(tolerance)
+        moodle_tolerance(tolerance)
     check_timeout(tex_timeout)
 
 

@@ -35,7 +35,8 @@ def add_parser(sub) -> None:
     p.add_argument("--decimals", type=whole("--decimals", 0, 15), default=DEFAULT_DECIMALS, metavar="D",
                    help=f"decimal places of the answers (default: {DEFAULT_DECIMALS})")
     p.add_argument("--tolerance", metavar="T",
-                   help="absolute tolerance of a Moodle answer (default: half a unit in the last decimal place)")
+                   help="when a Moodle answer is right: shown (default: from the exact to the carried-rounding "
+                        "answer, plus half a unit), absolute=A (or a bare number), relative=R, sigfigs=N, decimals=N")
     p.add_argument("--workers", type=whole("--workers", 1, max_workers()), metavar="W",
                    help=f"TeX runs at once (default and most: one per core, {max_workers()} here)")
     p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",
@@ -53,9 +54,9 @@ def run(args) -> int:
 
         raise SpecError(f"only applies to --format moodle; got --format {args.format}", field="--tolerance")
     if args.tolerance is not None:
-        from ..classroom.moodle import parse_tolerance
+        from ..classroom.moodle import moodle_tolerance
 
-        parse_tolerance(args.tolerance)  # a bad value fails before any work
+        moodle_tolerance(args.tolerance)  # a bad value fails before any work
     result = make_worksheets(args.spec, n=args.variants, seed=args.seed, out_dir=args.out, ask=args.ask,
                              key=args.key, fmt=args.format, decimals=args.decimals, tolerance=args.tolerance,
                              force=args.force, workers=args.workers, progress=not args.quiet,

@@ -71,6 +71,76 @@ def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding
             digits *= 4
 
 
+class Recomputation:
+    """Each computed quantity's formula evaluated, in order and only as far as asked, from the values
+    before it, where a *pinned* quantity (a student's claimed value) stands in for its formula's value.
+
+    A quantity may be pinned (:meth:`pin`) until a later quantity has been asked for, so a caller
+    walking the quantities in order can decide each pin from the values before it. A formula with
+    no finite value from these numbers (a log of a claimed negative value) gives None, and so does
+    everything computed only from it.
+
+    >>> from derive import load
+    >>> model = load("2-2-1").model
+    >>> givens = {q.key: v for q, v in zip(model.quantities, evaluate(model).exact.values()) if q.formula is None}
+    >>> again = Recomputation(model, givens, {"net_o1": sp.Rational(1, 2)})
+    >>> again.formula_value("out_o1"), again.formula_value("net_o1")
+    (1/2, 191/1000)
+    """
+
+    def __init__(self, model: Model, givens: dict, pinned: dict | None = None, *,
+                 precision: int = DEFAULT_PRECISION, carry_rounding: int | None = None):
+        self.model, self.givens = model, givens
+        self.precision, self.carry_rounding = precision, carry_rounding
+        self._pinned = {}
+        self._index = {q.key: i for i, q in enumerate(model.quantities)}
+        self._env: dict[sp.Symbol, object] = {}
+        self._found: dict[str, sp.Expr | None] = {}
+        self._next = 0  # the first quantity not evaluated yet
+        for key, value in (pinned or {}).items():
+            self.pin(key, value)
+
+    def pin(self, key: str, value) -> None:
+        """Use ``value`` for ``key`` in every later formula."""
+        if self._index[key] + 1 < self._next:
+            raise ValueError(f"{key} is already used by later quantities")
+        self._pinned[key] = value if isinstance(value, sp.Basic) else sp.Rational(Fraction(value))
+
+    def formula_value(self, key: str):
+        """``key``'s formula from the values before it (None for a given or when it has no value)."""
+        with mpmath.workdps(self.precision + GUARD_DIGITS):
+            while self._next <= self._index[key]:
+                self._step()
+        return self._found.get(key)
+
+    def _step(self) -> None:
+        if self._next:  # the previous quantity's value is settled now
+            previous = self.model.quantities[self._next - 1]
+            value = self._pinned.get(previous.key, self._found.get(previous.key, self.givens.get(previous.key)))
+            if value is not None:
+                self._env[previous.symbol] = (Fraction(int(value.p), int(value.q)) if value.is_Rational
+                                              else mpmath.mpf(value._mpf_))
+        q = self.model.quantities[self._next]
+        if q.formula is not None:
+            value = _formula_value(q.formula, self._env, self.precision)
+            if value is not None and self.carry_rounding is not None:
+                value = round_half_up(value, self.carry_rounding)
+            self._found[q.key] = value
+        self._next += 1
+
+
+def _formula_value(formula: sp.Expr, env: dict, precision: int):
+    if not formula.free_symbols <= env.keys():
+        return None
+    try:
+        value = _value_of(formula, env, precision)
+    except (ZeroDivisionError, ValueError, TypeError):
+        return None
+    if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
+        return None
+    return value
+
+
 MAX_PRECISION = 2560  # digits: enough for 1 − σ(net) to stay non-zero up to net ≈ 5,000
 
 

@@ -75,6 +75,27 @@ def build_problem_view(derivation: Derivation, *, number_format: NumberFormat | 
 
 # ---------------------------------------------------------------- steps
 
+def steps_by_key(derivation: Derivation, *, number_format: NumberFormat | None = None) -> dict[str, dict]:
+    """The view of the step that gives each quantity its value (the last one, where a chain of
+    factors is worked before it), by quantity key; for showing one step on its own.
+
+    >>> import derive
+    >>> from derive.steps import derive_steps
+    >>> steps = steps_by_key(derive_steps(derive.load("2-2-2")))
+    >>> steps["out_h1"]["lines"][-1], steps["out_h1"]["uses"]
+    (NoEscape(&= 0.593269992), [])
+    """
+    printer = make_printer(derivation, number_format or NumberFormat())
+    found = {}
+    for step in derivation.steps():
+        if step.value is not None:
+            view = _step(step, printer)
+            view.update(show_rule=True, uses=[])  # shown alone: no reference to equations left out
+            found[step.key] = view
+    return found
+
+
+
 def _section(section, printer) -> dict:
     return {"kind": section.kind, "layer": section.layer,
             "example": section.example + 1 if section.example is not None else None,

@@ -1,0 +1,291 @@
+"""Grade a class: every student's answers to their own worksheet variant, with follow-through.
+
+:func:`grade_class` takes the spec and the ``variants.json`` of a ``derive worksheet`` run (each
+variant is drawn again from the spec and its seed, and must match the file's numbers) and the
+class's answers (:mod:`derive.classroom.roster`), and checks each student's answers with
+:func:`~derive.classroom.check.check_claims` under a marking scheme. :func:`write_grades` writes
+``grades.csv`` and one feedback file per student (Markdown and PDF) in ``feedback/``.
+
+A bad row or file is a :class:`~derive.classroom.roster.Problem` in the result: it never stops
+the other students' grading.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import DeriveError, OutputError, SpecError
+from ..spec.source import Num, read_document
+from .ask import Question
+from .roster import Problem, Submission, merge, read_claims_folder, read_roster
+from .scheme import DEFAULT_SCHEME, read_scheme
+from .tolerance import parse_tolerance
+
+STATUS_WORDS = {"ok": "right", "follow_through": "follow-through", "wrong": "wrong", None: "not answered"}
+
+
+@dataclass
+class StudentGrade:
+    """One student's result: the check report (None when nothing could be checked) and the score."""
+
+    student: str
+    variant: int
+    report: object
+    earned: Fraction
+    possible: Fraction
+    verdicts: dict  # asked key -> status ("ok", "follow_through", "wrong") or None (not answered)
+    problems: list = field(default_factory=list)
+
+
+@dataclass
+class ClassGrades:
+    """Every student's grade, the problems found on the way, and what the variants asked."""
+
+    title: str
+    seed: int
+    decimals: int
+    asked: tuple
+    students: list
+    problems: list
+    variants: dict  # index -> the variant drawn again
+
+    def csv_text(self) -> str:
+        """``grades.csv``: a row per student with the score and a verdict per asked quantity."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["student", "variant", "score", "out_of", "percent", *self.asked, "root_errors",
+                         "problems"])
+        for g in self.students:
+            percent = f"{float(100 * g.earned / g.possible):.1f}" if g.possible else ""
+            roots = [r.claim.name for r, _ in g.report.root_errors()] if g.report is not None else []
+            writer.writerow([_cell(g.student), g.variant, _number(g.earned), _number(g.possible), percent,
+                             *(STATUS_WORDS[g.verdicts.get(k)] for k in self.asked), _cell("; ".join(roots)),
+                             _cell("; ".join(str(p) for p in g.problems))])
+        return out.getvalue()
+
+
+def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, tolerance=None) -> ClassGrades:
+    """Grade the students of ``roster`` (a CSV path) and/or ``claims`` (a folder of claims files).
+
+    ``scheme`` is a marking scheme (:mod:`derive.classroom.scheme`); ``tolerance`` replaces its default
+    tolerance.
+
+    >>> import tempfile, pathlib
+    >>> from derive.classroom.variants import generate_variants
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> variants = generate_variants("2-2-2-exercise", 2, seed=4, ask="E_total,grad:w5")
+    >>> _ = (folder / "variants.json").write_text(variants.to_json())
+    >>> right = variants.variants[1].answer_text("E_total", 6)
+    >>> _ = (folder / "r.csv").write_text(f"student,variant,E_total,dE/dw5\\nann,2,{right},\\nbob,9,1,2\\n")
+    >>> grades = grade_class("2-2-2-exercise", folder / "variants.json", roster=folder / "r.csv")
+    >>> [(g.student, g.earned, g.possible, g.verdicts) for g in grades.students]
+    [('ann', Fraction(1, 1), Fraction(2, 1), {'E_total': 'ok', 'grad_w5': None})]
+    >>> [str(p) for p in grades.problems]
+    ['r.csv row 3, column variant: no variant 9 in variants.json (there are 1 to 2)']
+    """
+    from ..engine.problem import Problem as EngineProblem
+
+    if roster is None and claims is None:
+        raise SpecError("needs the class's answers: a roster CSV (--roster) and/or a claims folder (--claims)")
+    info = read_variants_json(variants_json)
+    variants = _draw_again(spec, info)
+    model = EngineProblem(next(iter(variants.values())).spec).model
+    keys = model.by_key
+    scheme = DEFAULT_SCHEME if scheme is None else read_scheme(scheme, keys)
+    if tolerance is not None:
+        scheme = dataclasses.replace(scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"))
+    asked = tuple(k for k in info["asked"] if k in keys)
+    problems: list[Problem] = []
+    found: dict[str, Submission] = {}
+    if roster is not None:
+        found, problems = read_roster(roster, keys, set(variants))
+    if claims is not None:
+        files, more = read_claims_folder(claims, set(variants))
+        problems += more
+        found = merge(found, files, keys, problems)
+    graded = _Grader(variants, scheme, asked)
+    students = []
+    for student in sorted(found):
+        result = graded.grade(found[student])
+        problems += [p for p in result.problems if p not in problems]
+        students.append(result)
+    return ClassGrades(info["title"] or "", info["seed"], info["decimals"], asked, students, problems, variants)
+
+
+class _Grader:
+    """Checks submissions, reusing each variant's evaluations across its students."""
+
+    def __init__(self, variants: dict, scheme, asked: tuple):
+        self.variants, self.scheme, self.asked = variants, scheme, asked
+        self._evaluations: dict = {}
+
+    def grade(self, submission: Submission) -> StudentGrade:
+        from .check import check_claims
+
+        problems = list(submission.problems)
+        variant = self.variants[submission.variant]
+        report = None
+        if submission.claims:
+            try:
+                report = check_claims(variant.spec, submission.claims, scheme=self.scheme,
+                                      evaluations=self._evaluations_of(submission.variant, variant))
+            except DeriveError as err:
+                problems.append(Problem(submission.source, None, f"not graded: {err}"))
+        return self._score(submission, report, problems)
+
+    def _evaluations_of(self, index, variant):
+        from .alternatives import Evaluations
+
+        if index not in self._evaluations:
+            self._evaluations[index] = Evaluations(variant.spec)
+        return self._evaluations[index]
+
+    def _score(self, submission, report, problems) -> StudentGrade:
+        results = {r.claim.key: r for r in report.results} if report is not None else {}
+        scored = set(self.asked) | set(self.scheme.points)
+        earned = sum((r.points for k, r in results.items() if k in scored), Fraction(0))
+        possible = sum((self.scheme.points_for(k) for k in scored if k in self.asked or k in results), Fraction(0))
+        verdicts = {k: results[k].status if k in results else None for k in self.asked}
+        return StudentGrade(submission.student, submission.variant, report, earned, possible, verdicts, problems)
+
+
+# ---------------------------------------------------------------- variants.json
+
+def read_variants_json(path) -> dict:
+    """The parts of ``variants.json`` grading needs: title, seed, decimals, asked keys, each variant's numbers.
+
+    >>> import tempfile, pathlib
+    >>> from derive.classroom.variants import generate_variants
+    >>> name = pathlib.Path(tempfile.mkdtemp()) / "variants.json"
+    >>> _ = name.write_text(generate_variants("2-2-2-exercise", 2, seed=4, ask="E_total").to_json())
+    >>> info = read_variants_json(name)
+    >>> info["seed"], info["asked"], sorted(info["parameters"])
+    (4, ['E_total'], [1, 2])
+    """
+    doc = read_document(path)
+    data, where = doc.data, str(path)
+
+    def number(value, name):
+        if isinstance(value, Num) and value.is_integer_literal and int(value.text) >= 0:
+            return int(value.text)
+        raise SpecError(f"must be a whole number; got {value!r}", field=name, source=where)
+
+    try:
+        asked = [str(k) for k in data["asked"]]
+        parameters = {number(v["index"], "variants[].index"): {str(k): str(x) for k, x in v["parameters"].items()}
+                      for v in data["variants"]}
+        return {"title": data.get("title"), "seed": number(data["seed"], "seed"),
+                "decimals": number(data["decimals"], "decimals"), "asked": asked, "parameters": parameters}
+    except (KeyError, TypeError, AttributeError) as err:
+        raise SpecError(f"is not the variants.json of a derive worksheet run (missing or malformed {err})",
+                        source=where) from None
+
+
+def _draw_again(spec, info: dict) -> dict:
+    """Each variant of the file drawn again from ``spec``; its numbers must be the file's."""
+    from .variants import generate_variant
+
+    questions = tuple(_question(key) for key in info["asked"])
+    found = {}
+    for index, parameters in sorted(info["parameters"].items()):
+        variant = generate_variant(spec, info["seed"], index, ask=questions, decimals=info["decimals"])
+        for name, text in parameters.items():
+            if variant.parameters.get(name) != text:
+                raise DeriveError(f"variants.json was not made from this spec: variant {index} has {name} = {text} "
+                                  f"there and {variant.parameters.get(name)} when drawn again from the spec")
+        found[index] = variant
+    return found
+
+
+def _question(key: str) -> Question:
+    """A question rebuilt from its answer key (what the draw's checks need: the gradients it asks)."""
+    base, _, example = key.partition("__")
+    number = int(example) - 1 if example.isdigit() else None
+    if base.startswith("grad_"):
+        return Question(key, "grad", base[5:], number)
+    if base.endswith("_new"):
+        return Question(key, "updated", base[:-4], number)
+    return Question(key, "other", base, number)
+
+
+# ---------------------------------------------------------------- writing
+
+def write_grades(grades: ClassGrades, out_dir, *, force: bool = False, pdf: bool = True, workers=None,
+                 progress: bool = False) -> list[Path]:
+    """Write ``grades.csv`` and ``feedback/<student>.md`` (and ``.pdf``) into ``out_dir``; return the paths."""
+    from ..io.output import check_output_path, write_atomic
+    from ..io.texrun import compile_many
+    from .worksheet import _make_folder
+
+    out = Path(out_dir)
+    folder = out / "feedback"
+    for place in (out, folder):
+        if place.exists() and not place.is_dir():
+            raise OutputError(f"{place}: is not a folder")
+    _make_folder(folder)
+    stems = file_stems([g.student for g in grades.students])
+    texts = {out / "grades.csv": grades.csv_text()}
+    jobs = []
+    for g in grades.students:
+        markdown, latex = _feedback(grades, g)
+        texts[folder / f"{stems[g.student]}.md"] = markdown
+        if pdf:
+            jobs.append((latex, folder / f"{stems[g.student]}.pdf"))
+    for path in list(texts) + [dest for _, dest in jobs]:
+        check_output_path(path, force=force)
+    written = [write_atomic(path, text, force=force) for path, text in texts.items()]
+    return written + compile_many(jobs, force=force, workers=workers, progress=progress)
+
+
+def _feedback(grades: ClassGrades, g: StudentGrade) -> tuple[str, str]:
+    from ..engine.problem import Problem as EngineProblem
+    from ..render.feedback import feedback_context, render_feedback
+    from ..render.numbers import NumberFormat
+    from ..render.view import steps_by_key
+    from ..steps import derive_steps
+
+    variant = grades.variants[g.variant]
+    steps = {}
+    if g.report is not None and g.report.root_errors():
+        derivation = derive_steps(EngineProblem(variant.spec))
+        steps = steps_by_key(derivation, number_format=NumberFormat(decimals=grades.decimals))
+    info = {"index": g.variant, "seed": grades.seed, "decimals": grades.decimals,
+            "title": variant.spec.title or "Backpropagation exercise"}
+    asked = [(k, k) for k in grades.asked]
+    context = feedback_context(g.student, info, g.report, steps, asked=asked, problems=[str(p) for p in g.problems],
+                               earned=(g.earned, g.possible))
+    return render_feedback(context, "md"), render_feedback(context, "tex")
+
+
+def file_stems(students) -> dict[str, str]:
+    """A safe, distinct file name stem per student id (no path, no leading dot).
+
+    >>> file_stems(["ann", "../etc/passwd", "a b", "a_b", ".x"])
+    {'ann': 'ann', '../etc/passwd': 'etc_passwd', 'a b': 'a_b', 'a_b': 'a_b-2', '.x': 'x'}
+    """
+    found, used = {}, set()
+    for student in students:
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
+        stem = stem[:80]
+        candidate, n = stem, 1
+        while candidate.lower() in used:
+            n += 1
+            candidate = f"{stem}-{n}"
+        used.add(candidate.lower())
+        found[student] = candidate
+    return found
+
+
+def _number(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.4g}"
+
+
+def _cell(text: str) -> str:
+    """Text for a spreadsheet cell: a leading = + - @ would start a formula, so it is quoted."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
