@@ -221,14 +221,16 @@ def write_grades(grades: ClassGrades, out_dir, *, force: bool = False, pdf: bool
     """Write ``grades.csv`` and ``feedback/<student>.md`` (and ``.pdf``) into ``out_dir``; return the paths."""
     from ..io.output import check_output_path, write_atomic
     from ..io.texrun import compile_many
-    from .worksheet import _make_folder
 
     out = Path(out_dir)
     folder = out / "feedback"
     for place in (out, folder):
         if place.exists() and not place.is_dir():
             raise OutputError(f"{place}: is not a folder")
-    _make_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from exc
     stems = file_stems([g.student for g in grades.students])
     texts = {out / "grades.csv": grades.csv_text()}
     jobs = []

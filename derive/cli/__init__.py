@@ -56,7 +56,7 @@ def _check_sources(args) -> None:
 
     if isinstance(getattr(args, "spec", None), str):
         spec_path(args.spec)
-    if isinstance(getattr(args, "claims", None), str):
+    if args.command == "check" and isinstance(getattr(args, "claims", None), str):
         claims_path(args.claims)
 
 
