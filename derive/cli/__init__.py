@@ -15,7 +15,7 @@ import sys
 
 from ..errors import DeriveError, SpecError
 
-COMMANDS = ("solve", "examples", "train", "worksheet", "check")
+COMMANDS = ("solve", "examples", "train", "worksheet", "exam", "check")
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
