@@ -47,7 +47,7 @@ class ExamEntry:
     """One entry of ``questions:``: a pool of specs (one spec when not a pool), how many to pick, what to ask.
 
     ``names`` are the specs as the file wrote them; ``specs`` the loaded specs, in the same order.
-    ``line`` is the entry's line in the exam file (for messages about ``ask``).
+    ``line`` is the line of the entry's ``ask`` in the exam file (for messages about it).
     """
 
     names: tuple
@@ -157,7 +157,7 @@ def _entry(check: _Checker, item, path: tuple, folder: Path) -> ExamEntry:
     specs = tuple(_spec(check, name, where + ((i,) if "from" in entry else ()), folder) for i, name in enumerate(names))
     ask = check.text(entry["ask"], path + ("ask",), limit=400) if "ask" in entry else None
     points = check.number(entry["points"], path + ("points",), low=Fraction(0), low_open=True)
-    return ExamEntry(names, specs, pick, ask, points, check._line(path))
+    return ExamEntry(names, specs, pick, ask, points, check._line(path + ("ask",)))
 
 
 def _spec(check: _Checker, name: str, path: tuple, folder: Path) -> Spec:
