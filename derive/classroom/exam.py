@@ -60,10 +60,13 @@ class ExamRun:
     decimals: int
     papers: tuple
     written: tuple
+    warnings: tuple = ()
 
     def report(self) -> str:
         """One line for the end of a run."""
         n = len(self.papers)
+        if not n:
+            return f"PrairieLearn question folders for the {len(self.exam.entries)} entries of the exam"
         return (f"{n} exam{'s' * (n != 1)} of {self.exam.n_questions} question"
                 f"{'s' * (self.exam.n_questions != 1)} ({format_exact(self.exam.total_points)} points)")
 
@@ -171,22 +174,44 @@ def output_names(stems) -> list[str]:
     return names + ["exam.json", "exams.pdf", "keys.pdf"]
 
 
-def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "short", force: bool = False,
-              workers: int | None = None, progress: bool | None = None, template_dir=None) -> ExamRun:
+FORMATS = ("pdf", "qti", "prairielearn")
+
+
+def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "short", fmt: str = "pdf",
+              tolerance=None, force: bool = False, workers: int | None = None, progress: bool | None = None,
+              template_dir=None) -> ExamRun:
     """Write every student's exam and key (PDF and .tex), combined ``exams.pdf`` and ``keys.pdf``, and ``exam.json``.
 
     ``exam`` is an exam file (:func:`~derive.spec.exam.load_exam`); ``roster`` a roster file (one
-    paper per student, files named by id), else ``students`` anonymous papers. Every input and
+    paper per student, files named by id), else ``students`` anonymous papers. With ``fmt="qti"``
+    write ``qti.zip`` (:mod:`.qti`; every paper's variants, for the LMS to draw from), with
+    ``fmt="prairielearn"`` one question folder per spec (:mod:`.prairielearn`). Every input and
     output path is checked before any work; nothing is written unless every PDF was built.
     """
     from .worksheet import KEY_STYLES, _check_choice
 
     _check_choice(key, KEY_STYLES, "--key")
+    _check_choice(fmt, FORMATS, "--format")
+    if tolerance is not None:
+        from .qti import answer_tolerance
+
+        answer_tolerance(0, tolerance)  # a bad value fails before any work
     exam = load_exam(exam) if not isinstance(exam, Exam) else exam
     people = read_roster(roster) if roster is not None else students
     _check_sizes(exam)
     _environment(template_dir)
+    if fmt == "prairielearn":
+        return _write_prairielearn(exam, seed, out_dir, tolerance=tolerance, force=force)
     papers = draw_papers(exam, seed, people)
+    if fmt == "qti":
+        from .qti import qti_package
+
+        paths = check_outputs_at(out_dir, ["qti.zip"], force=force)
+        run = ExamRun(exam, seed, exam.decimals, papers, tuple(paths))
+        data, warnings = qti_package(run, tolerance=tolerance)
+        _make_folder(Path(out_dir))
+        _write_texts({paths[0]: data}, force)
+        return ExamRun(exam, seed, exam.decimals, papers, tuple(paths), tuple(warnings))
     paths = check_outputs_at(out_dir, output_names(p.stem for p in papers), force=force)
     run = ExamRun(exam, seed, exam.decimals, papers, tuple(paths))
     _make_folder(Path(out_dir))
@@ -203,6 +228,22 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
     texts[paths[-3]] = run.to_json()
     compile_into(jobs, texts, force=force, workers=workers, progress=progress)
     return run
+
+
+def _write_prairielearn(exam: Exam, seed: int, out_dir, *, tolerance, force) -> ExamRun:
+    """One PrairieLearn question folder per spec; subfolders that exist are checked like the top one."""
+    from .prairielearn import question_files
+
+    files = question_files(exam, tolerance=tolerance)
+    out = Path(out_dir)
+    check_outputs_at(out_dir, [], force=force)
+    for name in files:
+        if (out / name).parent.is_dir():
+            check_outputs_at((out / name).parent, [Path(name).name], force=force)
+    for name in files:
+        _make_folder((out / name).parent)
+    written = _write_texts({out / name: text for name, text in files.items()}, force)
+    return ExamRun(exam, seed, exam.decimals, (), tuple(written))
 
 
 def _check_sizes(exam: Exam) -> None:

@@ -7,6 +7,7 @@ import sys
 
 def add_parser(sub) -> None:
     from ..classroom.variants import MAX_VARIANTS
+    from ..classroom.exam import FORMATS
     from ..classroom.worksheet import KEY_STYLES
 
     p = sub.add_parser(
@@ -26,6 +27,13 @@ def add_parser(sub) -> None:
                      help="students.csv with the columns id and name: one paper per student, files named by id")
     p.add_argument("--key", choices=KEY_STYLES, default="short",
                    help="answer keys with the answers only (short, default) or the whole worked solutions (full)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="pdf",
+                   help="pdf (default); qti: qti.zip for Canvas, Blackboard and D2L (every paper's variants, the LMS "
+                        "draws one per student); prairielearn: a question folder per spec whose server.py draws "
+                        "variants with derive")
+    p.add_argument("--tolerance", metavar="T",
+                   help="absolute tolerance of a QTI or PrairieLearn answer (default: half a unit in the last "
+                        "decimal place)")
     p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
     p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -36,8 +44,10 @@ def run(args) -> int:
     from ..classroom.exam import make_exam
 
     result = make_exam(args.exam, seed=args.seed, out_dir=args.out, students=args.variants, roster=args.roster,
-                       key=args.key, force=args.force, workers=args.workers, progress=not args.quiet,
+                       key=args.key, fmt=args.format, tolerance=args.tolerance, force=args.force, workers=args.workers, progress=not args.quiet,
                        template_dir=args.template_dir)
+    for warning in result.warnings:
+        print(f"derive: warning: {warning}", file=sys.stderr)
     if not args.quiet:
         print(f"{result.report()}; wrote {len(result.written)} files to {args.out}", file=sys.stderr)
     return 0
