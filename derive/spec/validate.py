@@ -7,20 +7,18 @@ allowed, what was given and (for files) the line. The layers below trust a
 
 from __future__ import annotations
 
-import difflib
-import keyword
 import re
 from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SpecError
-from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, Example, LAYER_KEYS,
-                    LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
-                    MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
-                    PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
-                    RESERVED_NAMES, Spec, TOP_KEYS)
+from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, Example, LAYER_KEYS, LayerSpec, LAYOUTS,
+                    LOG_BASES, LOSSES, MAX_EXAMPLES, MAX_LAYERS, MAX_UNITS, Optimizer, OPTIMIZER_KEYS,
+                    OPTIMIZERS, PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS,
+                    REDUCTIONS, Spec, TOP_KEYS)
+from .checker import Checker, show_number, describe
 from .naming import all_names, name_network
-from .source import Doc, Num, format_path, from_python, parse_text, read_document
+from .source import Doc, Num, from_python, parse_text, read_document
 
 # ---------------------------------------------------------------- loading
 
@@ -62,144 +60,6 @@ def load_spec(source) -> Spec:
 
 # ---------------------------------------------------------------- validation
 
-class _Checker:
-    """Carries the document so each check can say where a value came from."""
-
-    def __init__(self, doc: Doc):
-        self.doc = doc
-
-    def fail(self, path: tuple, message: str):
-        line = self._line(path)
-        raise SpecError(message, field=format_path(path) if path else None,
-                        source=self.doc.source, line=line)
-
-    def _line(self, path: tuple):
-        while True:
-            if path in self.doc.lines:
-                return self.doc.lines[path]
-            if not path:
-                return None
-            path = path[:-1]
-
-    # -- shapes of values
-    def mapping(self, value, path: tuple, allowed: tuple, required: tuple = ()) -> dict:
-        if not isinstance(value, dict):
-            self.fail(path, f"must be a mapping of keys to values; got {describe(value)}")
-        for key in value:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
-                tip = f"; did you mean '{hint[0]}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
-                self.fail(path + (key,), f"is not a known key{tip}")
-        for key in required:
-            if key not in value:
-                if path:
-                    self.fail(path, f"is missing the required key '{key}'")
-                self.fail((), f"the spec is missing the required key '{key}'")
-        return value
-
-    def number(self, value, path: tuple, *, low=None, high=None, low_open=False) -> Fraction:
-        if isinstance(value, bool) or not isinstance(value, Num):
-            self.fail(path, f"must be a number; got {describe(value)}")
-        exact = Fraction(value.value.p, value.value.q)
-        if abs(exact) > MAX_ABS_VALUE:
-            self.fail(path, f"must be at most {MAX_ABS_VALUE} in size; got {value.text}")
-        if low is not None and (exact < low or (low_open and exact == low)):
-            rel = ">" if low_open else ">="
-            self.fail(path, f"must be {rel} {_show(low)}; got {value.text}")
-        if high is not None and exact > high:
-            self.fail(path, f"must be <= {_show(high)}; got {value.text}")
-        return exact
-
-    def integer(self, value, path: tuple, *, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, Num) or not value.is_integer_literal:
-            self.fail(path, f"must be a whole number from {low} to {high}; got {describe(value)}")
-        number = int(value.text)
-        if not low <= number <= high:
-            self.fail(path, f"must be a whole number from {low} to {high}; got {value.text}")
-        return number
-
-    def boolean(self, value, path: tuple) -> bool:
-        if not isinstance(value, bool):
-            self.fail(path, f"must be true or false; got {describe(value)}")
-        return value
-
-    def choice(self, value, path: tuple, allowed: tuple) -> str:
-        if isinstance(value, Num) and value.text in allowed:
-            return value.text
-        if not isinstance(value, str) or value not in allowed:
-            hint = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
-            tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-            self.fail(path, f"must be one of {', '.join(allowed)}; got {describe(value)}{tip}")
-        return value
-
-    def text(self, value, path: tuple, *, limit: int = 200) -> str:
-        if not isinstance(value, str):
-            self.fail(path, f"must be text; got {describe(value)}")
-        if len(value) > limit:
-            self.fail(path, f"must be at most {limit} characters; got {len(value)}")
-        bad = [c for c in value if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
-               or 0xD800 <= ord(c) <= 0xDFFF]
-        if bad:
-            self.fail(path, f"must not contain control characters or line breaks; got {bad[0]!r}")
-        return value
-
-    def sequence(self, value, path: tuple, *, min_len=1, max_len=None, what="a list") -> list:
-        if not isinstance(value, list):
-            self.fail(path, f"must be {what}; got {describe(value)}")
-        if len(value) < min_len:
-            self.fail(path, f"must not be empty" if min_len == 1 else f"must have at least {min_len} items")
-        if max_len is not None and len(value) > max_len:
-            self.fail(path, f"must have at most {max_len} items; got {len(value)}")
-        return value
-
-    def numbers(self, value, path: tuple, length: int | None = None, what="values") -> tuple:
-        items = self.sequence(value, path, max_len=MAX_INPUTS, what=f"a list of numbers")
-        if length is not None and len(items) != length:
-            self.fail(path, f"must have {length} {what}; got {len(items)}")
-        return tuple(self.number(v, path + (i,)) for i, v in enumerate(items))
-
-    def name(self, value, path: tuple) -> str:
-        if not isinstance(value, str):
-            self.fail(path, f"must be a name (text); got {describe(value)}")
-        self.text(value, path, limit=24)
-        if value in RESERVED_NAMES or keyword.iskeyword(value):  # before the pattern: 'lambda' is letters
-            shown = ", ".join(sorted(RESERVED_NAMES, key=str.lower)[:10])
-            self.fail(path, f"must not be a name that SymPy, Python or derive reserve ({shown}, ...); got {value!r}")
-        if not NAME_PATTERN.match(value):
-            self.fail(path, "must be a name of letters, digits and '_' starting with a letter "
-                            f"(at most 24 characters); got {value!r}")
-        if value.startswith(DERIVED_PREFIXES) or value.endswith("_new") or "__" in value:
-            self.fail(path, f"must not look like a derived quantity's name (starting with "
-                            f"{', '.join(DERIVED_PREFIXES)}, ending in _new or holding __); got {value!r}")
-        return value
-
-
-def describe(value) -> str:
-    """How a rejected value is shown in a message.
-
-    >>> describe(True), describe("3"), describe(None), describe([1])
-    ('a boolean (true)', "text '3'", 'nothing (null)', 'a list')
-    """
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, Num):
-        return value.text
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text {shown!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _show(number: Fraction) -> str:
-    return str(number.numerator) if number.denominator == 1 else str(float(number))
-
-
 def validate(doc: Doc) -> Spec:
     """Check a parsed document against the schema and build a :class:`Spec`.
 
@@ -207,7 +67,7 @@ def validate(doc: Doc) -> Spec:
     >>> validate(parse_text("inputs: [1]\\ntargets: [1]\\nlayers:\\n  - {units: 1, activation: relu, weights: [[2]]}\\n")).loss
     'half_sse'
     """
-    check = _Checker(doc)
+    check = Checker(doc)
     top = doc.data
     if not isinstance(top, dict):
         check.fail((), f"the spec must be a mapping of keys to values; got {describe(top)}")
@@ -267,7 +127,7 @@ def validate(doc: Doc) -> Spec:
     return spec
 
 
-def _examples(check: _Checker, top: dict):
+def _examples(check: Checker, top: dict):
     if "batch" in top:
         if "inputs" in top or "targets" in top:
             check.fail(("batch",), "cannot be given together with inputs/targets; use one or the other")
@@ -294,7 +154,7 @@ def _examples(check: _Checker, top: dict):
     return (Example(inputs, targets),), False
 
 
-def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool,
+def _layer(check: Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool,
            inputs_note: str = ""):
     check.mapping(item, path, LAYER_KEYS)
     for key in ("units", "activation", "weights"):
@@ -336,7 +196,7 @@ def _layer(check: _Checker, item, path: tuple, fan_in: int, layout: str, train_a
                      weight_names=weight_names, bias_names=bias_names)
 
 
-def _matrix_shape(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):
+def _matrix_shape(check: Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):
     """Return the matrix neuron-major, after checking its shape against the layer."""
     rows, cols = (units, fan_in) if layout == "neuron_major" else (fan_in, units)
     meaning = ("one row per neuron, one column per input" if layout == "neuron_major"
@@ -353,14 +213,14 @@ def _matrix_shape(check: _Checker, value, path: tuple, units: int, fan_in: int, 
     return value
 
 
-def _matrix(check: _Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):
+def _matrix(check: Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):
     matrix = _matrix_shape(check, value, path, units, fan_in, layout, note)
     def where(j, k):
         return path + ((j, k) if layout == "neuron_major" else (k, j))
     return tuple(tuple(check.number(v, where(j, k)) for k, v in enumerate(row)) for j, row in enumerate(matrix))
 
 
-def _names(check: _Checker, value, path: tuple, count: int):
+def _names(check: Checker, value, path: tuple, count: int):
     if value is None:
         return None
     items = check.sequence(value, path, what="a list of names")
@@ -369,13 +229,13 @@ def _names(check: _Checker, value, path: tuple, count: int):
     return tuple(check.name(v, path + (i,)) for i, v in enumerate(items))
 
 
-def _log_base(check: _Checker, value) -> str:
+def _log_base(check: Checker, value) -> str:
     if isinstance(value, Num):
         return check.choice(value.text, ("log_base",), LOG_BASES)
     return check.choice(value, ("log_base",), LOG_BASES)
 
 
-def _check_loss_fits(check: _Checker, loss: str, last: LayerSpec, examples, is_batch: bool):
+def _check_loss_fits(check: Checker, loss: str, last: LayerSpec, examples, is_batch: bool):
     if loss in ("cross_entropy", "binary_cross_entropy"):
         if last.activation not in PROBABILITY_ACTIVATIONS:
             fitting = ", ".join(x for x in LOSSES if x not in ("cross_entropy", "binary_cross_entropy"))
@@ -385,10 +245,10 @@ def _check_loss_fits(check: _Checker, loss: str, last: LayerSpec, examples, is_b
             for i, t in enumerate(example.targets):
                 if not 0 <= t <= 1:
                     path = ("batch", n, "targets", i) if is_batch else ("targets", i)
-                    check.fail(path, f"must be between 0 and 1 for {loss}; got {_show(t)}")
+                    check.fail(path, f"must be between 0 and 1 for {loss}; got {show_number(t)}")
 
 
-def _optimizer(check: _Checker, value) -> Optimizer:
+def _optimizer(check: Checker, value) -> Optimizer:
     if isinstance(value, str):
         return Optimizer(name=check.choice(value, ("optimizer",), OPTIMIZERS))
     check.mapping(value, ("optimizer",), OPTIMIZER_KEYS)
@@ -410,7 +270,7 @@ def _optimizer(check: _Checker, value) -> Optimizer:
     return Optimizer(name=name, **options)
 
 
-def _conventions(check: _Checker, value) -> Conventions:
+def _conventions(check: Checker, value) -> Conventions:
     check.mapping(value, ("conventions",), CONVENTION_KEYS)
     through = check.boolean(value.get("backprop_through_updated_weights", False),
                             ("conventions", "backprop_through_updated_weights"))
@@ -420,7 +280,7 @@ def _conventions(check: _Checker, value) -> Conventions:
     return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding)
 
 
-def _randomize(check: _Checker, value) -> Randomize:
+def _randomize(check: Checker, value) -> Randomize:
     path = ("randomize",)
     check.mapping(value, path, RANDOMIZE_KEYS)
     default_decimals = 2
@@ -435,7 +295,7 @@ def _randomize(check: _Checker, value) -> Randomize:
             check.fail(path + (key,), "is missing the required key 'range'")
         bounds = check.numbers(item["range"], path + (key, "range"), 2, "numbers (low, high)")
         if bounds[0] >= bounds[1]:
-            check.fail(path + (key, "range"), f"must be [low, high] with low < high; got [{_show(bounds[0])}, {_show(bounds[1])}]")
+            check.fail(path + (key, "range"), f"must be [low, high] with low < high; got [{show_number(bounds[0])}, {show_number(bounds[1])}]")
         decimals = default_decimals
         if "decimals" in item:
             decimals = check.integer(item["decimals"], path + (key, "decimals"), low=0, high=6)
@@ -448,7 +308,7 @@ def _randomize(check: _Checker, value) -> Randomize:
     return Randomize(max_draws=max_draws, **ranges)
 
 
-def _check_unique_names(check: _Checker, spec: Spec):
+def _check_unique_names(check: Checker, spec: Spec):
     """User-given names must not clash with each other or with the default names."""
     seen: dict[str, str] = {}
     for name, where in all_names(name_network(spec)):

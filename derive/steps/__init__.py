@@ -12,5 +12,6 @@ from .model import (Applied, Derivation, Difference, Edge, Group, Hadamard, Laye
                     Partial, Section, Statement, Step, Summary, SummaryRow, Table, Total, Transposed, Value)
 
 __all__ = ["FULL_LIMIT", "MAX_DOCUMENT_PARAMETERS", "MAX_FOCUSED_PARAMETERS", "NAME_STYLES", "STYLES",
-           "check_document_size", "derive_steps",
-           "Value", "Partial", "Applied", "MatProduct", "Hadamard", "Transposed", "Total", "Difference", "Step", "Table", "Group", "Section", "LayerInfo", "Node", "Edge", "Statement", "SummaryRow", "Summary", "Derivation"]
+           "check_document_size", "derive_steps", "Value", "Partial", "Applied", "MatProduct", "Hadamard",
+           "Transposed", "Total", "Difference", "Step", "Table", "Group", "Section", "LayerInfo", "Node",
+           "Edge", "Statement", "SummaryRow", "Summary", "Derivation"]
