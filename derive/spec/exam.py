@@ -33,7 +33,8 @@ from ..errors import SpecError
 from .examples import is_example
 from .model import Spec
 from .source import Doc, parse_text, read_document
-from .validate import _Checker, load_spec
+from .checker import Checker
+from .validate import load_spec
 
 TOP_KEYS = ("title", "course", "date", "instructions", "decimals", "questions")
 QUESTION_KEYS = ("spec", "from", "pick", "ask", "points")
@@ -103,7 +104,7 @@ def load_exam(source) -> Exam:
 
 
 def _exam(doc: Doc, folder: Path) -> Exam:
-    check = _Checker(doc)
+    check = Checker(doc)
     top = check.mapping(doc.data, (), TOP_KEYS, required=("title", "questions"))
     entries = check.sequence(top["questions"], ("questions",), max_len=MAX_QUESTIONS, what="a list of questions")
     return Exam(
@@ -117,14 +118,14 @@ def _exam(doc: Doc, folder: Path) -> Exam:
     )
 
 
-def _date(check: _Checker, value) -> str:
+def _date(check: Checker, value) -> str:
     # an unquoted 2026-12-01 reads as text, 20261201 as a number: both are what the user typed
     if value is None:
         return ""
     return value.text if hasattr(value, "text") else check.text(value, ("date",))
 
 
-def _instructions(check: _Checker, value) -> tuple:
+def _instructions(check: Checker, value) -> tuple:
     """The instructions as paragraphs (a blank line separates them)."""
     if value is None:
         return ()
@@ -138,7 +139,7 @@ def _instructions(check: _Checker, value) -> tuple:
     return tuple(paragraphs)
 
 
-def _entry(check: _Checker, item, path: tuple, folder: Path) -> ExamEntry:
+def _entry(check: Checker, item, path: tuple, folder: Path) -> ExamEntry:
     entry = check.mapping(item, path, QUESTION_KEYS, required=("points",))
     if ("spec" in entry) == ("from" in entry):
         check.fail(path, "needs exactly one of 'spec' (one spec) or 'from' (a pool of specs)")
@@ -157,10 +158,11 @@ def _entry(check: _Checker, item, path: tuple, folder: Path) -> ExamEntry:
     specs = tuple(_spec(check, name, where + ((i,) if "from" in entry else ()), folder) for i, name in enumerate(names))
     ask = check.text(entry["ask"], path + ("ask",), limit=400) if "ask" in entry else None
     points = check.number(entry["points"], path + ("points",), low=Fraction(0), low_open=True)
-    return ExamEntry(names, specs, pick, ask, points, check._line(path + ("ask",)))
+    lines = check.doc.lines
+    return ExamEntry(names, specs, pick, ask, points, lines.get(path + ("ask",), lines.get(path)))
 
 
-def _spec(check: _Checker, name: str, path: tuple, folder: Path) -> Spec:
+def _spec(check: Checker, name: str, path: tuple, folder: Path) -> Spec:
     """A built-in example by name, else a spec file relative to the exam file's folder."""
     if is_example(name):
         return load_spec(name)
