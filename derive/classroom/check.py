@@ -1,9 +1,16 @@
 """Check a hand-worked solution's numbers, find the first wrong step and say what went wrong.
 
-**When a claim is right.** A number printed with d decimals is right when it is the computed
-value rounded to d decimals (either way at an exact half) *or* truncated to d decimals, since
-tutorials do both (``w6 = 0.4086`` for 0.408666...). Nothing else is tolerated: a last digit off
-by one is wrong.
+**When a claim is right.** The tolerance decides (:mod:`derive.classroom.tolerance`; set per
+quantity by a marking scheme, :mod:`derive.classroom.scheme`). By default a number printed with
+d decimals is right when it lies between the computed value and the value with every
+intermediate rounded to d decimals (carried rounding), give or take half a unit of the d-th
+place, or is such a value truncated to d decimals (``w6 = 0.4086`` for 0.408666...).
+
+**Follow-through.** A claim that is not right is recomputed from the student's own earlier
+values (:mod:`derive.classroom.follow`). If that reproduces it, it *follows through* from the
+earlier wrong claims it is computed from (its root errors) and is not explained again; if those
+earlier values were all right, the difference is the student's rounding and the claim is right.
+Only the claims left are wrong: the root errors.
 
 **Order.** Claims are listed in the model's evaluation order (givens, forward pass, error,
 backward pass, updates), so the first wrong one is the first wrong step of the solution.
@@ -29,23 +36,32 @@ says so: no explanation is invented.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ..errors import DeriveError
 from ..render.numbers import fixed
 from ..spec.claims import Claim, Claims, read_claims
-from .alternatives import Evaluations
-from .explain import Explanation, _explain, agreement
+from .alternatives import Evaluations, Variant
+from .explain import Explanation, _explain, _slips, agreement
+from .follow import FollowThrough
+from .scheme import DEFAULT_SCHEME, Scheme, read_scheme
+from .tolerance import parse_tolerance
 
 
 @dataclass(frozen=True)
 class ClaimResult:
     claim: Claim
     computed: object  # exact Rational or high-precision Float
-    status: str  # "ok" or "wrong"
-    match: str | None  # "rounded" or "truncated" for an ok claim
+    status: str  # "ok", "follow_through" or "wrong"
+    match: str | None  # "rounded", "truncated" or "carried" (a rounding difference) for an ok claim
     explanation: Explanation | None = None
     alternatives: tuple[Explanation, ...] = ()
+    roots: tuple[str, ...] = ()  # a follow-through claim's root errors (claim names)
+    follow_value: object = None  # the claim recomputed from the student's earlier values
+    points: Fraction = Fraction(0)
+    out_of: Fraction = Fraction(1)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +85,16 @@ class CheckReport:
     def first_wrong(self) -> ClaimResult | None:
         return next((r for r in self.results if not r.ok), None)
 
+    @property
+    def score(self) -> tuple[Fraction, Fraction]:
+        """Points earned and points possible under the marking scheme."""
+        return sum((r.points for r in self.results), Fraction(0)), sum((r.out_of for r in self.results), Fraction(0))
+
+    def root_errors(self) -> list[tuple[ClaimResult, list[ClaimResult]]]:
+        """Each root error with the claims that follow through from it, in dependency order."""
+        return [(r, [f for f in self.results if f.status == "follow_through" and r.claim.name in f.roots])
+                for r in self.results if r.status == "wrong"]
+
     def to_dict(self) -> dict:
         """The JSON report of ``derive check --format json``."""
         from ..engine.train import conventions_dict
@@ -81,6 +107,9 @@ class CheckReport:
             "conventions": conventions_dict(self.spec),
             "ok": self.ok,
             "first_wrong": first.claim.name if first else None,
+            "score": float(self.score[0]), "out_of": float(self.score[1]),
+            "root_errors": [{"name": r.claim.name, "follow_through": [f.claim.name for f in follows]}
+                            for r, follows in self.root_errors()],
             "claims": [_result_dict(r) for r in self.results],
         }
 
@@ -90,7 +119,9 @@ def _result_dict(result: ClaimResult) -> dict:
     return {
         "name": claim.name, "quantity": claim.key, "line": claim.line, "claimed": claim.text,
         "computed": float(result.computed), "computed_rounded": fixed(result.computed, claim.decimals),
-        "status": result.status, "match": result.match,
+        "status": result.status, "match": result.match, "roots": list(result.roots),
+        "follow_through_value": None if result.follow_value is None else float(result.follow_value),
+        "points": float(result.points), "out_of": float(result.out_of),
         "explanation": _explanation_dict(result.explanation),
         "alternatives": [_explanation_dict(e) for e in result.alternatives],
     }
@@ -106,14 +137,20 @@ def _explanation_dict(e: Explanation | None):
 # ---------------------------------------------------------------- the checker
 
 def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool = True,
-                 evaluations: Evaluations | None = None) -> CheckReport:
+                 evaluations: Evaluations | None = None, scheme=None, tolerance=None) -> CheckReport:
     """Check every claim (a claims file, text, dict or :class:`Claims`) against ``spec``.
+
+    ``scheme`` is a marking scheme (:class:`Scheme`, a file, text or dict), for tolerances and points;
+    ``tolerance`` (a :class:`~derive.classroom.tolerance.Tolerance` or its text) replaces its default tolerance.
 
     >>> report = check_claims("2-2-2", {"out_o1": 0.75136507, "E_total": 0.2983, "dE/dw1": -0.000438568})
     >>> [(r.claim.key, r.status) for r in report.results]
     [('out_o1', 'ok'), ('E_total', 'ok'), ('grad_w1', 'wrong')]
-    >>> report.first_wrong.explanation.kind
-    'sign'
+    >>> report.first_wrong.explanation.kind, report.score
+    ('sign', (Fraction(2, 1), Fraction(3, 1)))
+    >>> carried = check_claims("2-2-2", {"net_o2": "1.3", "out_o2": "0.7858"})  # σ(1.3) = 0.785835
+    >>> [(r.claim.key, r.status, r.roots) for r in carried.results]
+    [('net_o2', 'wrong', ()), ('out_o2', 'follow_through', ('net_o2',))]
     """
     from ..spec.validate import load_spec
 
@@ -123,21 +160,64 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
         claims = read_claims(claims, model.by_key, after_steps=after_steps)
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
+    scheme = DEFAULT_SCHEME if scheme is None else read_scheme(scheme, model.by_key)
+    if tolerance is not None:
+        scheme = dataclasses.replace(scheme, tolerance=parse_tolerance(tolerance))
     step = claims.after_steps
     values = evaluations.values(None, step)
     if values is None:
         raise DeriveError(f"cannot train the network for {step} steps (the run diverges)")
     order = {q.key: i for i, q in enumerate(model.quantities)}
     ordered = sorted(claims.claims, key=lambda c: order[c.key])
+    matches = {c.key: _match(evaluations, scheme, c, step, values) for c in ordered}
+    follow = FollowThrough(model, values, {c.key: c.value for c in ordered},
+                           wrong={k for k, m in matches.items() if m is None},
+                           carry_rounding=evaluations.spec.conventions.carry_rounding)
+    status: dict[str, str] = {}
     results = []
     for claim in ordered:
-        match = agreement(claim.value, claim.decimals, values[claim.key])
-        if match:
-            results.append(ClaimResult(claim, values[claim.key], "ok", match))
-            continue
-        found = _explain(evaluations, claim, step, ordered) if explain else []
-        results.append(ClaimResult(claim, values[claim.key], "wrong", None,
-                                   found[0] if found else None, tuple(found[1:])))
+        result = _judge(evaluations, scheme, claim, step, values, matches[claim.key], follow, status, ordered,
+                        explain)
+        status[claim.key] = result.status
+        results.append(result)
     return CheckReport(evaluations.spec, step, tuple(results), claims.source)
 
 
+def _match(evaluations, scheme: Scheme, claim: Claim, step: int, values: dict) -> str | None:
+    """How the claim is right against the spec's values (None: it is not)."""
+    tolerance = scheme.tolerance_for(claim.key)
+    exact = values[claim.key]
+    if tolerance.mode == "shown" and tolerance.match(claim.value, exact, decimals=claim.decimals) is None:
+        carried = evaluations.values(Variant("carry_rounding", f"carry_rounding={claim.decimals}",
+                                             {"carry_rounding": claim.decimals}), step)
+        return tolerance.match(claim.value, exact, carried and carried[claim.key], decimals=claim.decimals)
+    return tolerance.match(claim.value, exact, decimals=claim.decimals)
+
+
+def _judge(evaluations, scheme, claim, step, values, match, follow, status, ordered, explain) -> ClaimResult:
+    out_of = scheme.points_for(claim.key)
+    common = dict(computed=values[claim.key], out_of=out_of)
+    if match:
+        return ClaimResult(claim, status="ok", match=match, points=scheme.credit(claim.key, "ok", match), **common)
+    roots = follow.roots(claim.key, status)
+    computed_from = [] if claim.key.endswith("_new") and evaluations.spec.optimizer.name != "sgd" \
+        else follow.values(claim.key)
+    tolerance = scheme.tolerance_for(claim.key)
+    if computed_from and tolerance.accepts(claim.value, min(computed_from), max(computed_from),
+                                           decimals=claim.decimals):
+        names = tuple(c.name for c in ordered if c.key in roots)
+        verdict = "follow_through" if roots else "ok"
+        follow.record(claim.key, roots)
+        return ClaimResult(claim, status=verdict, match=None if roots else "carried", roots=names,
+                           follow_value=computed_from[0],
+                           points=scheme.credit(claim.key, verdict, "carried"), **common)
+    found = []
+    if explain:
+        if roots and computed_from:  # slips of the value from the student's own numbers come first
+            found += [Explanation(e.kind, f"{e.text}, from your earlier values", e.value)
+                      for e in _slips(claim, computed_from[0], keep_digits=True)
+                      + _slips(claim, computed_from[0], keep_digits=False)]
+        found += _explain(evaluations, claim, step, ordered)
+    return ClaimResult(claim, status="wrong", match=None, explanation=found[0] if found else None,
+                       alternatives=tuple(found[1:]), follow_value=computed_from[0] if computed_from else None,
+                       **common)

@@ -19,9 +19,14 @@ Names: every quantity key (net_h1, out_h1, E_o1, delta_o1, dE_o1_dout_h1, t_o1, 
 the display forms dE/dout_o1, dout_o1/dnet_o1, dE_o1/dout_h1, dnet_o1/dw5, dE/dnet_o1 (= delta_o1),
 E / loss (= E_total); ∂ is read as d. In a batch, example n's quantity ends in __n.
 
-A claim printed with d decimals is right when it is the computed value rounded (either way at
-an exact half) or truncated to d decimals. Claims are listed in dependency order, so the first
-wrong one is the first wrong step. For a wrong claim the checker tries, simplest first: a
+A claim printed with d decimals is right (by default) when it lies between the computed value
+and the value with every intermediate rounded to d decimals, give or take half a unit of the
+last place, or is such a value truncated (--tolerance or a --scheme file chooses another
+tolerance: absolute=A, relative=R, sigfigs=N, decimals=N). A claim that is wrong but right from
+the solution's own earlier values follows through from the earlier error (its root error);
+only root errors are explained. Claims are listed in dependency order, so the first wrong one
+is the first wrong step. For a root error the checker tries, simplest first: a slip of the value
+from the solution's own earlier numbers, a
 convention switch (see the flags), carried rounding to 1-6 decimals, a stale value (before the
 update, or one step early), a transposed index, a sign slip, a misplaced decimal point, the
 value of another quantity, one changed or two swapped digits, and a convention switch plus a
@@ -43,6 +48,9 @@ def add_parser(sub) -> None:
     p.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format (default: text)")
     p.add_argument("--after-steps", type=_steps, metavar="N",
                    help="the claims are about the network after N training steps (overrides the file)")
+    p.add_argument("--tolerance", metavar="TOL",
+                   help="when a number is right: shown (default), absolute=A, relative=R (or R%%), sigfigs=N, decimals=N")
+    p.add_argument("--scheme", metavar="FILE", help="marking scheme (points, follow-through credit, tolerances)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     add_convention_arguments(p)
@@ -65,7 +73,8 @@ def run(args) -> int:
         from ..io.output import check_output_path
 
         check_output_path(args.output, force=args.force)
-    report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps)
+    report = check_claims(spec_from_args(args), args.claims, after_steps=args.after_steps,
+                          scheme=args.scheme, tolerance=args.tolerance)
     if args.format == "json":
         import json
 
@@ -82,6 +91,7 @@ def run(args) -> int:
 
 def format_text(report) -> str:
     """The plain-text report: one row per claim, the explanation under each wrong one."""
+    from ..render.check_report import reason_text, root_lines, score_text, verdict_text
     from ..render.numbers import fixed
     from ..engine.train import conventions_dict
     from .train import _show
@@ -95,18 +105,16 @@ def format_text(report) -> str:
     first = report.first_wrong
     for result in report.results:
         claim = result.claim
-        if result.ok:
-            verdict = "ok" if result.match == "rounded" else f"ok ({result.match})"
-        else:
+        verdict = verdict_text(result)
+        if result.status == "wrong":
             verdict = "WRONG" + (" <- first wrong step" if result is first else "")
-        rows.append((_plain(claim.name), claim.text, fixed(result.computed, claim.decimals), verdict))
+        rows.append((_plain(claim.name), claim.text, fixed(result.computed, claim.decimals), _plain(verdict)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for index, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])
         result = report.results[index - 1] if index else None
-        if result is not None and not result.ok:
-            why = result.explanation.text if result.explanation else "no explanation found"
-            lines.append(" " * (widths[0] + 2) + f"why: {_plain(why)}")
+        if result is not None and result.status == "wrong":
+            lines.append(" " * (widths[0] + 2) + f"why: {_plain(reason_text(result))}")
             for other in result.alternatives[:3]:
                 lines.append(" " * (widths[0] + 2) + f"or:  {_plain(other.text)}")
     wrong = sum(not r.ok for r in report.results)
@@ -115,8 +123,10 @@ def format_text(report) -> str:
         where = f" (line {first.claim.line})" if first.claim.line else ""
         lines.append(f"{wrong} of {len(report.results)} claims wrong; first wrong step: "
                      f"{_plain(first.claim.name)}{where}")
+        lines += ["root errors:"] + [f"  {_plain(line)}" for line in root_lines(report)]
     else:
         lines.append(f"all {len(report.results)} claims right")
+    lines.append(score_text(report))
     return "\n".join(lines) + "\n"
 
 

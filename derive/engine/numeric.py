@@ -70,6 +70,50 @@ def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding
             digits *= 4
 
 
+def recompute(model: Model, givens: dict, pinned: dict, *, precision: int = DEFAULT_PRECISION,
+              carry_rounding: int | None = None) -> dict:
+    """Each computed quantity's formula evaluated from the values before it, where a ``pinned``
+    quantity (a student's claimed value) stands in for its own formula's value.
+
+    ``givens`` holds the inputs, targets and parameters. Returns key -> the formula's value; a
+    quantity whose formula has no finite value from these numbers (a log of a claimed negative
+    value) is None, and so is everything computed only from it.
+
+    >>> from derive import load
+    >>> model = load("2-2-1").model
+    >>> givens = {q.key: v for q, v in zip(model.quantities, evaluate(model).exact.values()) if q.formula is None}
+    >>> recompute(model, givens, {"net_o1": sp.Rational(1, 2)})["out_o1"]
+    1/2
+    """
+    env: dict[sp.Symbol, object] = {}
+    found: dict[str, sp.Expr | None] = {}
+    with mpmath.workdps(precision + GUARD_DIGITS):
+        for q in model.quantities:
+            value = givens.get(q.key) if q.formula is None else _formula_value(q.formula, env, precision)
+            if q.formula is not None:
+                if value is not None and carry_rounding is not None:
+                    value = round_half_up(value, carry_rounding)
+                found[q.key] = value
+            if q.key in pinned:
+                value = sp.Rational(Fraction(pinned[q.key])) if not isinstance(pinned[q.key], sp.Basic) \
+                    else pinned[q.key]
+            if value is not None:
+                env[q.symbol] = Fraction(int(value.p), int(value.q)) if value.is_Rational else mpmath.mpf(value._mpf_)
+    return found
+
+
+def _formula_value(formula: sp.Expr, env: dict, precision: int):
+    if not formula.free_symbols <= env.keys():
+        return None
+    try:
+        value = _value_of(formula, env, precision)
+    except (ZeroDivisionError, ValueError, TypeError):
+        return None
+    if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
+        return None
+    return value
+
+
 MAX_PRECISION = 2560  # digits: enough for 1 − σ(net) to stay non-zero up to net ≈ 5,000
 
 

@@ -15,7 +15,7 @@ def render_check_markdown(report) -> str:
     >>> from derive.classroom.check import check_claims
     >>> text = render_check_markdown(check_claims("2-2-2", {"out_o1": 0.75136507, "E_total": -0.298371109}))
     >>> print(text.splitlines()[4])
-    1 of 2 claims are wrong; the first wrong step is **E\\_total**.
+    1 of 2 claims are wrong; the first wrong step is **E\\_total**. Score: 1 of 2 points.
     """
     from .numbers import fixed
 
@@ -30,25 +30,74 @@ def render_check_markdown(report) -> str:
     first = report.first_wrong
     for number, result in enumerate(report.results, start=1):
         claim = result.claim
-        if result.ok:
-            verdict = "ok" if result.match == "rounded" else f"ok ({result.match})"
-        else:
+        verdict = escape_markdown(verdict_text(result))
+        if result.status == "wrong":
             verdict = "**wrong**" + (" (first wrong step)" if result is first else "")
-        why = ""
-        if not result.ok:
-            why = escape_markdown(result.explanation.text) if result.explanation else "no explanation found"
+        why = escape_markdown(reason_text(result))
         cells = [str(number), escape_markdown(claim.name), escape_markdown(claim.text),
                  fixed(result.computed, claim.decimals), verdict, why]
         lines.append("| " + " | ".join(cells) + " |")
+    roots = report.root_errors()
+    if roots:
+        lines += ["", "Root errors and what follows from them:", ""]
+        lines += [f"- {escape_markdown(line)}" for line in root_lines(report)]
     return "\n".join(lines) + "\n"
+
+
+def verdict_text(result) -> str:
+    """A claim's verdict in a few words.
+
+    >>> from derive.classroom.check import check_claims
+    >>> [verdict_text(r) for r in check_claims("2-2-2", {"net_o2": "1.3", "out_o2": "0.7858", "out_o1": "0.7513"}).results]
+    ['wrong', 'ok (truncated)', 'follows through from net_o2']
+    """
+    if result.status == "follow_through":
+        return "follows through from " + ", ".join(result.roots)
+    if result.status == "wrong":
+        return "wrong"
+    return {"rounded": "ok", "carried": "ok (rounding difference)"}.get(result.match, f"ok ({result.match})")
+
+
+def reason_text(result) -> str:
+    """Why a claim is wrong (empty for a claim that is not)."""
+    if result.status == "follow_through":
+        from .numbers import fixed
+
+        return f"right from your earlier values ({fixed(result.follow_value, result.claim.decimals)})"
+    if result.status != "wrong":
+        return ""
+    return result.explanation.text if result.explanation else "no explanation found"
+
+
+def root_lines(report) -> list[str]:
+    """One line per root error: the claim and the claims that follow through from it."""
+    lines = []
+    for root, follows in report.root_errors():
+        where = f" (line {root.claim.line})" if root.claim.line else ""
+        tail = "; follow through: " + ", ".join(f.claim.name for f in follows) if follows else ""
+        lines.append(f"{root.claim.name}{where}{tail}")
+    return lines
+
+
+def score_text(report) -> str:
+    """The score under the marking scheme: ``score: 7 of 10 points``."""
+    earned, possible = report.score
+    return f"score: {_points(earned)} of {_points(possible)} points"
+
+
+def _points(value) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}".rstrip("0")
 
 
 def _summary(report) -> str:
     wrong = [r for r in report.results if not r.ok]
     total = len(report.results)
+    score = escape_markdown(score_text(report)).capitalize() + "."
     if not wrong:
-        return f"All {total} claims are right."
+        return f"All {total} claims are right. {score}"
     first = wrong[0].claim
     where = f" (line {first.line})" if first.line else ""
-    return (f"{len(wrong)} of {total} claims are wrong; the first wrong step is "
-            f"**{escape_markdown(first.name)}**{where}.")
+    follow = sum(r.status == "follow_through" for r in wrong)
+    also = f" ({follow} of them follow through from earlier errors)" if follow else ""
+    return (f"{len(wrong)} of {total} claims are wrong{also}; the first wrong step is "
+            f"**{escape_markdown(first.name)}**{where}. {score}")
