@@ -189,3 +189,25 @@ def test_prairielearn_generate_draws_a_variant_per_seed(prairielearn):
     parser.feed((folder / "question.html").read_text())
     assert [i["answers-name"] for i in parser.inputs] == ["grad_w5", "E_total"]
     assert {i["atol"] for i in parser.inputs} == {"0.00005"}
+
+
+def test_qti_and_prairielearn_take_the_one_tolerance(course, tmp_path, capsys):
+    exam, _ = course
+    _, doc, _ = run_qti(exam, tmp_path / "q", capsys, "-n", "1", "--tolerance", "relative=1%")
+    paper = draw_papers(load_exam(exam), SEED, 1)[0]
+    for item in doc.iter(f"{QTI}item"):
+        number, j = map(int, item.get("title").split()[1].rstrip(",").split("."))
+        exact = paper.questions[number - 1].variant.answers[paper.questions[number - 1].questions[j - 1].key]
+        unit = re.search(r"units of 10<sup>&minus;(\d+)</sup>", item.findtext(f".//{QTI}mattext"))
+        scale = 10 ** (int(unit.group(1)) if unit else 0)
+        answer, high = Fraction(item.findtext(f".//{QTI}varequal")), Fraction(item.findtext(f".//{QTI}varlte"))
+        assert abs(float(high - answer) - abs(float(exact)) * scale / 100) < 1e-11
+    out = tmp_path / "pl"
+    assert main(["exam", str(exam), "--seed", "1", "--out", str(out), "-f", "prairielearn", "-q",
+                 "--tolerance", "sigfigs=3"]) == 0
+    parser = _Inputs()
+    parser.feed((out / "q2-net-a" / "question.html").read_text())
+    assert {(i["comparison"], i["digits"]) for i in parser.inputs} == {("sigfig", "3")}
+    assert main(["exam", str(exam), "--seed", "1", "--out", str(tmp_path / "x"), "-f", "qti", "--tolerance", "loose"]) == 2
+    assert "tolerance must be one of shown, absolute=0.0005" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

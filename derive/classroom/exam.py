@@ -193,9 +193,9 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
     _check_choice(key, KEY_STYLES, "--key")
     _check_choice(fmt, FORMATS, "--format")
     if tolerance is not None:
-        from .qti import answer_tolerance
+        from .tolerance import parse_tolerance
 
-        answer_tolerance(0, tolerance)  # a bad value fails before any work
+        parse_tolerance(tolerance)  # a bad value fails before any work
     exam = load_exam(exam) if not isinstance(exam, Exam) else exam
     people = read_roster(roster) if roster is not None else students
     _check_sizes(exam)

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from .moodle import _givens_html, _network_html, _text, label_html
-from .qti import answer_tolerance
+from .tolerance import Tolerance, parse_tolerance
 from .variants import DEFAULT_ASK, _Generator, format_exact
 
 FILES = ("info.json", "question.html", "server.py", "spec.yaml")
@@ -43,8 +43,7 @@ def question_files(exam, *, tolerance=None) -> dict:
                     "title": f"{exam.title}: question {e} ({name})", "topic": "Backpropagation",
                     "tags": ["derive"], "type": "v3"}
             files[f"{folder}/info.json"] = json.dumps(info, indent=2, ensure_ascii=False) + "\n"
-            files[f"{folder}/question.html"] = question_html(questions, exam.decimals,
-                                                             answer_tolerance(exam.decimals, tolerance))
+            files[f"{folder}/question.html"] = question_html(questions, exam.decimals, tolerance)
             files[f"{folder}/server.py"] = server_py(ask, exam.decimals)
             files[f"{folder}/spec.yaml"] = Path(spec.source).read_text(encoding="utf-8")
     return files
@@ -55,14 +54,29 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:40] or "spec"
 
 
-def question_html(questions, decimals: int, tolerance) -> str:
+def question_html(questions, decimals: int, tolerance=None) -> str:
     """The question page: the problem (drawn per variant by ``server.py``) and one number input per quantity."""
-    atol = format_exact(tolerance)
-    inputs = [f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" comparison="relabs" '
-              f'rtol="0" atol="{atol}"></pl-number-input>' for q in questions]
+    grading = " ".join(f'{name}="{value}"' for name, value in grading_attributes(tolerance, decimals).items())
+    inputs = [f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading}>'
+              "</pl-number-input>" for q in questions]
     return ("<pl-question-panel>\n{{{params.problem_html}}}\n"
-            f"<p>Give each answer to {decimals} decimal places (within &plusmn;{atol}).</p>\n"
+            f"<p>Give each answer to {decimals} decimal places.</p>\n"
             "</pl-question-panel>\n\n" + "\n".join(inputs) + "\n")
+
+
+def grading_attributes(tolerance, decimals: int) -> dict:
+    """How ``pl-number-input`` grades a tolerance of :mod:`.tolerance` (``shown``: half a unit in the last place).
+
+    >>> grading_attributes(None, 4), grading_attributes("sigfigs=3", 4)
+    ({'comparison': 'relabs', 'rtol': '0', 'atol': '0.00005'}, {'comparison': 'sigfig', 'digits': '3'})
+    """
+    tol = parse_tolerance(tolerance if tolerance is not None else "shown")
+    if tol.mode == "shown":  # PrairieLearn cannot take the carried-rounding range: the rounded answer's half unit
+        tol = Tolerance("absolute", Tolerance("decimals", decimals).radius(0))
+    if tol.mode in ("sigfigs", "decimals"):
+        return {"comparison": "sigfig" if tol.mode == "sigfigs" else "decdig", "digits": str(tol.amount)}
+    rtol, atol = (tol.amount, 0) if tol.mode == "relative" else (0, tol.amount)
+    return {"comparison": "relabs", "rtol": format_exact(rtol), "atol": format_exact(atol)}
 
 
 def server_py(ask: str, decimals: int) -> str:

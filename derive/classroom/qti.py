@@ -20,7 +20,9 @@ from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 from ..render.numbers import fixed as format_fixed
-from .moodle import _cdata, _givens_html, _network_html, _text, default_tolerance, label_html, parse_tolerance
+from ..render.numbers import to_fraction
+from .moodle import _cdata, _givens_html, _network_html, _text, label_html
+from .tolerance import parse_tolerance
 from .variants import format_exact
 
 NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -31,15 +33,18 @@ ANSWER_PLACES = 12
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed date: the same exam gives the same bytes
 
 
-def answer_tolerance(decimals: int, tolerance=None) -> Fraction:
-    """The absolute tolerance of a numerical answer: ``tolerance`` if given, else half a unit in the last place.
+def answer_ranges(exact, decimals: int, tolerance=None) -> list:
+    """The accepted answers ``[(value, radius, percent)]`` of one quantity, by the one tolerance module.
 
-    The one place the QTI and PrairieLearn exports take a tolerance from (the Moodle export's rule).
+    ``tolerance`` is what ``--tolerance`` takes (:func:`~.tolerance.parse_tolerance`; default ``shown``:
+    half a unit in the last place, and the truncated answer too).
 
-    >>> answer_tolerance(4), answer_tolerance(4, "0.001")
-    (Fraction(1, 20000), Fraction(1, 1000))
+    >>> answer_ranges(Fraction("0.4086661"), 4)
+    [(Fraction(4086661, 10000000), Fraction(1, 20000), 100), (Fraction(2043, 5000), Fraction(1, 20000), 100)]
+    >>> answer_ranges(Fraction(1, 2), 4, "0.001")
+    [(Fraction(1, 2), Fraction(1, 1000), 100)]
     """
-    return default_tolerance(decimals) if tolerance is None else parse_tolerance(tolerance)
+    return parse_tolerance(tolerance if tolerance is not None else "shown").answers(exact, decimals=decimals)
 
 
 def canvas_scale(value, tolerance: Fraction) -> int:
@@ -53,7 +58,7 @@ def canvas_scale(value, tolerance: Fraction) -> int:
     1
     """
     smallest = Fraction(1, 10 ** CANVAS_PLACES)
-    value = abs(Fraction(str(value)) if not isinstance(value, Fraction) else value)
+    value = abs(to_fraction(value))
     for scale in range(MAX_SCALE + 1):
         factor = 10 ** scale
         if tolerance * factor >= smallest and (value == 0 or value * factor >= smallest):
@@ -89,7 +94,7 @@ def qti_package(run, *, tolerance=None) -> tuple:
 
 def assessment_xml(run, *, tolerance=None) -> tuple:
     """``(QTI 1.2 XML text, how many answers are scaled)``: one section per question and quantity."""
-    tol = answer_tolerance(run.decimals, tolerance)
+    parse_tolerance(tolerance if tolerance is not None else "shown")  # a bad value fails before any work
     exam = run.exam
     sections, scaled = [], 0
     for k, first in enumerate(run.papers[0].questions):
@@ -100,7 +105,7 @@ def assessment_xml(run, *, tolerance=None) -> tuple:
             for paper in run.papers:
                 question = paper.questions[k]
                 if j < len(question.questions):
-                    item, was_scaled = _item(question, question.questions[j], j, paper, run.decimals, tol, points)
+                    item, was_scaled = _item(question, question.questions[j], j, paper, run.decimals, tolerance, points)
                     items.append(item)
                     scaled += was_scaled
             sections.append(_section(f"derive_q{first.number}_{j + 1}", f"Question {first.number}.{j + 1}",
@@ -118,14 +123,10 @@ def _section(ident: str, title: str, points: Fraction, items: list) -> str:
             "</selection></selection_ordering>\n" + "".join(items) + "</section>\n")
 
 
-def _item(question, asked, j: int, paper, decimals: int, tol: Fraction, points: Fraction) -> tuple:
+def _item(question, asked, j: int, paper, decimals: int, tolerance, points: Fraction) -> tuple:
     variant = question.variant
-    value = variant.answers[asked.key]
-    scale = canvas_scale(value, tol)
-    factor = 10 ** scale
-    answer = format_fixed(value * factor, ANSWER_PLACES)
-    margin = tol * factor
-    low, high = (format_fixed(Fraction(answer) + sign * margin, ANSWER_PLACES) for sign in (-1, 1))
+    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance)
+    scale = max(canvas_scale(value, radius) for value, radius, _ in ranges)
     unit = (f" Give it in units of 10<sup>&minus;{scale}</sup>, that is, the value &times; 10<sup>{scale}</sup>."
             if scale else "")
     text = "\n".join([
@@ -133,19 +134,26 @@ def _item(question, asked, j: int, paper, decimals: int, tol: Fraction, points: 
         _network_html(variant), _givens_html(variant),
         f"<p>Find {label_html(asked)} to {decimals} decimal places.{unit}</p>"])
     ident = f"derive_q{question.number}_{j + 1}_p{paper.position}"
+    conditions = "".join(_condition(value * 10 ** scale, radius * 10 ** scale, percent)
+                         for value, radius, percent in ranges)
     xml = (f'<item ident="{ident}" title={quoteattr(f"Question {question.number}.{j + 1}, variant {paper.position}")}>\n'
            + _metadata({"question_type": "numerical_question", "points_possible": format_exact(points)}, "itemmetadata")
            + '<presentation><material><mattext texttype="text/html">' + _cdata(text) + "</mattext></material>\n"
            '<response_str ident="response1" rcardinality="Single"><render_fib fibtype="Decimal">'
            '<response_label ident="answer1"/></render_fib></response_str></presentation>\n'
            '<resprocessing><outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/>'
-           "</outcomes>\n"
-           '<respcondition continue="No"><conditionvar><or>'
-           f'<varequal respident="response1">{answer}</varequal><and>'
-           f'<vargte respident="response1">{low}</vargte><varlte respident="response1">{high}</varlte>'
-           '</and></or></conditionvar><setvar action="Set" varname="SCORE">100</setvar></respcondition>\n'
-           "</resprocessing>\n</item>\n")
+           "</outcomes>\n" + conditions + "</resprocessing>\n</item>\n")
     return xml, scale > 0
+
+
+def _condition(value: Fraction, radius: Fraction, percent: int) -> str:
+    """One accepted answer: exactly ``value``, or within ``radius`` of it (Canvas's exact-with-margin form)."""
+    answer = format_fixed(value, ANSWER_PLACES)
+    low, high = (format_fixed(Fraction(answer) + sign * radius, ANSWER_PLACES) for sign in (-1, 1))
+    return ('<respcondition continue="No"><conditionvar><or>'
+            f'<varequal respident="response1">{answer}</varequal><and>'
+            f'<vargte respident="response1">{low}</vargte><varlte respident="response1">{high}</varlte>'
+            f'</and></or></conditionvar><setvar action="Set" varname="SCORE">{percent}</setvar></respcondition>\n')
 
 
 def _metadata(fields: dict, wrapper: str | None = None) -> str:
