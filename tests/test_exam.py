@@ -216,3 +216,34 @@ def test_existing_files_need_force(built, course, capsys, tmp_path):
     assert main(["exam", str(exam), "--roster", str(roster), "--seed", "2", "--out", str(out), "-q"]) == 2
     assert "exists; pass --force" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_progress_is_a_bar_on_a_terminal_and_one_summary_line_otherwise(course, tmp_path, capsys):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    exam, roster = course
+    argv = ["exam", str(exam), "--roster", str(roster), "--seed", "1"]
+    assert main([*argv, "--out", str(tmp_path / "plain")]) == 0
+    assert capsys.readouterr().err == f"2 exams of 3 questions (15 points); wrote 11 files to {tmp_path / 'plain'}\n"
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])}
+    process = subprocess.run([sys.executable, "-m", "derive", *argv, "--out", str(tmp_path / "tty")],
+                             stderr=follower, stdout=subprocess.DEVNULL, env=env, timeout=300)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    shown = b"".join(chunks).decode()
+    assert process.returncode == 0
+    assert f"papers [{'#' * 30}] 2/2" in shown
+    assert f"\r[{'#' * 30}] 6/6" in shown and "2 exams of 3 questions" in shown

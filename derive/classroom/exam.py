@@ -216,9 +216,10 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
     run = ExamRun(exam, seed, exam.decimals, papers, tuple(paths))
     _make_folder(Path(out_dir))
     exams, keys = [], []
-    for paper in papers:
+    for done, paper in enumerate(papers, start=1):
         exams.append(paper_body(run, paper, template_dir=template_dir))
         keys.append(paper_body(run, paper, key=True, full=key == "full", template_dir=template_dir))
+        show_progress("papers", done, len(papers), progress)
     texts = {}
     jobs = [(exam_document(exams, template_dir), paths[-2]), (exam_document(keys, template_dir), paths[-1])]
     for i, (paper_tex, key_tex) in enumerate(zip(exams, keys)):
@@ -228,6 +229,17 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
     texts[paths[-3]] = run.to_json()
     compile_into(jobs, texts, force=force, workers=workers, progress=progress)
     return run
+
+
+def show_progress(label: str, done: int, total: int, progress: bool | None) -> None:
+    """A progress bar on stderr when it is a terminal (unless ``progress`` is False); nothing otherwise,
+    where the command prints one summary line at the end. The TeX runs draw their own bar the same way."""
+    import sys
+
+    from ..io.texrun import draw_progress
+
+    if progress is not False and sys.stderr.isatty():
+        draw_progress(done, total, label=label)
 
 
 def _write_prairielearn(exam: Exam, seed: int, out_dir, *, tolerance, force) -> ExamRun:

@@ -28,7 +28,7 @@ import time
 from ..errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
 
-__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many"]
+__all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "draw_progress"]
 
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-pictures", "latexmk", "lmodern")
@@ -138,7 +138,7 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
                    for source, dest in jobs]
         for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
             if show:
-                _draw_progress(done, len(futures))
+                draw_progress(done, len(futures))
     except BaseException:
         # Ctrl-C: drop queued jobs and kill the running TeX groups, which live in
         # their own sessions and so never saw the SIGINT.
@@ -152,10 +152,11 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     return [future.result() for future in futures]
 
 
-def _draw_progress(done: int, total: int, width: int = 30) -> None:
+def draw_progress(done: int, total: int, width: int = 30, *, label: str = "") -> None:
+    """Redraw a progress bar on stderr (callers draw it only when stderr is a terminal)."""
     filled = width * done // total
     end = "\n" if done == total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+    sys.stderr.write(f"\r{label + ' ' if label else ''}[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
     sys.stderr.flush()
 
 
