@@ -247,3 +247,15 @@ def test_progress_is_a_bar_on_a_terminal_and_one_summary_line_otherwise(course, 
     assert process.returncode == 0
     assert f"papers [{'#' * 30}] 2/2" in shown
     assert f"\r[{'#' * 30}] 6/6" in shown and "2 exams of 3 questions" in shown
+
+
+def test_hostile_texts_are_typeset_literally(tmp_path):
+    exam = EXAM.replace('"CS 101 & 50% more"', '"\\\\input{/etc/passwd} $x^2$ ~ #1"')
+    exam = exam.replace("Show your work.", "Use \\textbf{bold} and ((( x ))) {{ y }} at will.")
+    exam_path, roster = write_course(tmp_path / "c", exam, "id,name\nh1,\\def\\x{1} 100% & $_^\n")
+    out = tmp_path / "out"
+    assert main(["exam", str(exam_path), "--roster", str(roster), "--seed", "1", "--out", str(out), "-q"]) == 0
+    first = pdf_text(out / "h1-exam.pdf", 1)
+    assert "\\input{/etc/passwd} $x^2$ ~ #1" in first
+    assert "Use \\textbf{bold} and ((( x ))) {{ y }} at will." in first
+    assert all("\\def\\x{1} 100% & $_^ (h1)" in pdf_text(out / "h1-exam.pdf", p) for p in range(1, 5))
