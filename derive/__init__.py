@@ -14,6 +14,8 @@ from .spec.validate import Spec, load_spec
 from .render.solution import Solution, solve
 from .classroom.variants import Variant, VariantSet, generate_variant, generate_variants
 from .classroom.worksheet import make_worksheets
+from .classroom.exam import make_exam
+from .spec.exam import load_exam
 from .engine.train import TrainingRun, train, with_conventions
 from .classroom.check import CheckReport, check_claims
 
@@ -21,5 +23,6 @@ __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
     "example_names", "load", "load_spec", "Solution", "solve",
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
+    "load_exam", "make_exam",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
 ]

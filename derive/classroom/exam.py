@@ -187,6 +187,14 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
     write ``qti.zip`` (:mod:`.qti`; every paper's variants, for the LMS to draw from), with
     ``fmt="prairielearn"`` one question folder per spec (:mod:`.prairielearn`). Every input and
     output path is checked before any work; nothing is written unless every PDF was built.
+
+    >>> import tempfile, pathlib, shutil
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "quiz.yaml").write_text("title: Quiz\\nquestions:\\n  - spec: 2-2-2-exercise\\n    points: 4\\n")
+    >>> run = make_exam(folder / "quiz.yaml", seed=1, students=3, out_dir=folder / "out", fmt="qti")
+    >>> [p.name for p in run.written], len(run.papers), run.warnings[0].startswith("Canvas keeps")
+    (['qti.zip'], 3, True)
+    >>> shutil.rmtree(folder)
     """
     from .worksheet import KEY_STYLES, _check_choice
 
@@ -233,7 +241,10 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
 
 def show_progress(label: str, done: int, total: int, progress: bool | None) -> None:
     """A progress bar on stderr when it is a terminal (unless ``progress`` is False); nothing otherwise,
-    where the command prints one summary line at the end. The TeX runs draw their own bar the same way."""
+    where the command prints one summary line at the end. The TeX runs draw their own bar the same way.
+
+    >>> show_progress("papers", 1, 2, False)  # drawn only on a terminal
+    """
     import sys
 
     from ..io.texrun import draw_progress
