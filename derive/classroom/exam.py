@@ -175,6 +175,8 @@ def output_names(stems) -> list[str]:
 
 
 FORMATS = ("pdf", "qti", "prairielearn")
+TEX_TIMEOUT = 120
+SECONDS_PER_PAPER = 3
 
 
 def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "short", fmt: str = "pdf",
@@ -235,7 +237,9 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
         texts[paths[4 * i + 2]] = exam_document([key_tex], template_dir)
         jobs += [(texts[paths[4 * i]], paths[4 * i + 1]), (texts[paths[4 * i + 2]], paths[4 * i + 3])]
     texts[paths[-3]] = run.to_json()
-    compile_into(jobs, texts, force=force, workers=workers, progress=progress)
+    # The combined files grow with the class (4 pages a student, 1,200 for 300): so does their TeX run's limit.
+    compile_into(jobs, texts, force=force, workers=workers, progress=progress,
+                 timeout=max(TEX_TIMEOUT, SECONDS_PER_PAPER * len(papers)))
     return run
 
 

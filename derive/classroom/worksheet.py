@@ -177,11 +177,11 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
     return paths
 
 
-def compile_into(pdf_jobs: list, texts: dict, *, force, workers, progress) -> None:
+def compile_into(pdf_jobs: list, texts: dict, *, force, workers, progress, timeout: float = 120) -> None:
     """Compile ``(tex, dest)`` jobs in parallel, then write ``texts`` and move every PDF into place.
 
     PDFs are built into a hidden staging folder beside the first destination and only moved
-    into place once all succeeded, so a failed run writes nothing.
+    into place once all succeeded, so a failed run writes nothing. ``timeout`` is each TeX run's limit.
     """
     from ..io.output import move_atomic
     from ..io.texrun import compile_many
@@ -190,7 +190,7 @@ def compile_into(pdf_jobs: list, texts: dict, *, force, workers, progress) -> No
     staging = Path(tempfile.mkdtemp(prefix=".derive-worksheet-", dir=out_dir))
     try:
         staged = compile_many([(tex, staging / dest.name) for tex, dest in pdf_jobs],
-                              workers=workers, progress=progress)
+                              workers=workers, progress=progress, timeout=timeout)
         _write_texts(texts, force)
         for built, (_, dest) in zip(staged, pdf_jobs):
             move_atomic(built, dest, force=force)
