@@ -22,6 +22,7 @@ _API = {
     "TrainingRun": ".engine.train", "train": ".engine.train", "with_conventions": ".engine.train",
     "CheckReport": ".classroom.check", "check_claims": ".classroom.check",
     "ClassGrades": ".classroom.grade", "grade_class": ".classroom.grade", "write_grades": ".classroom.grade",
+    "make_exam": ".classroom.exam", "load_exam": ".spec.exam",
     "Tolerance": ".classroom.tolerance", "parse_tolerance": ".classroom.tolerance",
 }
 
@@ -29,6 +30,7 @@ __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",
     "example_names", "load", "load_spec", "Solution", "solve",
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
+    "load_exam", "make_exam",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
     "ClassGrades", "grade_class", "write_grades", "Tolerance", "parse_tolerance",
 ]

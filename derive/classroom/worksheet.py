@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
 from pylatex import Command, Foot, PageStyle, Section, UnsafeCommand
 from pylatex.utils import NoEscape
 
@@ -183,7 +186,12 @@ def _check_size(spec):
 
 
 def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
-    """Refuse an output folder that is a file, or holding a run's files (without ``force``)."""
+    """Refuse an output folder that is a file, or output files that exist (without ``force``)."""
+    return check_outputs_at(out_dir, [p.name for p in output_paths(out_dir, n, fmt)], force=force)
+
+
+def check_outputs_at(out_dir, names, *, force: bool) -> list[Path]:
+    """The paths of ``names`` in ``out_dir``, refused if the folder is a file or a file exists (without ``force``)."""
     from ..io.output import check_output_path, refuse_system_path
 
     out_dir = Path(out_dir)
@@ -194,7 +202,7 @@ def check_outputs(out_dir, n: int, fmt: str, *, force: bool) -> list[Path]:
     if out_dir.is_dir() and os.path.ismount(out_dir):
         # the run replaces its folder as a whole, and a mount point cannot be replaced
         raise OutputError(f"{out_dir}: is a mount point; give a folder inside it")
-    paths = output_paths(out_dir, n, fmt)
+    paths = [out_dir / name for name in names]
     if out_dir.is_dir():
         for path in paths:
             check_output_path(path, force=force)
@@ -221,10 +229,17 @@ def _check_choice(value, allowed, field):
         raise SpecError(f"must be one of {', '.join(allowed)}; got {value!r}", field=field)
 
 
-def _write_texts(texts: dict) -> list[Path]:
+def _write_texts(texts: dict, force: bool = False) -> list[Path]:
     from ..io.output import write_atomic
 
-    return [write_atomic(path, text, force=False) for path, text in texts.items()]
+    return [write_atomic(path, text, force=force) for path, text in texts.items()]
+
+
+def _make_folder(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from exc
 
 
 def _build_pdfs(variants: VariantSet, paths: list[Path], staging: Path, *, key, workers, progress,
@@ -256,13 +271,35 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], staging: Path, *, key, 
     _write_texts({staging / path.name: text for path, text in texts.items()})
 
 
+def compile_into(pdf_jobs: list, texts: dict, *, force, workers, progress, timeout: float = 120) -> None:
+    """Compile ``(tex, dest)`` jobs in parallel, then write ``texts`` and move every PDF into place.
+
+    PDFs are built into a hidden staging folder beside the first destination and only moved
+    into place once all succeeded, so a failed run writes nothing. ``timeout`` is each TeX run's limit.
+    """
+    from ..io.output import move_atomic
+    from ..io.texrun import compile_many
+
+    out_dir = pdf_jobs[0][1].parent
+    staging = Path(tempfile.mkdtemp(prefix=".derive-worksheet-", dir=out_dir))
+    try:
+        staged = compile_many([(tex, staging / dest.name) for tex, dest in pdf_jobs],
+                              workers=workers, progress=progress, timeout=timeout)
+        _write_texts(texts, force)
+        for built, (_, dest) in zip(staged, pdf_jobs):
+            move_atomic(built, dest, force=force)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- documents
 
-def latex_document(bodies: list[str], template_dir=None) -> str:
+def latex_document(bodies: list[str], template_dir=None, *, page_style=None) -> str:
     r"""A standalone LaTeX document of one or more sheets, each starting on a new page.
 
     The document is PyLaTeX's model: the class, packages, page style and macros are PyLaTeX
     objects; each sheet (:func:`worksheet_body`, :func:`key_body`) goes in as ``NoEscape``.
+    ``page_style`` (PyLaTeX objects: macros and a ``PageStyle``) replaces the worksheets' foot.
 
     >>> doc = latex_document([worksheet_body(_example_variant(), _example_questions(), 6)])
     >>> doc.startswith("\\documentclass") and "\\answerbox" in doc and doc.rstrip().endswith("\\end{document}")
@@ -279,7 +316,7 @@ def latex_document(bodies: list[str], template_dir=None) -> str:
     for name in dict.fromkeys((*SOLUTION_PACKAGES, *PACKAGES)):
         if name not in ("fontenc", "lmodern", "geometry", "inputenc"):
             doc.packages.append(Package(name))
-    for item in _preamble():
+    for item in (*(page_style or _page_style()), *_macros()):
         doc.preamble.append(item)
     for i, body in enumerate(bodies):
         if i:
@@ -288,16 +325,19 @@ def latex_document(bodies: list[str], template_dir=None) -> str:
     return doc.dumps() + "\n"
 
 
-def _preamble() -> list:
-    """The page style (variant and seed in the foot of every page) and the sheets' macros."""
+def _page_style() -> list:
+    """The worksheets' page style: variant and seed in the foot of every page."""
     style = PageStyle("worksheet")
     with style.create(Foot("L")) as foot:
         foot.append(NoEscape(r"\footnotesize\variantinfo"))
     with style.create(Foot("R")) as foot:
         foot.append(NoEscape(r"\footnotesize Page \thepage"))
+    return [UnsafeCommand("newcommand", r"\variantinfo", extra_arguments=""), style]
+
+
+def _macros() -> list:
+    """The sheets' macros and spacing, shared by worksheets, keys and exams."""
     return [
-        UnsafeCommand("newcommand", r"\variantinfo", extra_arguments=""),
-        style,
         UnsafeCommand("newcommand", r"\answerbox",
                       extra_arguments=NoEscape(r"\fbox{\rule[-0.7em]{0pt}{2em}\hspace{4.2cm}}")),
         Command("setcounter", arguments=["MaxMatrixCols", "64"]),
@@ -326,21 +366,37 @@ def worksheet_body(variant: Variant, questions, decimals: int, *, solution=None,
     ``solution`` is the variant's worked solution (:func:`_solution`) when the caller has it already.
     """
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
-    sheet = sheet_context(variant, questions, "Worksheet", decimals, solution)
-    view = {"problem": problem_view(solution)}
-    return _sheet(sheet, _render("worksheet.tex.j2", template_dir, sheet=sheet, view=view))
+    sheet, body = sheet_text(variant, questions, decimals, solution, template_dir=template_dir)
+    return _sheet(sheet, body)
 
 
 def key_body(variant: Variant, questions, decimals: int, *, full: bool = False, solution=None,
              template_dir=None) -> str:
     """The answer key of one variant (a LaTeX body); ``full`` adds the whole worked solution."""
     solution = solution if solution is not None else _solution(variant, decimals, template_dir)
-    sheet = sheet_context(variant, questions, "Answer key", decimals, solution)
+    sheet, body = sheet_text(variant, questions, decimals, solution, key=True, full=full, template_dir=template_dir)
+    return _sheet(sheet, body)
+
+
+def sheet_text(variant: Variant, questions, decimals: int, solution, *, key: bool = False, full: bool = False,
+               template_dir=None) -> tuple:
+    """``(context, body)``: a worksheet's (or with ``key``, an answer key's) template context and text.
+
+    The body is the template's part alone (problem, questions, answers), without a sheet's title
+    and foot, so an exam can put several of them under its own headings.
+
+    >>> sheet, body = sheet_text(_example_variant(), _example_questions(), 6, _solution(_example_variant(), 6))
+    >>> sheet["kind"], "answers" in sheet, "\\\\answerbox" in body
+    ('Worksheet', False, True)
+    """
+    sheet = sheet_context(variant, questions, "Answer key" if key else "Worksheet", decimals, solution)
+    view = {"problem": problem_view(solution)}
+    if not key:
+        return sheet, _render("worksheet.tex.j2", template_dir, sheet=sheet, view=view)
     # the answer as variants.json prints it, to the stated places, trailing zeros kept (digits, '-' and '.' only)
     sheet["answers"] = {q.key: NoEscape(variant.answer_text(q.key, decimals)) for q in questions}
     sheet["solution"] = NoEscape(solution.latex(fragment=True)) if full else None
-    view = {"problem": problem_view(solution)}
-    return _sheet(sheet, _render("key.tex.j2", template_dir, sheet=sheet, view=view))
+    return sheet, _render("key.tex.j2", template_dir, sheet=sheet, view=view)
 
 
 def _solution(variant: Variant, decimals: int, template_dir=None):

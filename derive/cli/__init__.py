@@ -18,7 +18,7 @@ import threading
 
 from ..errors import DeriveError, SpecError
 
-COMMANDS = ("solve", "examples", "train", "worksheet", "check", "grade")
+COMMANDS = ("solve", "examples", "train", "worksheet", "exam", "check", "grade")
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
