@@ -335,6 +335,9 @@ class DerivePrinter(LatexPrinter):
     def _print_Difference(self, expr):
         return " - ".join(self._operand(a) for a in expr.args)
 
+    def _print_Negated(self, expr):
+        return "-" + self._operand(expr.args[0])
+
     def _print_Transposed(self, expr):
         (arg,) = expr.args
         tex = self._print(arg)
@@ -350,7 +353,7 @@ class DerivePrinter(LatexPrinter):
 
     def _operand(self, arg) -> str:
         tex = self._print(arg)
-        if isinstance(arg, (sp.Add,)) or type(arg).__name__ in ("Total", "Difference"):
+        if isinstance(arg, (sp.Add,)) or type(arg).__name__ in ("Total", "Difference", "Negated"):
             return rf"\left({tex}\right)"
         return tex
 

@@ -10,6 +10,7 @@ _DESCRIPTIONS = {
     "2-2-1": "linear 2-2-1 network, no biases, learning rate 0.05 (reference file 002)",
     "3-3-3-3": "ReLU / sigmoid / softmax network with cross-entropy (reference file 004)",
     "2-2-2-exercise": "the 2-2-2 network with a randomize block, for worksheets (derive worksheet)",
+    "3-2-1-han-kamber": "Han & Kamber's sigmoid 3-2-1 example: error term −∂E/∂net, outputs rounded to 3 places, δ to 4",
 }
 
 
@@ -17,7 +18,7 @@ def example_names() -> list[str]:
     """The names of the built-in examples.
 
     >>> example_names()
-    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise']
+    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise', '3-2-1-han-kamber']
     """
     return list(_DESCRIPTIONS)
 

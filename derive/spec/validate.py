@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SpecError
-from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, Example, LAYER_KEYS,
+from .model import (ACTIVATIONS, CARRY_ROUNDING_KINDS, CarryRounding, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, ERROR_TERMS, Example, LAYER_KEYS,
                     LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
                     MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
                     PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
@@ -414,10 +414,24 @@ def _conventions(check: _Checker, value) -> Conventions:
     check.mapping(value, ("conventions",), CONVENTION_KEYS)
     through = check.boolean(value.get("backprop_through_updated_weights", False),
                             ("conventions", "backprop_through_updated_weights"))
-    rounding = None
-    if value.get("carry_rounding") is not None:
-        rounding = check.integer(value["carry_rounding"], ("conventions", "carry_rounding"), low=0, high=30)
-    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding)
+    rounding = _carry_rounding(check, value.get("carry_rounding"))
+    error_term = check.choice(value.get("error_term", "positive"), ("conventions", "error_term"), ERROR_TERMS)
+    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding, error_term=error_term)
+
+
+def _carry_rounding(check: _Checker, value) -> int | CarryRounding | None:
+    """One number of decimals for every quantity, or a map by kind (``{out: 3, delta: 4, default: 4}``)."""
+    path = ("conventions", "carry_rounding")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return check.integer(value, path, low=0, high=30)
+    check.mapping(value, path, (*CARRY_ROUNDING_KINDS, "default"))
+    places = {key: check.integer(value[key], path + (key,), low=0, high=30) for key in value if value[key] is not None}
+    if not places:
+        check.fail(path, f"must name at least one of {', '.join((*CARRY_ROUNDING_KINDS, 'default'))}")
+    default = places.pop("default", None)
+    return CarryRounding(tuple((key, places[key]) for key in CARRY_ROUNDING_KINDS if key in places), default)
 
 
 def _randomize(check: _Checker, value) -> Randomize:

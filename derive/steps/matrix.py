@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import model as S
-from .model import Applied, Difference, Group, Hadamard, MatProduct, Section, Step, Total, Transposed, Value
+from .model import Applied, Difference, Group, Hadamard, MatProduct, Negated, Section, Step, Total, Transposed, Value
 from .builder import Builder
 
 
@@ -135,8 +135,8 @@ class MatrixBuilder(Builder):
             keys = [self.ex(f"dE_dout_{x}", n) for x in neurons]
             grad = self.emit_vector(Step(
                 f"gE@{l}", S.TRANSPOSE_PRODUCT, self.msym("gE", l, n),
-                forms=(MatProduct(Transposed(w_sym), self.msym("delta", l + 1, n)),),
-                substituted=(MatProduct(Transposed(w_num), self.column(deltas)),), value=self.column(keys),
+                forms=(self._signed(MatProduct(Transposed(w_sym), self.msym("delta", l + 1, n))),),
+                substituted=(self._signed(MatProduct(Transposed(w_num), self.column(deltas))),), value=self.column(keys),
                 uses=self.uses(*deltas), example=self._example(n)), keys)
         delta_keys = [self.ex(f"delta_{x}", n) for x in neurons]
         if layer.activation == "softmax":
@@ -149,8 +149,9 @@ class MatrixBuilder(Builder):
                                    value=self.column(fp_keys), uses=self.uses(*fp_keys[:1]),
                                    example=self._example(n)), fp_keys)
         self.emit_vector(Step(f"delta@{l}", S.HADAMARD, self.msym("delta", l, n),
-                              forms=(Hadamard(self.msym("gE", l, n), self.msym("fp", l, n)),),
-                              substituted=(Hadamard(self.column(_entry_keys(grad)), self.column(fp_keys)),),
+                              forms=(self._signed(Hadamard(self.msym("gE", l, n), self.msym("fp", l, n))),),
+                              substituted=(self._signed(Hadamard(self.column(_entry_keys(grad)),
+                                                                 self.column(fp_keys))),),
                               value=self.column(delta_keys), uses=(grad.number, fp.number),
                               example=self._example(n)), delta_keys)
         q = self.model[delta_keys[0]]
@@ -168,9 +169,9 @@ class MatrixBuilder(Builder):
                                       substituted=(self.put(formulas),), value=self.grid(jac),
                                       uses=self.uses(jac[0][0], jac[1][0]), example=self._example(n)), flat)
         self.emit_vector(Step(f"delta@{l}", S.CHAIN_RULE, self.msym("delta", l, n),
-                              forms=(MatProduct(Transposed(self.msym("J", l, n)), self.msym("gE", l, n)),),
-                              substituted=(MatProduct(Transposed(self.grid(jac)),
-                                                      self.column(_entry_keys(grad))),),
+                              forms=(self._signed(MatProduct(Transposed(self.msym("J", l, n)), self.msym("gE", l, n))),),
+                              substituted=(self._signed(MatProduct(Transposed(self.grid(jac)),
+                                                                   self.column(_entry_keys(grad)))),),
                               value=self.column(delta_keys), uses=(jstep.number, grad.number),
                               example=self._example(n)), delta_keys)
         q = self.model[delta_keys[0]]
@@ -180,11 +181,18 @@ class MatrixBuilder(Builder):
         targets = [self.ex(t, n) for t in self.network.target_names]
         if sum(self.values[t] for t in targets) == 1 and _scale_is_one(self):
             outs = [self.ex(f"out_{x}", n) for x in neurons]
+            pair = [(self.msym("a", l, n), self.column(outs)), (self.msym("t", 0, n), self.column(targets))]
+            if self.problem.spec.conventions.delta_sign < 0:  # δ = t − a
+                pair.reverse()
             self.emit_vector(Step(f"delta@{l}", S.SOFTMAX_CE, self.msym("delta", l, n),
-                                  forms=(Difference(self.msym("a", l, n), self.msym("t", 0, n)),),
-                                  substituted=(Difference(self.column(outs), self.column(targets)),),
+                                  forms=(Difference(pair[0][0], pair[1][0]),),
+                                  substituted=(Difference(pair[0][1], pair[1][1]),),
                                   value=self.column(delta_keys), uses=self.uses(*outs),
                                   example=self._example(n)), delta_keys)
+
+    def _signed(self, expr):
+        """``expr``, negated where δ = −∂E/∂net (the ``error_term: negative`` convention)."""
+        return Negated(expr) if self.problem.spec.conventions.delta_sign < 0 else expr
 
     def _formulas(self, keys) -> sp.ImmutableMatrix:
         return sp.ImmutableMatrix([[self.model[key].formula] for key in keys])
@@ -212,8 +220,8 @@ class MatrixBuilder(Builder):
             per_example.append(lhs)
             self.emit_vector(Step(
                 f"gradW@{l}", S.OUTER_PRODUCT, lhs,
-                forms=(MatProduct(self.msym("delta", l, n), Transposed(self.source_symbol(layer, n))),),
-                substituted=(MatProduct(self.column(deltas), Transposed(self.column(sources))),),
+                forms=(self._signed(MatProduct(self.msym("delta", l, n), Transposed(self.source_symbol(layer, n)))),),
+                substituted=(self._signed(MatProduct(self.column(deltas), Transposed(self.column(sources)))),),
                 value=self.grid(keys), uses=self.uses(*deltas, *sources), example=self._example(n)),
                 [k for row in keys for k in row])
         if self.n_examples > 1:
@@ -245,9 +253,12 @@ class MatrixBuilder(Builder):
             for param in biases:
                 chain = self.model.chains[param.name]
                 for q in chain.per_example:
-                    deltas = [t.args[0] if self.model[t.args[0].name].kind == "delta" else t.args[1]
+                    deltas = [next(f for f in t.args if f.is_Symbol and self.model[f.name].kind == "delta")
                               for t in q.terms]
-                    self.emit(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [sp.Add(*deltas, evaluate=False)]))
+                    total = sp.Add(*deltas, evaluate=False)
+                    if self.problem.spec.conventions.delta_sign < 0:
+                        total = sp.Mul(sp.S.NegativeOne, total, evaluate=False)
+                    self.emit(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [total]))
                 if self.n_examples > 1:
                     total = sp.Add(*[q.symbol for q in chain.per_example], evaluate=False)
                     self.emit(self.quantity_step(chain.gradient.key, S.SUM_OVER_EXAMPLES, [total]))
@@ -258,7 +269,7 @@ class MatrixBuilder(Builder):
             keys = [self.ex(f"grad_{b}", n) for b in layer.bias_names]
             lhs = self.msym("gradb", l, n)
             per_example.append(lhs)
-            self.emit_vector(Step(f"gradb@{l}", S.CHAIN_RULE, lhs, forms=(self.msym("delta", l, n),),
+            self.emit_vector(Step(f"gradb@{l}", S.CHAIN_RULE, lhs, forms=(self._signed(self.msym("delta", l, n)),),
                                   value=self.column(keys),
                                   uses=self.uses(*[self.ex(f"delta_{x}", n) for x in layer.neurons]),
                                   example=self._example(n)), keys)

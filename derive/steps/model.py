@@ -156,6 +156,10 @@ class Difference(_Ordered):
     """a − b."""
 
 
+class Negated(_Ordered):
+    """−a: a vector negated, as δ = −∂E/∂net is under the ``error_term: negative`` convention."""
+
+
 # ---------------------------------------------------------------- the derivation
 
 @dataclass(frozen=True)
