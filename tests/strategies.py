@@ -112,6 +112,8 @@ def networks(draw, *, max_layers: int = 3, max_units: int = 3, max_inputs: int =
     if cross and draw(st.booleans()):
         spec["log_base"] = draw(st.sampled_from(("e", "2", "10", 2, 10)))
     spec["learning_rate"] = draw(decimals("0.01", "1"))
+    if draw(st.booleans()):  # the book's sign convention: δ = −∂E/∂net (changes δ, not the gradients)
+        spec["conventions"] = {"error_term": draw(st.sampled_from(("positive", "negative")))}
     assume(not near_kink(spec))
     return spec
 
