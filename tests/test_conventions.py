@@ -11,15 +11,17 @@ label 1, learning rate 0.9, Err_j = O_j(1 − O_j)(T_j − O_j), w_ij ← w_ij +
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.classroom.check import check_claims
 from derive.cli import main
-from derive.engine.train import with_conventions
+from derive.engine.train import train, with_conventions
 from derive.errors import SpecError
 from derive.spec import load_spec
 from derive.engine.compiled import CompiledGradient
@@ -158,3 +160,68 @@ def test_negative_error_term_is_minus_dE_dnet_from_pytorch(spec):
     positive = derive.load({**spec, "conventions": {"error_term": "positive"}}).values()
     for name in problem.parameter_names:
         assert values[f"grad_{name}"] == positive[f"grad_{name}"]
+
+
+# ---------------------------------------------------------------- frozen weights
+
+FROZEN = {"inputs": [0.05, 0.10], "targets": [0.01, 0.99], "frozen": ["w1", "w6", "b_h1"],
+          "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.15, 0.20], [0.25, 0.30]], "bias": [0.35, 0.4]},
+                     {"units": 2, "activation": "sigmoid", "weights": [[0.40, 0.45], [0.50, 0.55]], "bias": 0.60}]}
+
+
+def test_frozen_parameters_keep_their_values_and_still_report_gradients():
+    problem = derive.load(FROZEN)
+    values = problem.values()
+    for p in problem.network.parameters:
+        assert p.trainable == (p.name not in FROZEN["frozen"])
+        expected = values[p.name] if not p.trainable else values[p.name] - values["eta"] * values[f"grad_{p.name}"]
+        assert float(values[f"{p.name}_new"]) == pytest.approx(float(expected), rel=1e-30)
+        assert values[f"grad_{p.name}"] != 0
+
+
+@pytest.mark.parametrize("style", ["scalar", "delta", "matrix"])
+def test_frozen_parameters_in_every_style(style):
+    text = derive.solve(FROZEN, style=style).markdown()
+    assert "**Held fixed (not trained):** $w_{1}$, $w_{6}$, $b_{h1}$." in text
+    assert text.count("| not trained |") == 3  # the summary
+    if style == "matrix":  # the masked update, with its numbers
+        assert r"\begin{bmatrix}1 & 0 \\ 1 & 1\end{bmatrix} \odot" in text
+        assert r"&= \begin{bmatrix}0.15 & 0.199560297 \\ 0.249753086 & 0.299506171\end{bmatrix}" in text
+
+
+@pytest.mark.parametrize("value, message", [
+    (["w9"], "frozen[0] must name a weight or bias of the network; got 'w9'"),
+    (["b_h3"], "frozen[0] must name a weight or bias of the network (did you mean 'b_h2'?); got 'b_h3'"),
+    (["w1", "w1"], "frozen[1] must name each parameter once; got 'w1' twice"),
+    ("w1", "frozen must be a list of weight and bias names"),
+])
+def test_frozen_errors(value, message):
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_spec({**FROZEN, "frozen": value})
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
+@given(networks(activations=("sigmoid", "tanh", "linear", "softmax"), losses=("half_sse", "mse", "cross_entropy")),
+       st.data())
+def test_training_with_frozen_parameters_matches_pytorch(spec, data):
+    """``derive train`` against torch.optim.SGD whose frozen entries get a zero gradient (a mask hook)."""
+    from torch_net import TorchNet
+
+    names = [p.name for p in derive.load(spec).network.parameters]
+    frozen = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
+    spec = {**spec, "frozen": frozen}
+    problem = derive.load(spec)
+    run = train(problem, 5)
+    net = TorchNet(problem)
+    for layer, weights, bias in net.layers:
+        mask = torch.tensor([[float(w not in frozen) for w in row] for row in layer.weight_names], dtype=torch.float64)
+        weights.register_hook(lambda g, mask=mask: g * mask)
+        if bias is not None and layer.train_bias:
+            names_b = list(dict.fromkeys(layer.bias_names))
+            bmask = torch.tensor([float(b not in frozen) for b in names_b], dtype=torch.float64)
+            bias.register_hook(lambda g, m=bmask if bias.dim() else bmask[0]: g * m)
+    history = net.train(torch.optim.SGD(net.trained, lr=float(problem.spec.learning_rate)), 5)
+    assert run.loss_history == pytest.approx(history, rel=1e-9, abs=1e-12)
+    assert run.parameters == pytest.approx(net.parameters(), rel=1e-9, abs=1e-12)
+    for name in frozen:
+        assert run.parameters[name] == float(problem.network.parameter(name).value)

@@ -191,6 +191,7 @@ def _problem(derivation, printer, diagram_values) -> dict:
         "reduction": st.reduction, "learning_rate": {"name": m(eta), "value": m(eta_value)},
         "optimizer": st.optimizer, "updated_weights_convention": st.backprop_through_updated_weights,
         "diagram": _diagram(st, printer, diagram_values),
+        "frozen": [m(symbol) for symbol in st.frozen],
     }
 
 

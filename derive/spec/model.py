@@ -35,7 +35,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
 TOP_KEYS = (
     "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
     "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
-    "optimizer", "conventions", "randomize",
+    "optimizer", "conventions", "randomize", "frozen",
 )
 LAYER_KEYS = (
     "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
@@ -184,6 +184,7 @@ class Spec:
     randomize: Randomize | None = None
     source: str | None = None
     batch: bool = False
+    frozen: tuple[str, ...] = ()  # weights and biases held fixed (besides a layer's train_bias: false)
 
     @property
     def n_inputs(self) -> int:

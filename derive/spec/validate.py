@@ -7,6 +7,7 @@ allowed, what was given and (for files) the line. The layers below trust a
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import keyword
 import re
@@ -264,6 +265,8 @@ def validate(doc: Doc) -> Spec:
         batch=is_batch,
     )
     _check_unique_names(check, spec)
+    if top.get("frozen") is not None:
+        spec = dataclasses.replace(spec, frozen=_frozen(check, top["frozen"], spec))
     return spec
 
 
@@ -460,6 +463,25 @@ def _randomize(check: _Checker, value) -> Randomize:
     if not ranges:
         check.fail(path, "must say what varies: one or more of weights, biases, inputs, targets")
     return Randomize(max_draws=max_draws, **ranges)
+
+
+def _frozen(check: _Checker, value, spec: Spec) -> tuple[str, ...]:
+    """The weights and biases held fixed: names of the network's parameters, each once."""
+    names = name_network(spec)
+    parameters = [w for layer in names.layers for row in layer.weights for w in row]
+    parameters += [b for layer in names.layers for b in dict.fromkeys(layer.biases or ())]
+    items = check.sequence(value, ("frozen",), min_len=0, max_len=len(parameters), what="a list of weight and bias names")
+    frozen = []
+    for i, item in enumerate(items):
+        name = check.name(item, ("frozen", i))
+        if name not in parameters:
+            hint = difflib.get_close_matches(name, parameters, n=1)
+            check.fail(("frozen", i), f"must name a weight or bias of the network"
+                                      f"{f' (did you mean {hint[0]!r}?)' if hint else ''}; got {name!r}")
+        if name in frozen:
+            check.fail(("frozen", i), f"must name each parameter once; got {name!r} twice")
+        frozen.append(name)
+    return tuple(frozen)
 
 
 def _check_unique_names(check: _Checker, spec: Spec):

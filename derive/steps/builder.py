@@ -252,7 +252,8 @@ class Builder:
             title=spec.title, inputs=inputs, targets=targets, layers=layers, loss=spec.loss,
             log_base=spec.log_base, reduction=spec.reduction, learning_rate=(self.sym("eta"), self.val("eta")),
             nodes=nodes, edges=edges, batch=self.n_examples > 1, optimizer=spec.optimizer.name,
-            backprop_through_updated_weights=spec.conventions.backprop_through_updated_weights)
+            backprop_through_updated_weights=spec.conventions.backprop_through_updated_weights,
+            frozen=tuple(self.sym(name) for name in spec.frozen))
 
     def _layer_info(self, layer) -> LayerInfo:
         names = sp.ImmutableMatrix([[sp.Symbol(w, real=True) for w in row] for row in layer.weight_names])

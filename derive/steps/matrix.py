@@ -240,9 +240,10 @@ class MatrixBuilder(Builder):
         names = layer.weight_names
         grads = self.grid([[f"grad_{w}" for w in row] for row in names])
         new_keys = [[f"{w}_new" for w in row] for row in names]
+        rule, gradient, grads = self._masked(names, self.msym("gradW", l), grads)
         self.emit_vector(Step(
-            f"Wnew@{l}", S.GRADIENT_DESCENT, self.msym("Wnew", l),
-            forms=(Difference(self.msym("W", l), MatProduct(eta, self.msym("gradW", l))),),
+            f"Wnew@{l}", rule, self.msym("Wnew", l),
+            forms=(Difference(self.msym("W", l), MatProduct(eta, gradient)),),
             substituted=(Difference(self.grid(names), MatProduct(self.val("eta"), grads)),),
             value=self.grid(new_keys), uses=self.uses(f"grad_{names[0][0]}")),
             [k for row in new_keys for k in row])
@@ -279,13 +280,22 @@ class MatrixBuilder(Builder):
             self.emit_vector(Step(f"gradb@{l}", S.SUM_OVER_EXAMPLES, self.msym("gradb", l),
                                   forms=(Total(*per_example),), substituted=(Total(*parts),),
                                   value=self.column(keys)), keys)
-        if layer.train_bias:
+        if any(self.network.parameter(b).trainable for b in layer.bias_names):
             new_keys = [f"{b}_new" for b in layer.bias_names]
+            rule, gradient, grads = self._masked([[b] for b in layer.bias_names], self.msym("gradb", l),
+                                                 self.column(keys))
             self.emit_vector(Step(
-                f"bnew@{l}", S.GRADIENT_DESCENT, self.msym("bnew", l),
-                forms=(Difference(self.msym("b", l), MatProduct(self.model.learning_rate, self.msym("gradb", l))),),
-                substituted=(Difference(self.column(layer.bias_names), MatProduct(self.val("eta"), self.column(keys))),),
+                f"bnew@{l}", rule, self.msym("bnew", l),
+                forms=(Difference(self.msym("b", l), MatProduct(self.model.learning_rate, gradient)),),
+                substituted=(Difference(self.column(layer.bias_names), MatProduct(self.val("eta"), grads)),),
                 value=self.column(new_keys), uses=self.uses(keys[0])), new_keys)
+
+    def _masked(self, names, gradient, grads):
+        """(rule, symbolic, numeric) gradient of an update; frozen entries (``frozen:``) masked by 0 ⊙."""
+        mask = sp.ImmutableMatrix([[int(self.network.parameter(name).trainable) for name in row] for row in names])
+        if all(mask):
+            return S.GRADIENT_DESCENT, gradient, grads
+        return S.FROZEN_MASK, Hadamard(mask, gradient), Hadamard(mask, grads)
 
     def _bias_update_scalar(self, param):
         chain = self.model.chains[param.name]

@@ -45,6 +45,7 @@ UPDATED_WEIGHT = "updated weight (convention)"
 PRODUCT = "product of the factors"
 GRADIENT_DESCENT = "gradient descent"
 NOT_TRAINED = "not trained"
+FROZEN_MASK = "gradient descent, frozen entries masked"
 SAME_WAY = "in the same way"
 HADAMARD = "element-wise product"
 TRANSPOSE_PRODUCT = "back through the weights"
@@ -259,6 +260,7 @@ class Statement:
     batch: bool
     optimizer: str
     backprop_through_updated_weights: bool
+    frozen: tuple = ()  # symbols of the weights and biases the spec holds fixed (``frozen:``)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ class ScalarBuilder(Builder):
         self.emit(Step(q.key, S.SUM_OVER_NEURONS, q.symbol, forms=(form,), example=self._example(n)), record=False)
         for term in q.terms:
             for factor in term.args:
-                self.ensure(factor.name)
+                if factor.is_Symbol:  # not the −1 of δ = −∂E/∂net
+                    self.ensure(factor.name)
         self.emit(_without_forms(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [form])))
 
     def _update(self, param):
