@@ -225,3 +225,59 @@ def test_training_with_frozen_parameters_matches_pytorch(spec, data):
     assert run.parameters == pytest.approx(net.parameters(), rel=1e-9, abs=1e-12)
     for name in frozen:
         assert run.parameters[name] == float(problem.network.parameter(name).value)
+
+
+# ---------------------------------------------------------------- thresholds on an input fixed at −1
+
+THRESHOLD = {"inputs": [1, 1], "targets": [0], "learning_rate": 0.1,
+             "conventions": {"error_term": "negative", "bias_as": "threshold"},
+             "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.5, 0.4], [0.9, 1.0]], "bias": [0.8, -0.1],
+                         "bias_names": ["theta3", "theta4"]},
+                        {"units": 1, "activation": "sigmoid", "weights": [[-1.2, 1.1]], "bias": [0.3],
+                         "bias_names": ["theta5"]}]}
+
+
+def _as_bias(spec: dict) -> dict:
+    """The same network with each threshold θ written as the bias b = −θ."""
+    layers = [{**layer, "bias": [-Fraction(str(b)) for b in layer["bias"]]} for layer in spec["layers"]]
+    return {**spec, "layers": layers, "conventions": {"error_term": "negative"}}
+
+
+def test_a_threshold_is_a_bias_of_the_opposite_sign():
+    threshold, bias = derive.load(THRESHOLD), derive.load(_as_bias(THRESHOLD))
+    a, b = threshold.values(), bias.values()
+    for q in threshold.model.quantities:
+        if (q.param or "").startswith("theta") and q.kind in ("param", "updated", "grad", "dnet_dparam"):
+            assert a[q.key] == -b[q.key], q.key
+        else:
+            assert a[q.key] == b[q.key], q.key
+    assert threshold.expression("net_h1") == sp_parse("-theta3 + w1*x1 + w2*x2")
+
+
+def sp_parse(text: str):
+    import sympy as sp
+
+    return sp.sympify(text, locals={name: sp.Symbol(name, real=True) for name in ("theta3", "w1", "w2", "x1", "x2")})
+
+
+@pytest.mark.parametrize("style", ["scalar", "delta", "matrix"])
+def test_thresholds_in_every_style(style):
+    text = derive.solve(THRESHOLD, style=style).markdown()
+    assert "| Layer | Neurons | Activation | Weights | Threshold |" in text
+    assert "$\\theta_{3} = 0.8$" in text
+    assert "minus the threshold (a weight $\\theta$ on an input fixed at $-1$)" in text
+    if style != "matrix":
+        assert r"\mathit{net}_{h1} &= w_{1} x_{1} + w_{2} x_{2} - \theta_{3}" in text
+    else:
+        assert r"\mathbf{z}^{(1)} &= W^{(1)} \mathbf{x} - \boldsymbol{\theta}^{(1)}" in text
+    if style == "delta":  # Δθ = η δ (−1)
+        assert r"\theta_{5}^{+} &= \theta_{5} - \eta \cdot \frac{\partial E_{\mathit{total}}}{\partial \theta_{5}} \\" in text
+        assert r"&= \theta_{5} + \eta \delta_{o1} \cdot \left(-1\right)" in text
+
+
+def test_threshold_convention_in_json_and_errors(capsys, tmp_path):
+    assert derive.load(THRESHOLD).to_dict()["conventions"]["bias_as"] == "threshold"
+    path = tmp_path / "spec.yaml"
+    path.write_text(_spec_with("conventions: {bias_as: theta}"))
+    assert main(["solve", str(path)]) == 2
+    assert "conventions.bias_as must be one of bias, threshold; got text 'theta'" in capsys.readouterr().err

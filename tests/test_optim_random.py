@@ -57,8 +57,8 @@ class Net(TorchNet):
         a, result = self.inputs, []
         for layer, weights, bias in self.layers:
             z = a @ weights.T
-            if bias is not None:
-                z = z + bias
+            if bias is not None:  # a threshold θ sits on an input fixed at −1
+                z = z + bias if self.spec.conventions.bias_as == "bias" else z - bias
             if layer.activation == "leaky_relu":
                 a = torch.nn.functional.leaky_relu(z, float(layer.negative_slope))
             else:

@@ -81,6 +81,7 @@ def conventions_dict(spec: Spec) -> dict:
         "backprop_through_updated_weights": spec.conventions.backprop_through_updated_weights,
         "carry_rounding": getattr(rounding, "as_dict", lambda: rounding)(),
         "error_term": spec.conventions.error_term,
+        "bias_as": spec.conventions.bias_as,
         "loss": spec.loss,
         "reduction": spec.reduction,
         "log_base": spec.log_base,

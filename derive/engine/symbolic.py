@@ -137,7 +137,8 @@ def _forward(model: Model, n: int) -> None:
         for j, neuron in enumerate(layer.neurons):
             terms = [_product(model.symbol(w), src) for w, src in zip(layer.weight_names[j], sources)]
             if layer.bias_names:
-                terms.append(model.symbol(layer.bias_names[j]))
+                bias = model.symbol(layer.bias_names[j])
+                terms.append(bias if _bias_sign(model) > 0 else _product(sp.S.NegativeOne, bias))
             formula = _sum(terms)
             net = model.add(Quantity(_sym(model.ex(f"net_{neuron}", n)), "net", formula, name=f"net_{neuron}",
                                      layer=layer.index, neuron=neuron, example=n))
@@ -369,9 +370,14 @@ def _dnet_dparam(model: Model, layer: Layer, param: Parameter, n: int) -> sp.Exp
     differentiating a sum of fan-in terms once per weight, which dominated large networks.
     """
     if param.kind == "bias":
-        return sp.S.One
+        return sp.Integer(_bias_sign(model))
     source = layer.inputs[param.k]
     return model.symbol(model.ex(source if layer.index == 1 else f"out_{source}", n))
+
+
+def _bias_sign(model: Model) -> int:
+    """∂net/∂b: 1, or −1 for a threshold θ on an input fixed at −1 (``bias_as: threshold``)."""
+    return model.network.spec.conventions.bias_sign
 
 
 def chain_factors(model: Model, param: str, n: int = 0) -> list[Quantity]:

@@ -42,10 +42,13 @@ LAYER_KEYS = (
     "train_bias", "neuron_names", "weight_names", "bias_names",
 )
 OPTIMIZER_KEYS = ("name", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps")
-CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding", "error_term")
+CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding", "error_term", "bias_as")
 # δ = ∂E/∂net (positive: Nielsen, Bishop, Goodfellow) or δ = −∂E/∂net, the update w + η δ o
 # (negative: Han & Kamber's Err, Mitchell, Haykin's local gradient, Negnevitsky)
 ERROR_TERMS = ("positive", "negative")
+# a bias added to the net input (net = Σ w x + b), or a threshold θ on a fixed input of −1
+# (net = Σ w x − θ: Negnevitsky, Haykin, Rojas, Fausett's perceptron)
+BIAS_FORMS = ("bias", "threshold")
 RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
 RANGE_KEYS = ("range", "decimals")
 
@@ -141,6 +144,12 @@ class Conventions:
     backprop_through_updated_weights: bool = False
     carry_rounding: int | CarryRounding | None = None
     error_term: str = "positive"
+    bias_as: str = "bias"
+
+    @property
+    def bias_sign(self) -> int:
+        """∂net/∂b: +1 for a bias, −1 for a threshold θ on an input fixed at −1."""
+        return -1 if self.bias_as == "threshold" else 1
 
     @property
     def delta_sign(self) -> int:

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SpecError
-from .model import (ACTIVATIONS, CARRY_ROUNDING_KINDS, CarryRounding, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, ERROR_TERMS, Example, LAYER_KEYS,
+from .model import (ACTIVATIONS, BIAS_FORMS, CARRY_ROUNDING_KINDS, CarryRounding, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, ERROR_TERMS, Example, LAYER_KEYS,
                     LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
                     MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
                     PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
@@ -419,7 +419,9 @@ def _conventions(check: _Checker, value) -> Conventions:
                             ("conventions", "backprop_through_updated_weights"))
     rounding = _carry_rounding(check, value.get("carry_rounding"))
     error_term = check.choice(value.get("error_term", "positive"), ("conventions", "error_term"), ERROR_TERMS)
-    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding, error_term=error_term)
+    bias_as = check.choice(value.get("bias_as", "bias"), ("conventions", "bias_as"), BIAS_FORMS)
+    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding, error_term=error_term,
+                       bias_as=bias_as)
 
 
 def _carry_rounding(check: _Checker, value) -> int | CarryRounding | None:

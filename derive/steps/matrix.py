@@ -101,11 +101,12 @@ class MatrixBuilder(Builder):
         a_prev, a_prev_num = self.source_symbol(layer, n), self.column(self.source_keys(layer, n))
         form, number = MatProduct(w_sym, a_prev), MatProduct(w_num, a_prev_num)
         if layer.bias_names:
-            form = Total(form, self.msym("b", l))
-            number = Total(number, self.column(layer.bias_names))
+            join = Total if self.problem.spec.conventions.bias_sign > 0 else Difference  # z = W a − θ
+            form = join(form, self.msym("b", l))
+            number = join(number, self.column(layer.bias_names))
         nets = [self.ex(f"net_{x}", n) for x in layer.neurons]
         outs = [self.ex(f"out_{x}", n) for x in layer.neurons]
-        z = self.emit_vector(Step(f"z@{l}", S.SUM_OF_WEIGHTED_INPUTS, self.msym("z", l, n), forms=(form,),
+        z = self.emit_vector(Step(f"z@{l}", self.weighted_sum_rule(layer), self.msym("z", l, n), forms=(form,),
                                   substituted=(number,), value=self.column(nets),
                                   uses=self.uses(*self.source_keys(layer, n)), example=self._example(n)), nets)
         if layer.activation == "linear":
@@ -257,7 +258,7 @@ class MatrixBuilder(Builder):
                     deltas = [next(f for f in t.args if f.is_Symbol and self.model[f.name].kind == "delta")
                               for t in q.terms]
                     total = sp.Add(*deltas, evaluate=False)
-                    if self.problem.spec.conventions.delta_sign < 0:
+                    if self._bias_gradient_sign() < 0:
                         total = sp.Mul(sp.S.NegativeOne, total, evaluate=False)
                     self.emit(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [total]))
                 if self.n_examples > 1:
@@ -270,7 +271,9 @@ class MatrixBuilder(Builder):
             keys = [self.ex(f"grad_{b}", n) for b in layer.bias_names]
             lhs = self.msym("gradb", l, n)
             per_example.append(lhs)
-            self.emit_vector(Step(f"gradb@{l}", S.CHAIN_RULE, lhs, forms=(self._signed(self.msym("delta", l, n)),),
+            delta = self.msym("delta", l, n)
+            self.emit_vector(Step(f"gradb@{l}", S.CHAIN_RULE, lhs, forms=(Negated(delta) if self._bias_gradient_sign() < 0
+                                                                          else delta,),
                                   value=self.column(keys),
                                   uses=self.uses(*[self.ex(f"delta_{x}", n) for x in layer.neurons]),
                                   example=self._example(n)), keys)
@@ -289,6 +292,11 @@ class MatrixBuilder(Builder):
                 forms=(Difference(self.msym("b", l), MatProduct(self.model.learning_rate, gradient)),),
                 substituted=(Difference(self.column(layer.bias_names), MatProduct(self.val("eta"), grads)),),
                 value=self.column(new_keys), uses=self.uses(keys[0])), new_keys)
+
+    def _bias_gradient_sign(self) -> int:
+        """∂E/∂b = ±δ: minus for δ = −∂E/∂net, minus again for a threshold (∂net/∂θ = −1)."""
+        conventions = self.problem.spec.conventions
+        return conventions.delta_sign * conventions.bias_sign
 
     def _masked(self, names, gradient, grads):
         """(rule, symbolic, numeric) gradient of an update; frozen entries (``frozen:``) masked by 0 ⊙."""

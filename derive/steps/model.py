@@ -24,6 +24,7 @@ from sympy.core.symbol import Str
 
 # Rules, as a step names them (the templates turn them into prose).
 SUM_OF_WEIGHTED_INPUTS = "sum of weighted inputs"
+SUM_MINUS_THRESHOLD = "sum of weighted inputs minus the threshold"
 ACTIVATION = "activation"
 LOSS = "loss"
 SUM_OF_TERMS = "sum of the error terms"
@@ -260,6 +261,7 @@ class Statement:
     batch: bool
     optimizer: str
     backprop_through_updated_weights: bool
+    bias_as: str = "bias"  # or "threshold": θ on an input fixed at −1
     frozen: tuple = ()  # symbols of the weights and biases the spec holds fixed (``frozen:``)
 
 

@@ -177,14 +177,18 @@ class ScalarBuilder(Builder):
         if q.factors:
             delta, dnet = q.factors
             formula = self.model[dnet.name].formula
+            if formula == -1:  # a threshold: ∂net/∂θ = −1
+                sign, formula = -sign, sp.S.One
             forms = [q.formula, _signed(sign, delta if formula == 1 else sp.Mul(delta, formula, evaluate=False))]
         else:  # a shared bias: one δ per neuron it feeds
             pieces = []
             for term in q.terms:
                 delta = next(f for f in term.args if f.is_Symbol and self.model[f.name].kind == "delta")
                 dnet = next(f for f in term.args if f.is_Symbol and f is not delta)
-                formula = self.model[dnet.name].formula
-                pieces.append(_signed(sign, delta if formula == 1 else sp.Mul(delta, formula, evaluate=False)))
+                formula, term_sign = self.model[dnet.name].formula, sign
+                if formula == -1:  # a threshold
+                    formula, term_sign = sp.S.One, -sign
+                pieces.append(_signed(term_sign, delta if formula == 1 else sp.Mul(delta, formula, evaluate=False)))
             forms = [q.formula, sp.Add(*pieces, evaluate=False)]
         for symbol in forms[-1].free_symbols:
             self.ensure(symbol.name)
