@@ -15,11 +15,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SpecError
-from .model import (ACTIVATIONS, BIAS_FORMS, CARRY_ROUNDING_KINDS, CarryRounding, CONVENTION_KEYS, Conventions, DERIVED_PREFIXES, ERROR_TERMS, Example, LAYER_KEYS,
+from .model import (ACTIVATIONS, DERIVED_PREFIXES, Example, LAYER_KEYS,
                     LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_ABS_VALUE, MAX_EXAMPLES, MAX_INPUTS,
                     MAX_LAYERS, MAX_UNITS, NAME_PATTERN, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS,
                     PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS,
                     RESERVED_NAMES, Spec, TOP_KEYS)
+from .conventions import conventions, frozen_parameters
 from .naming import all_names, name_network
 from .source import Doc, Num, format_path, from_python, parse_text, read_document
 
@@ -259,14 +260,14 @@ def validate(doc: Doc) -> Spec:
         input_names=_names(check, top.get("input_names"), ("input_names",), n_in),
         target_names=_names(check, top.get("target_names"), ("target_names",), n_out),
         optimizer=_optimizer(check, top.get("optimizer", "sgd")),
-        conventions=_conventions(check, top.get("conventions", {})),
+        conventions=conventions(check, top.get("conventions", {})),
         randomize=_randomize(check, top["randomize"]) if top.get("randomize") is not None else None,
         source=doc.source,
         batch=is_batch,
     )
     _check_unique_names(check, spec)
     if top.get("frozen") is not None:
-        spec = dataclasses.replace(spec, frozen=_frozen(check, top["frozen"], spec))
+        spec = dataclasses.replace(spec, frozen=frozen_parameters(check, top["frozen"], spec))
     return spec
 
 
@@ -413,32 +414,6 @@ def _optimizer(check: _Checker, value) -> Optimizer:
     return Optimizer(name=name, **options)
 
 
-def _conventions(check: _Checker, value) -> Conventions:
-    check.mapping(value, ("conventions",), CONVENTION_KEYS)
-    through = check.boolean(value.get("backprop_through_updated_weights", False),
-                            ("conventions", "backprop_through_updated_weights"))
-    rounding = _carry_rounding(check, value.get("carry_rounding"))
-    error_term = check.choice(value.get("error_term", "positive"), ("conventions", "error_term"), ERROR_TERMS)
-    bias_as = check.choice(value.get("bias_as", "bias"), ("conventions", "bias_as"), BIAS_FORMS)
-    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding, error_term=error_term,
-                       bias_as=bias_as)
-
-
-def _carry_rounding(check: _Checker, value) -> int | CarryRounding | None:
-    """One number of decimals for every quantity, or a map by kind (``{out: 3, delta: 4, default: 4}``)."""
-    path = ("conventions", "carry_rounding")
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        return check.integer(value, path, low=0, high=30)
-    check.mapping(value, path, (*CARRY_ROUNDING_KINDS, "default"))
-    places = {key: check.integer(value[key], path + (key,), low=0, high=30) for key in value if value[key] is not None}
-    if not places:
-        check.fail(path, f"must name at least one of {', '.join((*CARRY_ROUNDING_KINDS, 'default'))}")
-    default = places.pop("default", None)
-    return CarryRounding(tuple((key, places[key]) for key in CARRY_ROUNDING_KINDS if key in places), default)
-
-
 def _randomize(check: _Checker, value) -> Randomize:
     path = ("randomize",)
     check.mapping(value, path, RANDOMIZE_KEYS)
@@ -465,25 +440,6 @@ def _randomize(check: _Checker, value) -> Randomize:
     if not ranges:
         check.fail(path, "must say what varies: one or more of weights, biases, inputs, targets")
     return Randomize(max_draws=max_draws, **ranges)
-
-
-def _frozen(check: _Checker, value, spec: Spec) -> tuple[str, ...]:
-    """The weights and biases held fixed: names of the network's parameters, each once."""
-    names = name_network(spec)
-    parameters = [w for layer in names.layers for row in layer.weights for w in row]
-    parameters += [b for layer in names.layers for b in dict.fromkeys(layer.biases or ())]
-    items = check.sequence(value, ("frozen",), min_len=0, max_len=len(parameters), what="a list of weight and bias names")
-    frozen = []
-    for i, item in enumerate(items):
-        name = check.name(item, ("frozen", i))
-        if name not in parameters:
-            hint = difflib.get_close_matches(name, parameters, n=1)
-            check.fail(("frozen", i), f"must name a weight or bias of the network"
-                                      f"{f' (did you mean {hint[0]!r}?)' if hint else ''}; got {name!r}")
-        if name in frozen:
-            check.fail(("frozen", i), f"must name each parameter once; got {name!r} twice")
-        frozen.append(name)
-    return tuple(frozen)
 
 
 def _check_unique_names(check: _Checker, spec: Spec):
