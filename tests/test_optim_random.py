@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import sympy as sp
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import derive
@@ -86,6 +86,11 @@ def close(a: float, b: float, rel: float, abs_: float) -> bool:
 def test_one_optimizer_step_matches_torch_optim(spec_dict):
     problem = derive.load(spec_dict)
     spec = problem.spec
+    if spec.optimizer.name == "adam":  # Adam's first step is lr·g/(|g| + eps): for a gradient that is 0 up to
+        # rounding (a shared bias into a softmax with cross-entropy) it compares rounding noise, not the optimizer
+        values = problem.values()
+        assume(all(values[f"grad_{name}"] == 0 or abs(values.float(f"grad_{name}")) > 1e-9
+                   for name in problem.parameter_names))
     net = Net(problem)
     history = net.train(torch_optimizer(spec, net.trained), 1)
     expected = net.parameters()
