@@ -112,6 +112,10 @@ def networks(draw, *, max_layers: int = 3, max_units: int = 3, max_inputs: int =
     if cross and draw(st.booleans()):
         spec["log_base"] = draw(st.sampled_from(("e", "2", "10", 2, 10)))
     spec["learning_rate"] = draw(decimals("0.01", "1"))
+    if draw(st.booleans()):  # the book's sign convention: δ = −∂E/∂net (changes δ, not the gradients)
+        spec["conventions"] = {"error_term": draw(st.sampled_from(("positive", "negative")))}
+    if draw(st.booleans()):  # biases as thresholds θ on an input fixed at −1: net = Σ w x − θ
+        spec.setdefault("conventions", {})["bias_as"] = "threshold"
     assume(not near_kink(spec))
     return spec
 
@@ -174,11 +178,16 @@ def float_nets(spec: dict, inputs) -> list[list[float]]:
     for index, layer in enumerate(spec["layers"]):
         bias = layer.get("bias")
         biases = [float(b) for b in bias] if isinstance(bias, list) else [float(bias or 0)] * layer["units"]
-        net = [sum(float(w) * v for w, v in zip(row, values)) + b
+        net = [sum(float(w) * v for w, v in zip(row, values)) + threshold_sign(spec) * b
                for row, b in zip(neuron_major(spec, index), biases)]
         nets.append(net)
         values = _activate(layer, net)
     return nets
+
+
+def threshold_sign(spec: dict) -> int:
+    """How a spec's bias enters the net input: +b, or −θ under ``conventions: {bias_as: threshold}``."""
+    return -1 if spec.get("conventions", {}).get("bias_as") == "threshold" else 1
 
 
 def _activate(layer: dict, net: list[float]) -> list[float]:

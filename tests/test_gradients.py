@@ -21,7 +21,7 @@ import derive
 from derive.engine.numeric import evaluate
 from derive.engine.symbolic import Model, expand
 
-from strategies import ACTIVATIONS, LOSSES, examples_of, networks, neuron_major
+from strategies import ACTIVATIONS, LOSSES, examples_of, networks, neuron_major, threshold_sign
 from torch_net import needs_torch, torch
 
 
@@ -60,7 +60,7 @@ def torch_loss_and_gradients(spec: dict, network) -> tuple[float, dict[str, floa
     for example in examples_of(spec):
         a = torch.tensor([float(x) for x in example["inputs"]], dtype=f64)
         for layer, W, b in zip(spec["layers"], weights, biases):
-            z = W @ a + (b if b is not None else 0)
+            z = W @ a + (threshold_sign(spec) * b if b is not None else 0)
             a = _torch_activation(layer, z)
         t = torch.tensor([float(x) for x in example["targets"]], dtype=f64)
         if spec["layers"][-1]["activation"] == "softmax" and spec["loss"] == "cross_entropy":

@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import derive
@@ -56,8 +56,8 @@ class Net(TorchNet):
         a, result = self.inputs, []
         for layer, weights, bias in self.layers:
             z = a @ weights.T
-            if bias is not None:
-                z = z + bias
+            if bias is not None:  # a threshold θ sits on an input fixed at −1
+                z = z + bias if self.spec.conventions.bias_as == "bias" else z - bias
             if layer.activation == "leaky_relu":
                 a = torch.nn.functional.leaky_relu(z, float(layer.negative_slope))
             else:
@@ -86,6 +86,11 @@ def close(a: float, b: float, rel: float, abs_: float) -> bool:
 def test_one_optimizer_step_matches_torch_optim(spec_dict):
     problem = derive.load(spec_dict)
     spec = problem.spec
+    if spec.optimizer.name == "adam":  # Adam's first step is lr·g/(|g| + eps): for a gradient that is 0 up to
+        # rounding (a shared bias into a softmax with cross-entropy) it compares rounding noise, not the optimizer
+        values = problem.values()
+        assume(all(values[f"grad_{name}"] == 0 or abs(values.float(f"grad_{name}")) > 1e-9
+                   for name in problem.parameter_names))
     net = Net(problem)
     history = net.train(torch_optimizer(spec, net.trained), 1)
     expected = net.parameters()

@@ -64,8 +64,8 @@ class TorchNet:
         result = []
         for layer, weights, bias in self.layers:
             z = a @ weights.T
-            if bias is not None:
-                z = z + bias
+            if bias is not None:  # a threshold θ sits on an input fixed at −1
+                z = z + bias if self.spec.conventions.bias_as == "bias" else z - bias
             a = ACTIVATIONS[layer.activation](z)
             result.append((layer, z, a))
         return result

@@ -15,6 +15,7 @@ import sympy as sp
 
 from .functions import log_factor, stable_sigmoid
 from .model import Model
+from ..spec.model import CarryRounding, carry_places
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class CompiledGradient:
     0.306524
     """
 
-    def __init__(self, model: Model, *, carry_rounding: int | None = None):
+    def __init__(self, model: Model, *, carry_rounding: int | CarryRounding | None = None):
         network = model.network
         self.carry_rounding = carry_rounding
         self.parameter_names = tuple(p.name for p in network.parameters)
@@ -109,7 +110,7 @@ def float_round_half_up(x: float, decimals: int) -> float:
 _SCALES = tuple(10.0 ** d for d in range(31))
 
 
-def _replacements(model: Model, parameter_names, carry_rounding: int | None = None) -> tuple[list, list]:
+def _replacements(model: Model, parameter_names, carry_rounding: int | CarryRounding | None = None) -> tuple[list, list]:
     """(symbol, formula) pairs in evaluation order, limited to what the outputs need.
 
     With ``carry_rounding`` every named quantity is rounded as soon as it is computed.
@@ -131,7 +132,8 @@ def _replacements(model: Model, parameter_names, carry_rounding: int | None = No
         carry = sp.Function("carry_round")
         # a fixed parameter's "update" is not computed, so it is not rounded: it must stay fixed
         kept = {q.symbol for q in model.quantities if q.kind == "updated" and q.formula.is_Symbol}
-        ordered = [(s, carry(f, carry_rounding) if s.name in model.by_key and s not in kept else f)
+        places = {s: carry_places(carry_rounding, model[s.name].kind) for s, _ in ordered if s.name in model.by_key}
+        ordered = [(s, carry(f, places[s]) if places.get(s) is not None and s not in kept else f)
                    for s, f in ordered]
     return ordered, outputs
 

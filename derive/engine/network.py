@@ -64,16 +64,19 @@ class Network:
     def parameters(self) -> tuple[Parameter, ...]:
         """Every weight and (distinct) bias, in naming order: layer by layer, weights then biases."""
         params = []
+        frozen = set(self.spec.frozen)
         for layer in self.layers:
             for j, row in enumerate(layer.weights):
                 for k, value in enumerate(row):
-                    params.append(Parameter(layer.weight_names[j][k], "weight", layer.index, j, k, value, True))
+                    name = layer.weight_names[j][k]
+                    params.append(Parameter(name, "weight", layer.index, j, k, value, name not in frozen))
             if layer.bias_mode == "shared":
                 params.append(Parameter(layer.bias_names[0], "bias", layer.index, None, None,
-                                        layer.bias_values[0], layer.train_bias))
+                                        layer.bias_values[0], layer.train_bias and layer.bias_names[0] not in frozen))
             elif layer.bias_mode == "per_neuron":
                 for j, (name, value) in enumerate(zip(layer.bias_names, layer.bias_values)):
-                    params.append(Parameter(name, "bias", layer.index, j, None, value, layer.train_bias))
+                    params.append(Parameter(name, "bias", layer.index, j, None, value,
+                                            layer.train_bias and name not in frozen))
         return tuple(params)
 
     def parameter(self, name: str) -> Parameter:

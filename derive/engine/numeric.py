@@ -12,6 +12,7 @@ import sympy as sp
 from ..errors import DeriveError
 from ..io.progress import task
 from .model import Model
+from ..spec.model import CarryRounding, carry_places
 
 DEFAULT_PRECISION = 40  # significant digits kept while evaluating; documents print far fewer
 
@@ -23,7 +24,7 @@ class Values:
     model: Model
     exact: dict[str, sp.Expr]
     precision: int
-    carry_rounding: int | None
+    carry_rounding: int | CarryRounding | None
 
     def __getitem__(self, key: str) -> sp.Expr:
         return self.exact[key]
@@ -38,12 +39,13 @@ class Values:
         return self.exact[key].is_Rational
 
 
-def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding: int | None = None,
+def evaluate(model: Model, *, precision: int = DEFAULT_PRECISION, carry_rounding: int | CarryRounding | None = None,
              overrides: dict | None = None) -> Values:
     """Evaluate the quantities in order, each from the values of those before it.
 
     ``carry_rounding=N`` rounds every computed value to N decimals (half away from zero)
-    before it is used again, as a student with a calculator does. ``overrides`` replaces
+    before it is used again, as a student with a calculator does; a
+    :class:`~derive.spec.model.CarryRounding` rounds each kind of quantity to its own places. ``overrides`` replaces
     given values (inputs, targets, parameters) by name.
 
     >>> from derive.spec import load_spec
@@ -150,7 +152,7 @@ class _NotFinite(Exception):
         self.name, self.value, self.inexact = name, value, inexact
 
 
-def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int | None) -> dict[str, sp.Expr]:
+def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int | CarryRounding | None) -> dict[str, sp.Expr]:
     """Every quantity's value by name, computed in order at ``precision`` significant digits."""
     names: dict[str, sp.Expr] = {}
     plain: dict[sp.Symbol, object] = {}  # the same values as Fraction (exact) or mpmath.mpf
@@ -165,8 +167,9 @@ def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int
                 value = _value_of(q.formula, plain, precision)
                 if not value.is_Rational:
                     inexact = True
-                if carry_rounding is not None:
-                    value = round_half_up(value, carry_rounding)
+                places = carry_places(carry_rounding, q.kind)
+                if places is not None:
+                    value = round_half_up(value, places)
             if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
                 raise _NotFinite(q.name, value, inexact)
             names[q.key] = value

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from ..spec.model import CarryRounding, carry_places
 from ..spec.validate import Optimizer
 
 # The named intermediates of one step, per optimizer, in the order they are computed.
@@ -166,7 +167,7 @@ class OptimizerState:
 
 
 def exact_step(optimizer: Optimizer, learning_rate, params: dict, grads: dict, trainable: dict,
-               state: OptimizerState | None = None, *, precision: int = 40, carry_rounding: int | None = None):
+               state: OptimizerState | None = None, *, precision: int = 40, carry_rounding: int | CarryRounding | None = None):
     """One optimizer step in exact arithmetic: ``(new params, new state, {param: OptimizerStep})``.
 
     ``params`` and ``grads`` map names to numbers (SymPy, Fraction or int); square roots are
@@ -217,7 +218,7 @@ def _hyper_symbols(optimizer: Optimizer, learning_rate) -> dict:
 class _StepBuilder:
     """Collects the quantities of one parameter's step, evaluating each as it is added."""
 
-    def __init__(self, param: str, givens: dict, precision: int, carry_rounding: int | None):
+    def __init__(self, param: str, givens: dict, precision: int, carry_rounding: int | CarryRounding | None):
         import sympy as sp
 
         self.param = param
@@ -234,8 +235,9 @@ class _StepBuilder:
         value = formula.xreplace(self.values)
         if not value.is_Rational:
             value = value.evalf(self.precision)
-        if self.carry_rounding is not None:
-            value = round_half_up(value, self.carry_rounding)
+        places = carry_places(self.carry_rounding, "updated")
+        if places is not None:
+            value = round_half_up(value, places)
         key = f"{self.param}_new" if role == "new" else f"{role}_{self.param}"
         symbol = sp.Symbol(key, real=True)
         self.values[symbol] = value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ..spec.model import Spec
+
 
 def result_dict(problem) -> dict:
     """Loss, outputs, per-layer values, every gradient and updated value, as floats.
@@ -36,6 +38,8 @@ def result_dict(problem) -> dict:
             "weight_gradients": [[f(f"grad_{w}" if n_examples == 1 else f"grad_{w}") for w in row]
                                  for row in layer.weight_names],
             "weights_updated": [[f(f"{w}_new") for w in row] for row in layer.weight_names],
+            # δ per example and neuron, in the spec's sign convention (result["conventions"]["error_term"])
+            "delta": [[f(model.ex(f"delta_{x}", n)) for x in layer.neurons] for n in range(n_examples)],
         }
         item.update(_bias(layer, f))
         layers.append(item)
@@ -48,6 +52,7 @@ def result_dict(problem) -> dict:
         "layers": layers,
         "gradients": {p.name: f(f"grad_{p.name}") for p in params},
         "updated": {p.name: f(f"{p.name}_new") for p in params},
+        "conventions": conventions_dict(network.spec),
     }
 
 
@@ -62,6 +67,25 @@ def _bias(layer, f) -> dict:
     return {"bias": [float(b) for b in layer.bias_values],
             "bias_gradient": [f(f"grad_{n}") for n in names],
             "bias_updated": [f(f"{n}_new") for n in names], "bias_names": names}
+
+
+def conventions_dict(spec: Spec) -> dict:
+    """Every convention switch of ``spec`` by name (the CLI flags' names with ``_``).
+
+    >>> from derive.spec import load_spec
+    >>> conventions_dict(load_spec("2-2-2"))["backprop_through_updated_weights"]
+    False
+    """
+    rounding = spec.conventions.carry_rounding
+    return {
+        "backprop_through_updated_weights": spec.conventions.backprop_through_updated_weights,
+        "carry_rounding": getattr(rounding, "as_dict", lambda: rounding)(),
+        "error_term": spec.conventions.error_term,
+        "bias_as": spec.conventions.bias_as,
+        "loss": spec.loss,
+        "reduction": spec.reduction,
+        "log_base": spec.log_base,
+    }
 
 
 def to_json(problem) -> str:

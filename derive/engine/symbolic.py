@@ -141,7 +141,8 @@ def _forward(model: Model, n: int) -> None:
         for j, neuron in enumerate(layer.neurons):
             terms = [_product(model.symbol(w), src) for w, src in zip(layer.weight_names[j], sources)]
             if layer.bias_names:
-                terms.append(model.symbol(layer.bias_names[j]))
+                bias = model.symbol(layer.bias_names[j])
+                terms.append(bias if _bias_sign(model) > 0 else _product(sp.S.NegativeOne, bias))
             formula = _sum(terms)
             net = model.add(Quantity(_sym(model.ex(f"net_{neuron}", n)), "net", formula, name=f"net_{neuron}",
                                      layer=layer.index, neuron=neuron, example=n))
@@ -208,11 +209,21 @@ def _backward_layer(model: Model, layer: Layer, n: int) -> None:
                                    num=f"out_{neuron}", den=f"net_{neuron}", of=model[key(f"out_{neuron}")].formula,
                                    raw=raw))
         d_e = model[key(f"dE_dout_{neuron}")]
-        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", _product(d_e.symbol, d_out.symbol),
+        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", _signed(model, d_e.symbol, d_out.symbol),
                          name=f"delta_{neuron}", layer=layer.index, neuron=neuron, example=n,
                          num="E_total", den=f"net_{neuron}", factors=(d_e.symbol, d_out.symbol))
         delta.simplified = _simplified_delta(model, layer, n, j)
         model.add(delta)
+
+
+def _signed(model: Model, *factors: sp.Expr) -> sp.Expr:
+    """The product of ``factors``, negated under the ``error_term: negative`` convention.
+
+    δ = −∂E/∂net there, so the δ of a neuron and every derivative written with δ change sign.
+    """
+    if model.network.spec.conventions.delta_sign < 0:
+        return _product(sp.S.NegativeOne, *factors)
+    return _product(*factors)
 
 
 _NET, _OUT = sp.Symbol("net", real=True), sp.Symbol("out", real=True)
@@ -256,7 +267,7 @@ def _hidden_error_derivatives(model: Model, layer: Layer, n: int) -> None:
             weight = above.weight_names[j][k]
             w = model.symbol(f"{weight}_new" if updated else weight)
             delta = model.symbol(model.ex(f"delta_{target}", n))
-            q = model.add(Quantity(_sym(model.ex(f"dE_{target}_dout_{neuron}", n)), "path", _product(delta, w),
+            q = model.add(Quantity(_sym(model.ex(f"dE_{target}_dout_{neuron}", n)), "path", _signed(model, delta, w),
                                    name=f"dE_{target}_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
                                    num=f"E_{target}", den=f"out_{neuron}", factors=(delta, w), param=weight))
             paths.append(q.symbol)
@@ -280,7 +291,8 @@ def _softmax_deltas(model: Model, layer: Layer, n: int, outs, nets) -> None:
     for j, neuron in enumerate(neurons):
         products = [model.symbol(key(f"dE_dout_{other}")) * model.symbol(key(f"dout_{other}_dnet_{neuron}"))
                     for other in neurons]
-        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta", sp.Add(*products), name=f"delta_{neuron}",
+        delta = Quantity(_sym(key(f"delta_{neuron}")), "delta",
+                         model.network.spec.conventions.delta_sign * sp.Add(*products), name=f"delta_{neuron}",
                          layer=layer.index, neuron=neuron, example=n, num="E_total", den=f"net_{neuron}",
                          terms=tuple(products))
         delta.simplified = _simplified_delta(model, layer, n, j)
@@ -298,7 +310,7 @@ def _simplified_delta(model: Model, layer: Layer, n: int, j: int):
     spec = model.network.spec
     outs = [model.symbol(model.ex(f"out_{neuron}", n)) for neuron in layer.neurons]
     targets = [model.symbol(model.ex(t, n)) for t in model.network.target_names]
-    scale = _scale(model) * log_factor(spec.log_base)
+    scale = _scale(model) * log_factor(spec.log_base) * spec.conventions.delta_sign
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
         return scale * (outs[j] * sp.Add(*targets) - targets[j])
     if layer.activation == "sigmoid" and spec.loss == "binary_cross_entropy":
@@ -346,10 +358,10 @@ def _example_gradient(model: Model, layer: Layer, param: Parameter, n: int) -> Q
         products.append((model.symbol(key(f"delta_{neuron}")), dnet.symbol))
     if len(products) == 1:
         delta, dnet = products[0]
-        return model.add(Quantity(_sym(name), "grad", _product(delta, dnet), name=f"grad_{param.name}",
+        return model.add(Quantity(_sym(name), "grad", _signed(model, delta, dnet), name=f"grad_{param.name}",
                                   layer=layer.index, param=param.name, example=n, num="E_total", den=param.name,
                                   factors=(delta, dnet)))
-    terms = tuple(_product(d, x) for d, x in products)
+    terms = tuple(_signed(model, d, x) for d, x in products)
     return model.add(Quantity(_sym(name), "grad", _sum(terms),
                               name=f"grad_{param.name}", layer=layer.index, param=param.name, example=n,
                               num="E_total", den=param.name, terms=terms))
@@ -362,9 +374,14 @@ def _dnet_dparam(model: Model, layer: Layer, param: Parameter, n: int) -> sp.Exp
     differentiating a sum of fan-in terms once per weight, which dominated large networks.
     """
     if param.kind == "bias":
-        return sp.S.One
+        return sp.Integer(_bias_sign(model))
     source = layer.inputs[param.k]
     return model.symbol(model.ex(source if layer.index == 1 else f"out_{source}", n))
+
+
+def _bias_sign(model: Model) -> int:
+    """∂net/∂b: 1, or −1 for a threshold θ on an input fixed at −1 (``bias_as: threshold``)."""
+    return model.network.spec.conventions.bias_sign
 
 
 def chain_factors(model: Model, param: str, n: int = 0) -> list[Quantity]:

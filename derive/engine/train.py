@@ -20,6 +20,8 @@ from fractions import Fraction
 from ..errors import DeriveError, SpecError
 from ..io.progress import task
 from .optim import OptimizerState, exact_step, float_stepper
+from .report import conventions_dict  # noqa: F401  (the JSON of a run names them)
+from ..spec.model import ERROR_TERMS, CarryRounding
 from ..spec.validate import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
 
 MAX_STEPS = 10_000_000
@@ -91,25 +93,10 @@ def default_every(steps: int, rows: int = 20) -> int:
         scale *= 10
 
 
-def conventions_dict(spec: Spec) -> dict:
-    """Every convention switch of ``spec`` by name (the CLI flags' names with ``_``).
-
-    >>> conventions_dict(load_spec("2-2-2"))["backprop_through_updated_weights"]
-    False
-    """
-    return {
-        "backprop_through_updated_weights": spec.conventions.backprop_through_updated_weights,
-        "carry_rounding": spec.conventions.carry_rounding,
-        "loss": spec.loss,
-        "reduction": spec.reduction,
-        "log_base": spec.log_base,
-    }
-
-
 # ---------------------------------------------------------------- conventions
 
 def with_conventions(spec, *, backprop_through_updated_weights=None, carry_rounding=_UNSET,
-                     loss=None, reduction=None, log_base=None) -> Spec:
+                     loss=None, reduction=None, log_base=None, error_term=None) -> Spec:
     """``spec`` with some convention switches changed (None / not given keeps the spec's own).
 
     ``carry_rounding=None`` switches carried rounding off; an int N rounds to N decimals.
@@ -128,10 +115,15 @@ def with_conventions(spec, *, backprop_through_updated_weights=None, carry_round
         conventions = dataclasses.replace(conventions,
                                           backprop_through_updated_weights=bool(backprop_through_updated_weights))
     if carry_rounding is not _UNSET:
-        if carry_rounding is not None and not (isinstance(carry_rounding, int) and 0 <= carry_rounding <= 30):
+        if carry_rounding is not None and not isinstance(carry_rounding, CarryRounding) and not (
+                isinstance(carry_rounding, int) and 0 <= carry_rounding <= 30):
             raise SpecError(f"must be a whole number from 0 to 30 or off; got {carry_rounding!r}",
                             field="--carry-rounding")
         conventions = dataclasses.replace(conventions, carry_rounding=carry_rounding)
+    if error_term is not None:
+        if error_term not in ERROR_TERMS:
+            raise SpecError(f"must be one of {', '.join(ERROR_TERMS)}; got {error_term!r}", field="--error-term")
+        conventions = dataclasses.replace(conventions, error_term=error_term)
     changes = {"conventions": conventions}
     for flag, value, allowed in (("loss", loss, LOSSES), ("reduction", reduction, REDUCTIONS),
                                  ("log_base", log_base, LOG_BASES)):

@@ -135,12 +135,13 @@ class Names:
             return rf"\mathbf{{x}}^{{{example}}}" if example else r"\mathbf{x}"
         if kind == "t":
             return rf"\mathbf{{t}}^{{{example}}}" if example else r"\mathbf{t}"
-        simple = {"W": "W", "z": r"\mathbf{z}", "a": r"\mathbf{a}", "b": r"\mathbf{b}", "delta": r"\boldsymbol{\delta}",
+        bias = r"\boldsymbol{\theta}" if self.network.spec.conventions.bias_as == "threshold" else r"\mathbf{b}"
+        simple = {"W": "W", "z": r"\mathbf{z}", "a": r"\mathbf{a}", "b": bias, "delta": r"\boldsymbol{\delta}",
                   "J": "J"}
         if kind in simple:
             return rf"{simple[kind]}^{{{up}}}"
         if kind in ("Wnew", "bnew"):
-            base = "W" if kind == "Wnew" else r"\mathbf{b}"
+            base = "W" if kind == "Wnew" else bias
             return rf"{base}^{{({layer})+}}"
         if kind == "gE":
             return _partial(self.total(), rf"\mathbf{{a}}^{{{up}}}")
@@ -148,7 +149,7 @@ class Names:
             activation = self.network.layers[layer - 1].activation
             return rf"{_ACTIVATION_TEX[activation]}'\left(\mathbf{{z}}^{{{up}}}\right)"
         if kind in ("gradW", "gradb"):
-            base = "W" if kind == "gradW" else r"\mathbf{b}"
+            base = "W" if kind == "gradW" else bias
             tex = _partial(self.total(), rf"{base}^{{({layer})}}")
             return rf"\left({tex}\right)^{{{example}}}" if example else tex
         raise KeyError(key)
@@ -163,7 +164,13 @@ def neuron_tex(name: str) -> str:
     return tex_name(name).replace(r"\_", ",")
 
 
+# a name spelled as a Greek letter is set as one: theta3 -> θ_3, the threshold of Negnevitsky and Haykin
+_GREEK_NAMES = frozenset("alpha theta vartheta phi varphi psi omega mu nu kappa rho tau chi xi upsilon".split())
+
+
 def _letters(text: str) -> str:
+    if text in _GREEK_NAMES:
+        return "\\" + text
     safe = tex_name(text)
     return safe if len(text) == 1 else rf"\mathit{{{safe}}}"
 
@@ -335,6 +342,9 @@ class DerivePrinter(LatexPrinter):
     def _print_Difference(self, expr):
         return " - ".join(self._operand(a) for a in expr.args)
 
+    def _print_Negated(self, expr):
+        return "-" + self._operand(expr.args[0])
+
     def _print_Transposed(self, expr):
         (arg,) = expr.args
         tex = self._print(arg)
@@ -350,7 +360,7 @@ class DerivePrinter(LatexPrinter):
 
     def _operand(self, arg) -> str:
         tex = self._print(arg)
-        if isinstance(arg, (sp.Add,)) or type(arg).__name__ in ("Total", "Difference"):
+        if isinstance(arg, (sp.Add,)) or type(arg).__name__ in ("Total", "Difference", "Negated"):
             return rf"\left({tex}\right)"
         return tex
 

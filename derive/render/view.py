@@ -28,7 +28,9 @@ def make_printer(derivation: Derivation, number_format: NumberFormat | None = No
     >>> printer.doprint(sp.Symbol("w5", real=True))
     NoEscape(w^{(2)}_{11})
     """
-    names = Names(derivation.model, deltas="partial" if derivation.style == "scalar" else "delta",
+    # a δ defined as −∂E/∂net (error_term: negative) is a quantity of its own, so it keeps its letter
+    positive = derivation.model.network.spec.conventions.delta_sign > 0
+    names = Names(derivation.model, deltas="partial" if derivation.style == "scalar" and positive else "delta",
                   indexed=derivation.names == "indexed")
     return DerivePrinter(names, number_format)
 
@@ -54,10 +56,18 @@ def build_view(derivation: Derivation, *, number_format: NumberFormat | None = N
         "summary": _summary(derivation, printer),
         "settings": {
             "decimals": number_format.decimals, "digits": number_format.digits,
-            "carry_rounding": derivation.carry_rounding, "collapsed": derivation.collapsed,
+            "carry_rounding": _carry_rounding(derivation.carry_rounding), "collapsed": derivation.collapsed,
             "only": list(derivation.only) if derivation.only else [],
+            "error_term": derivation.model.network.spec.conventions.error_term,
         },
     }
+
+
+def _carry_rounding(rounding):
+    """Carried rounding for the templates: None, a number of places, or [kind, places] pairs (``default`` last)."""
+    if rounding is None or isinstance(rounding, int):
+        return rounding
+    return [list(pair) for pair in rounding.as_dict().items()]
 
 
 def build_problem_view(derivation: Derivation, *, number_format: NumberFormat | None = None,
@@ -202,6 +212,8 @@ def _problem(derivation, printer, diagram_values) -> dict:
         "reduction": st.reduction, "learning_rate": {"name": m(eta), "value": m(eta_value)},
         "optimizer": st.optimizer, "updated_weights_convention": st.backprop_through_updated_weights,
         "diagram": _diagram(st, printer, diagram_values),
+        "frozen": [m(symbol) for symbol in st.frozen],
+        "bias_header": "Threshold" if st.bias_as == "threshold" else "Bias",
     }
 
 

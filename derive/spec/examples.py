@@ -13,6 +13,8 @@ _DESCRIPTIONS = {
                "the softmax Jacobian",
     "2-2-2-exercise": "the 2-2-2 network with a randomize: block that draws each variant's numbers, for "
                       "derive worksheet",
+    "3-2-1-han-kamber": "Han & Kamber's sigmoid 3-2-1 example: error term −∂E/∂net, outputs rounded to 3 places, "
+                        "δ to 4",
 }
 
 
@@ -20,7 +22,7 @@ def example_names() -> list[str]:
     """The names of the built-in examples.
 
     >>> example_names()
-    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise']
+    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise', '3-2-1-han-kamber']
     """
     return list(_DESCRIPTIONS)
 

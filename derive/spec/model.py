@@ -35,14 +35,20 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
 TOP_KEYS = (
     "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
     "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
-    "optimizer", "conventions", "randomize",
+    "optimizer", "conventions", "randomize", "frozen",
 )
 LAYER_KEYS = (
     "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
     "train_bias", "neuron_names", "weight_names", "bias_names",
 )
 OPTIMIZER_KEYS = ("name", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps")
-CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding")
+CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding", "error_term", "bias_as")
+# δ = ∂E/∂net (positive: Nielsen, Bishop, Goodfellow) or δ = −∂E/∂net, the update w + η δ o
+# (negative: Han & Kamber's Err, Mitchell, Haykin's local gradient, Negnevitsky)
+ERROR_TERMS = ("positive", "negative")
+# a bias added to the net input (net = Σ w x + b), or a threshold θ on a fixed input of −1
+# (net = Σ w x − θ: Negnevitsky, Haykin, Rojas, Fausett's perceptron)
+BIAS_FORMS = ("bias", "threshold")
 RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
 RANGE_KEYS = ("range", "decimals")
 
@@ -88,12 +94,67 @@ class Optimizer:
     eps: Fraction = Fraction(1, 10**8)
 
 
+# the kinds of quantity a carry_rounding map may name, and the engine's quantity kinds each covers
+CARRY_ROUNDING_KINDS = {
+    "net": ("net",), "out": ("out",), "error": ("error_term", "error_example", "error_total"),
+    "derivative": ("dE_dout", "dout_dnet", "path", "dnet_dparam"), "delta": ("delta",),
+    "gradient": ("grad",), "update": ("updated",),
+}
+
+
+@dataclass(frozen=True)
+class CarryRounding:
+    """Carried rounding by kind of quantity (``{out: 3, delta: 4}``); ``default`` for the kinds not named.
+
+    >>> rounding = CarryRounding((("out", 3), ("delta", 4)))
+    >>> rounding.places("out"), rounding.places("delta"), rounding.places("net")
+    (3, 4, None)
+    """
+
+    kinds: tuple[tuple[str, int], ...]
+    default: int | None = None
+
+    def places(self, kind: str) -> int | None:
+        """Decimals for an engine quantity kind (``out``, ``delta``, ``dout_dnet``, ...), or None."""
+        for name, places in self.kinds:
+            if name == kind or kind in CARRY_ROUNDING_KINDS.get(name, ()):
+                return places
+        return self.default
+
+    def as_dict(self) -> dict:
+        """The map as the spec writes it (for JSON)."""
+        return {**dict(self.kinds), **({"default": self.default} if self.default is not None else {})}
+
+
+def carry_places(rounding: int | CarryRounding | None, kind: str) -> int | None:
+    """Decimals a quantity of ``kind`` is rounded to before it is used again (None: not rounded).
+
+    >>> carry_places(4, "out"), carry_places(None, "out"), carry_places(CarryRounding((), 2), "delta")
+    (4, None, 2)
+    """
+    if rounding is None or isinstance(rounding, int):
+        return rounding
+    return rounding.places(kind)
+
+
 @dataclass(frozen=True)
 class Conventions:
     """Switches that reproduce published examples; all off by default (the textbook algorithm)."""
 
     backprop_through_updated_weights: bool = False
-    carry_rounding: int | None = None
+    carry_rounding: int | CarryRounding | None = None
+    error_term: str = "positive"
+    bias_as: str = "bias"
+
+    @property
+    def bias_sign(self) -> int:
+        """∂net/∂b: +1 for a bias, −1 for a threshold θ on an input fixed at −1."""
+        return -1 if self.bias_as == "threshold" else 1
+
+    @property
+    def delta_sign(self) -> int:
+        """+1 when δ = ∂E/∂net, −1 when δ = −∂E/∂net."""
+        return -1 if self.error_term == "negative" else 1
 
 
 @dataclass(frozen=True)
@@ -132,6 +193,7 @@ class Spec:
     randomize: Randomize | None = None
     source: str | None = None
     batch: bool = False
+    frozen: tuple[str, ...] = ()  # weights and biases held fixed (besides a layer's train_bias: false)
 
     @property
     def n_inputs(self) -> int:

@@ -7,17 +7,18 @@ allowed, what was given and (for files) the line. The layers below trust a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SpecError
-from .model import (ACTIVATIONS, CONVENTION_KEYS, Conventions, Example, LAYER_KEYS, LayerSpec, LAYOUTS,
-                    LOG_BASES, LOSSES, MAX_EXAMPLES, MAX_LAYERS, MAX_UNITS, Optimizer, OPTIMIZER_KEYS,
-                    OPTIMIZERS, PROBABILITY_ACTIVATIONS, Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS,
-                    REDUCTIONS, Spec, TOP_KEYS)
+from .model import (ACTIVATIONS, Example, LAYER_KEYS, LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_EXAMPLES,
+                    MAX_LAYERS, MAX_UNITS, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS, PROBABILITY_ACTIVATIONS,
+                    Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS, Spec, TOP_KEYS)
 from .checker import Checker, show_number, describe
+from .conventions import conventions, frozen_parameters
 from .naming import all_names, name_network
 from .source import Doc, Num, from_python, parse_text, read_document
 
@@ -139,12 +140,14 @@ def validate(doc: Doc) -> Spec:
         input_names=_names(check, top.get("input_names"), ("input_names",), n_in),
         target_names=_names(check, top.get("target_names"), ("target_names",), n_out),
         optimizer=_optimizer(check, top.get("optimizer", "sgd")),
-        conventions=_conventions(check, top.get("conventions", {})),
+        conventions=conventions(check, top.get("conventions", {})),
         randomize=_randomize(check, top["randomize"]) if top.get("randomize") is not None else None,
         source=doc.source,
         batch=is_batch,
     )
     _check_unique_names(check, spec)
+    if top.get("frozen") is not None:
+        spec = dataclasses.replace(spec, frozen=frozen_parameters(check, top["frozen"], spec))
     return spec
 
 
@@ -305,16 +308,6 @@ def _optimizer(check: Checker, value) -> Optimizer:
         if key in ("beta1", "beta2", "eps") and name != "adam":
             check.fail(("optimizer", key), f"only applies to the adam optimizer; the optimizer is {name}")
     return Optimizer(name=name, **options)
-
-
-def _conventions(check: Checker, value) -> Conventions:
-    check.mapping(value, ("conventions",), CONVENTION_KEYS)
-    through = check.boolean(value.get("backprop_through_updated_weights", False),
-                            ("conventions", "backprop_through_updated_weights"))
-    rounding = None
-    if value.get("carry_rounding") is not None:
-        rounding = check.integer(value["carry_rounding"], ("conventions", "carry_rounding"), low=0, high=30)
-    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding)
 
 
 def _randomize(check: Checker, value) -> Randomize:

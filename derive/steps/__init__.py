@@ -8,10 +8,10 @@ point :func:`derive_steps` (:mod:`.build`). May import ``derive.errors``, ``deri
 
 from .build import (FULL_LIMIT, MAX_DOCUMENT_PARAMETERS, MAX_FOCUSED_PARAMETERS, NAME_STYLES, STYLES,
                     check_document_size, derive_steps)
-from .model import (Applied, Derivation, Difference, Edge, Group, Hadamard, LayerInfo, MatProduct, Node,
+from .model import (Applied, Derivation, Difference, Edge, Group, Hadamard, LayerInfo, MatProduct, Negated, Node,
                     Partial, Section, Statement, Step, Summary, SummaryRow, Table, Total, Transposed, Value)
 
 __all__ = ["FULL_LIMIT", "MAX_DOCUMENT_PARAMETERS", "MAX_FOCUSED_PARAMETERS", "NAME_STYLES", "STYLES",
            "check_document_size", "derive_steps", "Value", "Partial", "Applied", "MatProduct", "Hadamard",
-           "Transposed", "Total", "Difference", "Step", "Table", "Group", "Section", "LayerInfo", "Node",
+           "Transposed", "Total", "Difference", "Negated", "Step", "Table", "Group", "Section", "LayerInfo", "Node",
            "Edge", "Statement", "SummaryRow", "Summary", "Derivation"]

@@ -7,6 +7,7 @@ The scalar and delta styles are built by :mod:`derive.steps.scalar`, the matrix 
 from __future__ import annotations
 
 from ..errors import RenderError, SpecError
+from ..spec.model import CarryRounding
 from .matrix import MatrixBuilder
 from .model import Derivation
 from .scalar import ScalarBuilder
@@ -42,8 +43,8 @@ def derive_steps(problem, *, style: str = "scalar", only=None, names: str = "seq
         raise SpecError(f"must be one of {', '.join(STYLES)}; got {style!r}", field="style")
     if names not in NAME_STYLES:
         raise SpecError(f"must be one of {', '.join(NAME_STYLES)}; got {names!r}", field="names")
-    if carry_rounding is not None and (isinstance(carry_rounding, bool) or not isinstance(carry_rounding, int)
-                                       or not 0 <= carry_rounding <= 30):
+    if carry_rounding is not None and not isinstance(carry_rounding, CarryRounding) and (
+            isinstance(carry_rounding, bool) or not isinstance(carry_rounding, int) or not 0 <= carry_rounding <= 30):
         raise SpecError(f"must be a whole number from 0 to 30; got {carry_rounding!r}", field="carry_rounding")
     only = _check_only(problem, only)
     check_document_size(len(problem.network.parameters), style=style, only=only)

@@ -176,7 +176,7 @@ class Builder:
             key = self.ex(f"net_{neuron}", n)
             form = self.net_display(layer, j, n)
             sources = [self.ex(src if layer.index == 1 else f"out_{src}", n) for src in layer.inputs]
-            nets.append(self.quantity_step(key, S.SUM_OF_WEIGHTED_INPUTS, [form], uses=self.uses(*sources),
+            nets.append(self.quantity_step(key, self.weighted_sum_rule(layer), [form], uses=self.uses(*sources),
                                            example=n))
         for j, neuron in enumerate(layer.neurons):
             key = self.ex(f"out_{neuron}", n)
@@ -203,13 +203,20 @@ class Builder:
         self.emit(steps[0])
         self.emit_table(S.SAME_WAY, [_replace(row(step), substituted=()) for step in steps[1:]])
 
+    def weighted_sum_rule(self, layer) -> str:
+        """The forward rule: plus a bias, or minus a threshold (``bias_as: threshold``)."""
+        if layer.bias_names and self.problem.spec.conventions.bias_sign < 0:
+            return S.SUM_MINUS_THRESHOLD
+        return S.SUM_OF_WEIGHTED_INPUTS
+
     def net_display(self, layer, j: int, n) -> sp.Expr:
         """w1·x1 + w2·x2 + b1, in the order the tutorials write it (the engine's formula, reordered)."""
         sources = [self.sym(self.ex(src if layer.index == 1 else f"out_{src}", n)) for src in layer.inputs]
         terms = [sp.Mul(sp.Symbol(w, real=True), src, evaluate=False)
                  for w, src in zip(layer.weight_names[j], sources)]
         if layer.bias_names:
-            terms.append(sp.Symbol(layer.bias_names[j], real=True))
+            bias = sp.Symbol(layer.bias_names[j], real=True)
+            terms.append(bias if self.problem.spec.conventions.bias_sign > 0 else sp.Mul(-1, bias, evaluate=False))
         form = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
         engine = self.model[self.ex(f"net_{layer.neurons[j]}", n)].formula
         assert sp.expand(evaluated(form) - engine) == 0, "display form differs from the engine's formula"
@@ -252,7 +259,9 @@ class Builder:
             title=spec.title, inputs=inputs, targets=targets, layers=layers, loss=spec.loss,
             log_base=spec.log_base, reduction=spec.reduction, learning_rate=(self.sym("eta"), self.val("eta")),
             nodes=nodes, edges=edges, batch=self.n_examples > 1, optimizer=spec.optimizer.name,
-            backprop_through_updated_weights=spec.conventions.backprop_through_updated_weights)
+            backprop_through_updated_weights=spec.conventions.backprop_through_updated_weights,
+            bias_as=spec.conventions.bias_as,
+            frozen=tuple(self.sym(name) for name in spec.frozen))
 
     def _layer_info(self, layer) -> LayerInfo:
         names = sp.ImmutableMatrix([[sp.Symbol(w, real=True) for w in row] for row in layer.weight_names])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import model as S
-from .model import Applied, Difference, Group, Hadamard, MatProduct, Section, Step, Total, Transposed, Value
+from .model import Applied, Difference, Group, Hadamard, MatProduct, Negated, Section, Step, Total, Transposed, Value
 from .builder import Builder
 
 
@@ -101,11 +101,12 @@ class MatrixBuilder(Builder):
         a_prev, a_prev_num = self.source_symbol(layer, n), self.column(self.source_keys(layer, n))
         form, number = MatProduct(w_sym, a_prev), MatProduct(w_num, a_prev_num)
         if layer.bias_names:
-            form = Total(form, self.msym("b", l))
-            number = Total(number, self.column(layer.bias_names))
+            join = Total if self.problem.spec.conventions.bias_sign > 0 else Difference  # z = W a − θ
+            form = join(form, self.msym("b", l))
+            number = join(number, self.column(layer.bias_names))
         nets = [self.ex(f"net_{x}", n) for x in layer.neurons]
         outs = [self.ex(f"out_{x}", n) for x in layer.neurons]
-        z = self.emit_vector(Step(f"z@{l}", S.SUM_OF_WEIGHTED_INPUTS, self.msym("z", l, n), forms=(form,),
+        z = self.emit_vector(Step(f"z@{l}", self.weighted_sum_rule(layer), self.msym("z", l, n), forms=(form,),
                                   substituted=(number,), value=self.column(nets),
                                   uses=self.uses(*self.source_keys(layer, n)), example=self._example(n)), nets)
         if layer.activation == "linear":
@@ -135,8 +136,8 @@ class MatrixBuilder(Builder):
             keys = [self.ex(f"dE_dout_{x}", n) for x in neurons]
             grad = self.emit_vector(Step(
                 f"gE@{l}", S.TRANSPOSE_PRODUCT, self.msym("gE", l, n),
-                forms=(MatProduct(Transposed(w_sym), self.msym("delta", l + 1, n)),),
-                substituted=(MatProduct(Transposed(w_num), self.column(deltas)),), value=self.column(keys),
+                forms=(self._signed(MatProduct(Transposed(w_sym), self.msym("delta", l + 1, n))),),
+                substituted=(self._signed(MatProduct(Transposed(w_num), self.column(deltas))),), value=self.column(keys),
                 uses=self.uses(*deltas), example=self._example(n)), keys)
         delta_keys = [self.ex(f"delta_{x}", n) for x in neurons]
         if layer.activation == "softmax":
@@ -149,8 +150,9 @@ class MatrixBuilder(Builder):
                                    value=self.column(fp_keys), uses=self.uses(*fp_keys[:1]),
                                    example=self._example(n)), fp_keys)
         self.emit_vector(Step(f"delta@{l}", S.HADAMARD, self.msym("delta", l, n),
-                              forms=(Hadamard(self.msym("gE", l, n), self.msym("fp", l, n)),),
-                              substituted=(Hadamard(self.column(_entry_keys(grad)), self.column(fp_keys)),),
+                              forms=(self._signed(Hadamard(self.msym("gE", l, n), self.msym("fp", l, n))),),
+                              substituted=(self._signed(Hadamard(self.column(_entry_keys(grad)),
+                                                                 self.column(fp_keys))),),
                               value=self.column(delta_keys), uses=(grad.number, fp.number),
                               example=self._example(n)), delta_keys)
         q = self.model[delta_keys[0]]
@@ -168,9 +170,9 @@ class MatrixBuilder(Builder):
                                       substituted=(self.put(formulas),), value=self.grid(jac),
                                       uses=self.uses(jac[0][0], jac[1][0]), example=self._example(n)), flat)
         self.emit_vector(Step(f"delta@{l}", S.CHAIN_RULE, self.msym("delta", l, n),
-                              forms=(MatProduct(Transposed(self.msym("J", l, n)), self.msym("gE", l, n)),),
-                              substituted=(MatProduct(Transposed(self.grid(jac)),
-                                                      self.column(_entry_keys(grad))),),
+                              forms=(self._signed(MatProduct(Transposed(self.msym("J", l, n)), self.msym("gE", l, n))),),
+                              substituted=(self._signed(MatProduct(Transposed(self.grid(jac)),
+                                                                   self.column(_entry_keys(grad)))),),
                               value=self.column(delta_keys), uses=(jstep.number, grad.number),
                               example=self._example(n)), delta_keys)
         q = self.model[delta_keys[0]]
@@ -180,11 +182,18 @@ class MatrixBuilder(Builder):
         targets = [self.ex(t, n) for t in self.network.target_names]
         if sum(self.values[t] for t in targets) == 1 and _scale_is_one(self):
             outs = [self.ex(f"out_{x}", n) for x in neurons]
+            pair = [(self.msym("a", l, n), self.column(outs)), (self.msym("t", 0, n), self.column(targets))]
+            if self.problem.spec.conventions.delta_sign < 0:  # δ = t − a
+                pair.reverse()
             self.emit_vector(Step(f"delta@{l}", S.SOFTMAX_CE, self.msym("delta", l, n),
-                                  forms=(Difference(self.msym("a", l, n), self.msym("t", 0, n)),),
-                                  substituted=(Difference(self.column(outs), self.column(targets)),),
+                                  forms=(Difference(pair[0][0], pair[1][0]),),
+                                  substituted=(Difference(pair[0][1], pair[1][1]),),
                                   value=self.column(delta_keys), uses=self.uses(*outs),
                                   example=self._example(n)), delta_keys)
+
+    def _signed(self, expr):
+        """``expr``, negated where δ = −∂E/∂net (the ``error_term: negative`` convention)."""
+        return Negated(expr) if self.problem.spec.conventions.delta_sign < 0 else expr
 
     def _formulas(self, keys) -> sp.ImmutableMatrix:
         return sp.ImmutableMatrix([[self.model[key].formula] for key in keys])
@@ -212,8 +221,8 @@ class MatrixBuilder(Builder):
             per_example.append(lhs)
             self.emit_vector(Step(
                 f"gradW@{l}", S.OUTER_PRODUCT, lhs,
-                forms=(MatProduct(self.msym("delta", l, n), Transposed(self.source_symbol(layer, n))),),
-                substituted=(MatProduct(self.column(deltas), Transposed(self.column(sources))),),
+                forms=(self._signed(MatProduct(self.msym("delta", l, n), Transposed(self.source_symbol(layer, n)))),),
+                substituted=(self._signed(MatProduct(self.column(deltas), Transposed(self.column(sources)))),),
                 value=self.grid(keys), uses=self.uses(*deltas, *sources), example=self._example(n)),
                 [k for row in keys for k in row])
         if self.n_examples > 1:
@@ -232,9 +241,10 @@ class MatrixBuilder(Builder):
         names = layer.weight_names
         grads = self.grid([[f"grad_{w}" for w in row] for row in names])
         new_keys = [[f"{w}_new" for w in row] for row in names]
+        rule, gradient, grads = self._masked(names, self.msym("gradW", l), grads)
         self.emit_vector(Step(
-            f"Wnew@{l}", S.GRADIENT_DESCENT, self.msym("Wnew", l),
-            forms=(Difference(self.msym("W", l), MatProduct(eta, self.msym("gradW", l))),),
+            f"Wnew@{l}", rule, self.msym("Wnew", l),
+            forms=(Difference(self.msym("W", l), MatProduct(eta, gradient)),),
             substituted=(Difference(self.grid(names), MatProduct(self.val("eta"), grads)),),
             value=self.grid(new_keys), uses=self.uses(f"grad_{names[0][0]}")),
             [k for row in new_keys for k in row])
@@ -245,9 +255,12 @@ class MatrixBuilder(Builder):
             for param in biases:
                 chain = self.model.chains[param.name]
                 for q in chain.per_example:
-                    deltas = [t.args[0] if self.model[t.args[0].name].kind == "delta" else t.args[1]
+                    deltas = [next(f for f in t.args if f.is_Symbol and self.model[f.name].kind == "delta")
                               for t in q.terms]
-                    self.emit(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [sp.Add(*deltas, evaluate=False)]))
+                    total = sp.Add(*deltas, evaluate=False)
+                    if self._bias_gradient_sign() < 0:
+                        total = sp.Mul(sp.S.NegativeOne, total, evaluate=False)
+                    self.emit(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [total]))
                 if self.n_examples > 1:
                     total = sp.Add(*[q.symbol for q in chain.per_example], evaluate=False)
                     self.emit(self.quantity_step(chain.gradient.key, S.SUM_OVER_EXAMPLES, [total]))
@@ -258,7 +271,9 @@ class MatrixBuilder(Builder):
             keys = [self.ex(f"grad_{b}", n) for b in layer.bias_names]
             lhs = self.msym("gradb", l, n)
             per_example.append(lhs)
-            self.emit_vector(Step(f"gradb@{l}", S.CHAIN_RULE, lhs, forms=(self.msym("delta", l, n),),
+            delta = self.msym("delta", l, n)
+            self.emit_vector(Step(f"gradb@{l}", S.CHAIN_RULE, lhs, forms=(Negated(delta) if self._bias_gradient_sign() < 0
+                                                                          else delta,),
                                   value=self.column(keys),
                                   uses=self.uses(*[self.ex(f"delta_{x}", n) for x in layer.neurons]),
                                   example=self._example(n)), keys)
@@ -268,13 +283,27 @@ class MatrixBuilder(Builder):
             self.emit_vector(Step(f"gradb@{l}", S.SUM_OVER_EXAMPLES, self.msym("gradb", l),
                                   forms=(Total(*per_example),), substituted=(Total(*parts),),
                                   value=self.column(keys)), keys)
-        if layer.train_bias:
+        if any(self.network.parameter(b).trainable for b in layer.bias_names):
             new_keys = [f"{b}_new" for b in layer.bias_names]
+            rule, gradient, grads = self._masked([[b] for b in layer.bias_names], self.msym("gradb", l),
+                                                 self.column(keys))
             self.emit_vector(Step(
-                f"bnew@{l}", S.GRADIENT_DESCENT, self.msym("bnew", l),
-                forms=(Difference(self.msym("b", l), MatProduct(self.model.learning_rate, self.msym("gradb", l))),),
-                substituted=(Difference(self.column(layer.bias_names), MatProduct(self.val("eta"), self.column(keys))),),
+                f"bnew@{l}", rule, self.msym("bnew", l),
+                forms=(Difference(self.msym("b", l), MatProduct(self.model.learning_rate, gradient)),),
+                substituted=(Difference(self.column(layer.bias_names), MatProduct(self.val("eta"), grads)),),
                 value=self.column(new_keys), uses=self.uses(keys[0])), new_keys)
+
+    def _bias_gradient_sign(self) -> int:
+        """∂E/∂b = ±δ: minus for δ = −∂E/∂net, minus again for a threshold (∂net/∂θ = −1)."""
+        conventions = self.problem.spec.conventions
+        return conventions.delta_sign * conventions.bias_sign
+
+    def _masked(self, names, gradient, grads):
+        """(rule, symbolic, numeric) gradient of an update; frozen entries (``frozen:``) masked by 0 ⊙."""
+        mask = sp.ImmutableMatrix([[int(self.network.parameter(name).trainable) for name in row] for row in names])
+        if all(mask):
+            return S.GRADIENT_DESCENT, gradient, grads
+        return S.FROZEN_MASK, Hadamard(mask, gradient), Hadamard(mask, grads)
 
     def _bias_update_scalar(self, param):
         chain = self.model.chains[param.name]

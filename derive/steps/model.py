@@ -24,6 +24,7 @@ from sympy.core.symbol import Str
 
 # Rules, as a step names them (the templates turn them into prose).
 SUM_OF_WEIGHTED_INPUTS = "sum of weighted inputs"
+SUM_MINUS_THRESHOLD = "sum of weighted inputs minus the threshold"
 ACTIVATION = "activation"
 LOSS = "loss"
 SUM_OF_TERMS = "sum of the error terms"
@@ -45,6 +46,7 @@ UPDATED_WEIGHT = "updated weight (convention)"
 PRODUCT = "product of the factors"
 GRADIENT_DESCENT = "gradient descent"
 NOT_TRAINED = "not trained"
+FROZEN_MASK = "gradient descent, frozen entries masked"
 SAME_WAY = "in the same way"
 HADAMARD = "element-wise product"
 TRANSPOSE_PRODUCT = "back through the weights"
@@ -156,6 +158,10 @@ class Difference(_Ordered):
     """a − b."""
 
 
+class Negated(_Ordered):
+    """−a: a vector negated, as δ = −∂E/∂net is under the ``error_term: negative`` convention."""
+
+
 # ---------------------------------------------------------------- the derivation
 
 @dataclass(frozen=True)
@@ -255,6 +261,8 @@ class Statement:
     batch: bool
     optimizer: str
     backprop_through_updated_weights: bool
+    bias_as: str = "bias"  # or "threshold": θ on an input fixed at −1
+    frozen: tuple = ()  # symbols of the weights and biases the spec holds fixed (``frozen:``)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ class ScalarBuilder(Builder):
         self.emit(Step(q.key, S.SUM_OVER_NEURONS, q.symbol, forms=(form,), example=self._example(n)), record=False)
         for term in q.terms:
             for factor in term.args:
-                self.ensure(factor.name)
+                if factor.is_Symbol:  # not the −1 of δ = −∂E/∂net
+                    self.ensure(factor.name)
         self.emit(_without_forms(self.quantity_step(q.key, S.SUM_OVER_NEURONS, [form])))
 
     def _update(self, param):
@@ -97,7 +98,18 @@ class ScalarBuilder(Builder):
             return
         form = sp.Add(p, sp.Mul(-1, self.model.learning_rate, chain.gradient.symbol, evaluate=False),
                       evaluate=False)
-        self.emit(self.quantity_step(q.key, S.GRADIENT_DESCENT, [form]))
+        self.emit(self.quantity_step(q.key, S.GRADIENT_DESCENT, [form, *self._error_term_update(param)]))
+
+    def _error_term_update(self, param) -> list:
+        """``w + η δ x``, the update as books with δ = −∂E/∂net write it (one example, one δ)."""
+        chain = self.model.chains[param.name]
+        if (self.style != "delta" or self.problem.spec.conventions.delta_sign > 0 or self.n_examples > 1
+                or not chain.gradient.factors):
+            return []
+        delta, dnet = chain.gradient.factors
+        formula = self.model[dnet.name].formula
+        step = sp.Mul(self.model.learning_rate, delta, *([formula] if formula != 1 else []), evaluate=False)
+        return [sp.Add(self.sym(param.name), step, evaluate=False)]
 
     def _gradient_tables(self, rest):
         """Collapsed: the remaining parameters' products and updates, one row each."""
@@ -124,7 +136,7 @@ class ScalarBuilder(Builder):
             return self.quantity_step(chain.update.key, S.NOT_TRAINED, [self.sym(param.name)], uses=())
         form = sp.Add(self.sym(param.name),
                       sp.Mul(-1, self.model.learning_rate, chain.gradient.symbol, evaluate=False), evaluate=False)
-        return self.quantity_step(chain.update.key, S.GRADIENT_DESCENT, [form])
+        return self.quantity_step(chain.update.key, S.GRADIENT_DESCENT, [form, *self._error_term_update(param)])
 
     # ------------------------------------------------------------ delta style
 
@@ -161,18 +173,22 @@ class ScalarBuilder(Builder):
         return _without_forms(self.quantity_step(key, S.CHAIN_RULE, [q.formula]))
 
     def _delta_gradient(self, q):
+        sign = self.problem.spec.conventions.delta_sign
         if q.factors:
             delta, dnet = q.factors
-            forms = [q.formula, sp.Mul(delta, self.model[dnet.name].formula, evaluate=False)]
-            if self.model[dnet.name].formula == 1:
-                forms[-1] = delta
+            formula = self.model[dnet.name].formula
+            if formula == -1:  # a threshold: ∂net/∂θ = −1
+                sign, formula = -sign, sp.S.One
+            forms = [q.formula, _signed(sign, delta if formula == 1 else sp.Mul(delta, formula, evaluate=False))]
         else:  # a shared bias: one δ per neuron it feeds
             pieces = []
             for term in q.terms:
-                delta = next(f for f in term.args if self.model[f.name].kind == "delta")
-                dnet = next(f for f in term.args if f is not delta)
-                formula = self.model[dnet.name].formula
-                pieces.append(delta if formula == 1 else sp.Mul(delta, formula, evaluate=False))
+                delta = next(f for f in term.args if f.is_Symbol and self.model[f.name].kind == "delta")
+                dnet = next(f for f in term.args if f.is_Symbol and f is not delta)
+                formula, term_sign = self.model[dnet.name].formula, sign
+                if formula == -1:  # a threshold
+                    formula, term_sign = sp.S.One, -sign
+                pieces.append(_signed(term_sign, delta if formula == 1 else sp.Mul(delta, formula, evaluate=False)))
             forms = [q.formula, sp.Add(*pieces, evaluate=False)]
         for symbol in forms[-1].free_symbols:
             self.ensure(symbol.name)
@@ -251,7 +267,8 @@ class ScalarBuilder(Builder):
         target = q.num[len("E_"):]
         net_key, out_key = self.ex(f"net_{target}", n), self.ex(q.den, n)
         partial = Partial(net_key, out_key)
-        self.emit(Step(q.key, S.CHAIN_RULE, q.symbol, forms=(sp.Mul(delta, partial, evaluate=False),),
+        sign = self.problem.spec.conventions.delta_sign
+        self.emit(Step(q.key, S.CHAIN_RULE, q.symbol, forms=(_signed(sign, sp.Mul(delta, partial, evaluate=False)),),
                        example=self._example(n)), record=False)
         self.ensure(delta.name)
         partial_key = f"{net_key}/{out_key}"
@@ -279,6 +296,11 @@ class ScalarBuilder(Builder):
 
 
 # ---------------------------------------------------------------- helpers
+
+def _signed(sign: int, expr):
+    """``expr``, shown negated (unevaluated) under the ``error_term: negative`` convention."""
+    return sp.Mul(sp.S.NegativeOne, expr, evaluate=False) if sign < 0 else expr
+
 
 def _without_forms(step: Step) -> Step:
     """The value step after a split: the symbolic form was shown just before."""

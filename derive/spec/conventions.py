@@ -1,0 +1,71 @@
+"""The spec's textbook conventions and frozen parameters, validated (a part of :mod:`.validate`).
+
+``check`` is the validator's checker (field paths, file:line errors); it is passed in, not imported,
+so this module stays below :mod:`.validate`.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .model import BIAS_FORMS, CARRY_ROUNDING_KINDS, CONVENTION_KEYS, CarryRounding, Conventions, ERROR_TERMS, Spec
+from .naming import name_network
+
+
+def conventions(check, value) -> Conventions:
+    """The ``conventions`` block: each switch checked, its default where not given.
+
+    >>> from derive.spec import load_spec
+    >>> spec = {"inputs": [1], "targets": [1], "layers": [{"units": 1, "activation": "sigmoid", "weights": [[0.5]]}],
+    ...         "conventions": {"error_term": "negative", "carry_rounding": {"out": 3}}}
+    >>> load_spec(spec).conventions.carry_rounding.places("out"), load_spec(spec).conventions.error_term
+    (3, 'negative')
+    """
+    check.mapping(value, ("conventions",), CONVENTION_KEYS)
+    through = check.boolean(value.get("backprop_through_updated_weights", False),
+                            ("conventions", "backprop_through_updated_weights"))
+    rounding = _carry_rounding(check, value.get("carry_rounding"))
+    error_term = check.choice(value.get("error_term", "positive"), ("conventions", "error_term"), ERROR_TERMS)
+    bias_as = check.choice(value.get("bias_as", "bias"), ("conventions", "bias_as"), BIAS_FORMS)
+    return Conventions(backprop_through_updated_weights=through, carry_rounding=rounding, error_term=error_term,
+                       bias_as=bias_as)
+
+
+def _carry_rounding(check, value) -> int | CarryRounding | None:
+    """One number of decimals for every quantity, or a map by kind (``{out: 3, delta: 4, default: 4}``)."""
+    path = ("conventions", "carry_rounding")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return check.integer(value, path, low=0, high=30)
+    check.mapping(value, path, (*CARRY_ROUNDING_KINDS, "default"))
+    places = {key: check.integer(value[key], path + (key,), low=0, high=30) for key in value if value[key] is not None}
+    if not places:
+        check.fail(path, f"must name at least one of {', '.join((*CARRY_ROUNDING_KINDS, 'default'))}")
+    default = places.pop("default", None)
+    return CarryRounding(tuple((key, places[key]) for key in CARRY_ROUNDING_KINDS if key in places), default)
+
+
+def frozen_parameters(check, value, spec: Spec) -> tuple[str, ...]:
+    """The weights and biases held fixed: names of the network's parameters, each once.
+
+    >>> from derive.spec import load_spec
+    >>> load_spec({"inputs": [1], "targets": [1], "frozen": ["b1"],
+    ...            "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]], "bias": 0.1}]}).frozen
+    ('b1',)
+    """
+    names = name_network(spec)
+    parameters = [w for layer in names.layers for row in layer.weights for w in row]
+    parameters += [b for layer in names.layers for b in dict.fromkeys(layer.biases or ())]
+    items = check.sequence(value, ("frozen",), min_len=0, max_len=len(parameters), what="a list of weight and bias names")
+    frozen = []
+    for i, item in enumerate(items):
+        name = check.name(item, ("frozen", i))
+        if name not in parameters:
+            hint = difflib.get_close_matches(name, parameters, n=1)
+            check.fail(("frozen", i), f"must name a weight or bias of the network"
+                                      f"{f' (did you mean {hint[0]!r}?)' if hint else ''}; got {name!r}")
+        if name in frozen:
+            check.fail(("frozen", i), f"must name each parameter once; got {name!r} twice")
+        frozen.append(name)
+    return tuple(frozen)
