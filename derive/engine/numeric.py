@@ -125,8 +125,9 @@ class Recomputation:
         q = self.model.quantities[self._next]
         if q.formula is not None:
             value = _formula_value(q.formula, self._env, self.precision)
-            if value is not None and self.carry_rounding is not None:
-                value = round_half_up(value, self.carry_rounding)
+            places = carry_places(self.carry_rounding, q.kind)
+            if value is not None and places is not None:
+                value = round_half_up(value, places)
             self._found[q.key] = value
         self._next += 1
 
