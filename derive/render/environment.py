@@ -16,9 +16,9 @@ import jinja2
 from pylatex.utils import NoEscape
 
 from ..errors import RenderError
-from .escape import finalize_latex, finalize_markdown
+from .escape import finalize_html, finalize_latex, finalize_markdown
 
-_FINALIZE = {"md": finalize_markdown, "tex": finalize_latex}
+_FINALIZE = {"md": finalize_markdown, "tex": finalize_latex, "html": finalize_html}
 
 
 def template_folder() -> Path:
@@ -37,7 +37,7 @@ def template_folder() -> Path:
 
 
 def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
-    """A Jinja2 environment for ``kind`` ("md" or "tex").
+    """A Jinja2 environment for ``kind`` ("md", "tex" or "html").
 
     >>> env = make_environment("tex")
     >>> env.from_string("((( x ))) ((( y|trusted )))").render(x="50%", y=r"\\alpha")
@@ -63,6 +63,10 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
     )
     env.filters["trusted"] = _trusted
     env.filters["eq"] = _equation_number
+    if kind == "html":
+        from .mathml import inline_math, math_chain, text_with_math
+
+        env.filters.update(eq=_equation_link, math=inline_math, chain=math_chain, prose=text_with_math)
     return env
 
 
@@ -91,6 +95,12 @@ def _equation_number(number) -> NoEscape:
     if isinstance(number, bool) or not isinstance(number, int):
         raise RenderError(f"an equation number must be a whole number; got {number!r}")
     return NoEscape(f"({number})")
+
+
+def _equation_link(number) -> NoEscape:
+    """An equation number as an HTML page cites it: a link to the equation."""
+    text = _equation_number(number)
+    return NoEscape(f'<a class="eqref" href="#eq-{number}">{text}</a>')
 
 
 def _trusted(text) -> NoEscape:
