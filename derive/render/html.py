@@ -58,10 +58,26 @@ def render_html(derivation, *, number_format: NumberFormat | None = None, templa
     >>> page.startswith("<!DOCTYPE html>"), 'id="eq-16"' in page, "<svg" in page, "\\\\frac" in page
     (True, True, True, False)
     """
-    view = build_view(derivation, number_format=number_format, diagram_values=diagram_values)
-    context = {"view": view, "title": view["title"] or "", "reveal": reveal,
-               "svg": diagram_geometry(view["problem"]["diagram"])}
+    context = _solution_context(derivation, number_format, diagram_values, reveal)
     return render_page("html/solution.html.j2", context, template_dir)
+
+
+def render_solution_body(derivation, *, number_format: NumberFormat | None = None, template_dir=None) -> NoEscape:
+    """A worked solution as HTML to put inside another page (no title, contents or page shell).
+
+    >>> import derive
+    >>> from derive.steps import derive_steps
+    >>> body = render_solution_body(derive_steps(derive.load("2-2-1")))
+    >>> body.lstrip().startswith("<p>"), "<html" in body
+    (True, False)
+    """
+    context = _solution_context(derivation, number_format, False, False)
+    return NoEscape(render_template("html", "html/_solution_body.html.j2", context, template_dir))
+
+
+def _solution_context(derivation, number_format, diagram_values, reveal) -> dict:
+    view = build_view(derivation, number_format=number_format, diagram_values=diagram_values)
+    return {"view": view, "reveal": reveal, "svg": diagram_geometry(view["problem"]["diagram"])}
 
 
 def diagram_geometry(diagram: dict) -> dict:
@@ -72,7 +88,7 @@ def diagram_geometry(diagram: dict) -> dict:
     >>> view = build_view(derive_steps(derive.load("2-2-1")))
     >>> geometry = diagram_geometry(view["problem"]["diagram"])
     >>> geometry["width"], len(geometry["nodes"]), len(geometry["edges"])
-    (448, 5, 6)
+    (492, 5, 6)
     """
     tallest = max(node["count"] for node in diagram["nodes"])
     places = {}
@@ -105,4 +121,4 @@ def _split_name(name: str) -> tuple[NoEscape, NoEscape]:
     return NoEscape(match.group(1)), NoEscape(match.group(2))
 
 
-__all__ = ["diagram_geometry", "page_assets", "render_html", "render_page"]
+__all__ = ["diagram_geometry", "page_assets", "render_html", "render_page", "render_solution_body"]
