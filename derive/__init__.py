@@ -16,6 +16,11 @@ from .classroom.variants import Variant, VariantSet, generate_variant, generate_
 from .classroom.worksheet import make_worksheets
 from .engine.train import TrainingRun, train, with_conventions
 from .classroom.check import CheckReport, check_claims
+from .engine.model import Quantity as _Quantity
+from .render.jupyter import install as _install_displays
+
+# The engine and the classroom may not import presentation: their Jupyter displays are attached here.
+_install_displays(problem=Problem, run=TrainingRun, variants=VariantSet, report=CheckReport, quantity=_Quantity)
 
 __all__ = [
     "DeriveError", "LatexError", "OutputError", "Problem", "RenderError", "Spec", "SpecError",

@@ -75,6 +75,19 @@ def render_solution_body(derivation, *, number_format: NumberFormat | None = Non
     return NoEscape(render_template("html", "html/_solution_body.html.j2", context, template_dir))
 
 
+def solution_html(solution) -> str:
+    """A worked solution as an HTML fragment for a notebook (no page shell, no global styles).
+
+    >>> import derive
+    >>> html = solution_html(derive.solve("2-2-1"))
+    >>> html.startswith('<div class="derive-display">'), "<!DOCTYPE" in html
+    (True, False)
+    """
+    body = render_solution_body(solution.derivation, number_format=solution.number_format,
+                                template_dir=solution.template_dir)
+    return render_page("html/display.html.j2", {"kind": "solution", "item": {"body": body}})
+
+
 def _solution_context(derivation, number_format, diagram_values, reveal) -> dict:
     view = build_view(derivation, number_format=number_format, diagram_values=diagram_values)
     return {"view": view, "reveal": reveal, "svg": diagram_geometry(view["problem"]["diagram"])}
@@ -121,4 +134,4 @@ def _split_name(name: str) -> tuple[NoEscape, NoEscape]:
     return NoEscape(match.group(1)), NoEscape(match.group(2))
 
 
-__all__ = ["diagram_geometry", "page_assets", "render_html", "render_page", "render_solution_body"]
+__all__ = ["diagram_geometry", "page_assets", "render_html", "render_page", "render_solution_body", "solution_html"]

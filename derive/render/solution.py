@@ -113,11 +113,30 @@ class Solution:
         check_output_path(path, force=force)
         return write_atomic(path, self.render(format, fragment=fragment, reveal=reveal), force=force)
 
+    def __repr__(self) -> str:
+        """Title, style and how many steps.
+
+        >>> import derive
+        >>> derive.solve("2-2-1", style="delta")  # doctest: +ELLIPSIS
+        <Solution 'Two inputs, two hidden, one output (linear, no bias)': delta style, ... steps>
+        """
+        title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
+        return f"<Solution{title}: {self.derivation.style} style, {len(list(self.derivation.steps()))} steps>"
+
+    def _repr_html_(self) -> str:
+        from .html import solution_html
+
+        return solution_html(self)
+
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
     def _repr_latex_(self) -> str:
-        return self.latex(fragment=True)
+        """The body without the TikZ picture, which nbconvert's LaTeX preamble cannot set."""
+        from .tex import render_latex
+
+        return render_latex(self.derivation, fragment=True, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram=False)
 
 
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
