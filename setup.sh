@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 apt_packages=(texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures
-              latexmk lmodern poppler-utils chromium chromium-driver)
+              latexmk lmodern poppler-utils chromium chromium-driver
+              texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

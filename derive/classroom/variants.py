@@ -84,15 +84,15 @@ class VariantSet:
         return sum(v.draws for v in self.variants)
 
     def __repr__(self) -> str:
-        """Seed, count, what is asked.
+        """Seed, count, how many quantities are asked.
 
         >>> import derive
         >>> derive.generate_variants("2-2-2-exercise", 2, seed=1)  # doctest: +ELLIPSIS
-        <VariantSet '...': 2 variants of seed 1, asking ...>
+        <VariantSet '...': 2 variants of seed 1, asking ... quantities>
         """
         title = f" {self.spec.title!r}" if self.spec.title else ""
         return (f"<VariantSet{title}: {len(self.variants)} variant{'s' * (len(self.variants) != 1)} of seed "
-                f"{self.seed}, asking {', '.join(q.key for q in self.questions)}>")
+                f"{self.seed}, asking {len(self.questions)} quantit{'ies' if len(self.questions) != 1 else 'y'}>")
 
     def report(self) -> str:
         """One line: how many draws were made and why the rejected ones were."""

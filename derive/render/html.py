@@ -85,7 +85,8 @@ def solution_html(solution) -> str:
     """
     body = render_solution_body(solution.derivation, number_format=solution.number_format,
                                 template_dir=solution.template_dir)
-    return render_page("html/display.html.j2", {"kind": "solution", "item": {"body": body}})
+    item = {"body": body, "title": solution.derivation.statement.title or ""}
+    return render_page("html/display.html.j2", {"kind": "solution", "item": item})
 
 
 def _solution_context(derivation, number_format, diagram_values, reveal) -> dict:
