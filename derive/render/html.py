@@ -128,11 +128,11 @@ def diagram_geometry(diagram: dict) -> dict:
 
 
 def _split_name(name: str) -> tuple[NoEscape, NoEscape]:
-    """A node's name as letters and subscript (``h1`` -> h, 1); spec names are plain ASCII."""
+    """A node's name as letters and subscript (``h1`` -> h, 1; ``h1_2`` -> h, 1,2); spec names are plain ASCII."""
     match = _SUBSCRIPT.match(name)
     if match is None:
         return NoEscape(name), NoEscape("")
-    return NoEscape(match.group(1)), NoEscape(match.group(2))
+    return NoEscape(match.group(1)), NoEscape(match.group(2).replace("_", ","))
 
 
 __all__ = ["diagram_geometry", "page_assets", "render_html", "render_page", "render_solution_body", "solution_html"]
