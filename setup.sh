@@ -25,6 +25,12 @@ apt_packages=(
   latexmk
   lmodern
   poppler-utils
+  chromium              # the HTML pages are tested in a real browser
+  chromium-driver
+  texlive-xetex         # nbconvert's PDF export of a notebook (xelatex, its fonts, pandoc)
+  texlive-fonts-recommended
+  texlive-plain-generic
+  pandoc
 )
 if ! command -v "$python" >/dev/null; then
   apt_packages+=(python3)

@@ -43,7 +43,26 @@ def __getattr__(name: str):
 
     value = getattr(import_module(_API[name], __name__), name)
     globals()[name] = value  # looked up once
+    _install_displays()
     return value
+
+
+def _install_displays() -> None:
+    """Give the API's objects their Jupyter displays, once, when the API is first used.
+
+    The engine and the classroom may not import presentation, so the displays are attached here.
+    """
+    if globals().get("_displays_installed"):
+        return
+    globals()["_displays_installed"] = True
+    from .classroom.check import CheckReport
+    from .classroom.variants import VariantSet
+    from .engine.model import Quantity
+    from .engine.problem import Problem
+    from .engine.train import TrainingRun
+    from .render.jupyter import install
+
+    install(problem=Problem, run=TrainingRun, variants=VariantSet, report=CheckReport, quantity=Quantity)
 
 
 def __dir__() -> list[str]:

@@ -1,24 +1,37 @@
-"""The gallery: every built-in example's worked solution in every style, as Markdown and LaTeX.
+"""The gallery: every built-in example's worked solution in every style, as Markdown, LaTeX and HTML.
 
 Regenerate ``outputs/`` with::
 
-    python -m derive.gallery            # writes outputs/<example>-<style>.md and .tex
+    python -m derive.gallery            # writes outputs/<example>-<style>.md, .tex and .html,
+                                        # and screenshots of a few pages in outputs/screenshots/
     python -m derive.gallery --check    # exit 1 and name the files that are out of date
 
 The tests compare these files byte for byte with a fresh rendering, so a change to the
 engine, the printer or the templates shows up as a stale gallery until it is regenerated.
+The screenshots (headless Chromium) are for a reader of the repository, never compared: a
+browser or font update would change their pixels without anything being wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from .spec.examples import example_names
 from .steps import STYLES
 
-FORMATS = ("md", "tex")
+FORMATS = ("md", "tex", "html")
+# (page, width, height, file): a desktop and a phone view of the classic network, and a matrix one.
+SCREENSHOTS = (("2-2-2-scalar.html", 1000, 1500, "2-2-2-scalar.png"),
+               ("2-2-2-delta.html", 375, 812, "2-2-2-delta-phone.png"),
+               ("3-3-3-3-matrix.html", 1000, 1500, "3-3-3-3-matrix.png"))
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars")
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "outputs"
 
 
@@ -54,6 +67,7 @@ def render_gallery() -> dict[str, str]:
             solution = solve(example, style=style)
             files[file_name(example, style, "md")] = solution.markdown()
             files[file_name(example, style, "tex")] = solution.latex()
+            files[file_name(example, style, "html")] = solution.html()
     return files
 
 
@@ -89,6 +103,39 @@ def write_gallery(folder: Path, files: dict[str, str]) -> list[str]:
     return changed
 
 
+def find_chromium() -> str | None:
+    """The headless browser the screenshots are taken with (Debian's ``chromium``), if installed.
+
+    >>> find_chromium() is None or find_chromium().endswith("chromium")
+    True
+    """
+    return shutil.which("chromium")
+
+
+def take_screenshots(folder: Path, chromium: str) -> list[Path]:
+    """Screenshots of :data:`SCREENSHOTS`, from the HTML pages in ``folder``, into ``folder/screenshots``.
+
+    >>> take_screenshots(Path(tempfile.mkdtemp()), "chromium")  # no pages there, nothing to take
+    []
+    """
+    from .io.output import move_atomic
+
+    target = folder / "screenshots"
+    taken = []
+    for page, width, height, name in SCREENSHOTS:
+        if not (folder / page).is_file():
+            continue
+        target.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="derive-gallery-") as scratch:
+            png = Path(scratch) / name
+            subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={scratch}/profile",
+                            f"--window-size={width},{height}", f"--screenshot={png}", (folder / page).resolve().as_uri()],
+                           check=True, capture_output=True, timeout=120)
+            move_atomic(png, target / name, force=True)
+        taken.append(target / name)
+    return taken
+
+
 def main(argv: list[str] | None = None) -> int:
     """Regenerate (or, with ``--check``, check) the gallery; returns the exit code.
 
@@ -109,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     changed = write_gallery(args.out, files)
     print(f"{len(files)} files in {args.out}, {len(changed)} rewritten")
+    chromium = find_chromium()
+    if chromium is None:
+        print("no chromium: screenshots not taken (setup.sh installs it)", file=sys.stderr)
+    else:
+        print(f"{len(take_screenshots(args.out, chromium))} screenshots in {args.out / 'screenshots'}")
     return 0
 
 

@@ -83,3 +83,21 @@ def test_feature_documents_compile(tmp_path):
             jobs.append((derive.solve(spec, style=style, **options).latex(), tmp_path / f"{name}-{style}.pdf"))
     paths = compile_many(jobs, progress=False)
     assert len(paths) == 5
+
+
+def test_the_gallery_screenshots_are_taken_from_its_pages(tmp_path, rendered):
+    """Screenshots are made (real headless Chromium) and are PNGs of the asked size; never compared."""
+    import struct
+
+    from derive.gallery import SCREENSHOTS, find_chromium, take_screenshots
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (setup.sh installs Debian's chromium)")
+    for page, *_ in SCREENSHOTS:
+        (tmp_path / page).write_text(rendered[page], encoding="utf-8")
+    taken = take_screenshots(tmp_path, chromium)
+    assert [path.name for path in taken] == [name for *_, name in SCREENSHOTS]
+    for path, (_, width, height, _) in zip(taken, SCREENSHOTS):
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (width, height)

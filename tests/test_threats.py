@@ -180,6 +180,13 @@ Hostile text: shown literally or refused, never executed; nothing outside the bu
    - tests/test_threats.py::test_hostile_names_are_refused_in_every_name_field
    - tests/test_threats.py::test_a_bad_claims_file_is_refused[claims_control_characters]
    - tests/test_threats.py::test_rc_and_tex_files_in_the_working_and_home_folders_are_ignored
+   - tests/test_html_browser.py::test_a_hostile_title_stays_text_in_every_page
+   - tests/test_html_browser.py::test_the_detector_sees_a_network_request_and_a_console_error
+   - tests/test_notebook.py::test_a_hostile_title_stays_text_in_the_displays
+   - tests/test_html.py::test_escape_html
+   - tests/test_html.py::test_a_hostile_title_is_text_in_every_html_page
+   - tests/test_html.py::test_a_page_refers_to_nothing_outside_itself
+   - tests/test_html.py::test_the_csp_allows_exactly_the_page_script
 
 Numbers
 -------

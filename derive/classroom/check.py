@@ -95,6 +95,18 @@ class CheckReport:
         return [(r, [f for f in self.results if f.status == "follow_through" and r.claim.name in f.roots])
                 for r in self.results if r.status == "wrong"]
 
+    def __repr__(self) -> str:
+        """How many claims are wrong, and the first wrong one.
+
+        >>> check_claims("2-2-2", {"out_o1": 0.6, "E_total": 0.298371109})
+        <CheckReport of the claims: 1 of 2 claims wrong, first out_o1>
+        """
+        wrong = [r for r in self.results if not r.ok]
+        head = f"<CheckReport of {self.source or 'the claims'}: "
+        if not wrong:
+            return head + f"all {len(self.results)} claims right>"
+        return head + f"{len(wrong)} of {len(self.results)} claims wrong, first {wrong[0].claim.name}>"
+
     def to_dict(self) -> dict:
         """The JSON report of ``derive check --format json``."""
         from ..engine.train import conventions_dict

@@ -86,6 +86,17 @@ class VariantSet:
     def draws(self) -> int:
         return sum(v.draws for v in self.variants)
 
+    def __repr__(self) -> str:
+        """Seed, count, how many quantities are asked.
+
+        >>> import derive
+        >>> derive.generate_variants("2-2-2-exercise", 2, seed=1)  # doctest: +ELLIPSIS
+        <VariantSet '...': 2 variants of seed 1, asking ... quantities>
+        """
+        title = f" {self.spec.title!r}" if self.spec.title else ""
+        return (f"<VariantSet{title}: {len(self.variants)} variant{'s' * (len(self.variants) != 1)} of seed "
+                f"{self.seed}, asking {len(self.questions)} quantit{'ies' if len(self.questions) != 1 else 'y'}>")
+
     def report(self) -> str:
         """One line: how many draws were made and why the rejected ones were."""
         n = len(self.variants)

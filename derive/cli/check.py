@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("text", "json", "md")
+FORMATS = ("text", "json", "md", "html")
 
 CHECK_HELP = """\
 CLAIMS is a YAML or JSON file mapping quantity names to the numbers a solution prints:
@@ -88,6 +88,10 @@ def run(args) -> int:
         from ..render.check_report import render_check_markdown
 
         text = render_check_markdown(report)
+    elif args.format == "html":
+        from ..render.check_report import render_check_html
+
+        text = render_check_html(report)
     else:
         text = format_text(report)
     emit(text, args.output, force=args.force)

@@ -30,6 +30,10 @@ def _latex(args):
     return solution_from_args(args).latex(fragment=args.fragment)
 
 
+def _html(args):
+    return solution_from_args(args).html(reveal=args.reveal)
+
+
 def _pdf(args):
     if not args.output:
         raise RenderError("--format pdf writes a file; give it with -o FILE.pdf")
@@ -39,11 +43,11 @@ def _pdf(args):
     return solution_from_args(args).pdf(timeout=args.tex_timeout)
 
 
-FORMATS = {"json": _json, "md": _markdown, "tex": _latex, "pdf": _pdf}
+FORMATS = {"json": _json, "md": _markdown, "tex": _latex, "html": _html, "pdf": _pdf}
 # options that only shape a worked solution, with their defaults (to refuse them with --format json)
 SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "decimals": None, "digits": None,
                     "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False,
-                    "tex_timeout": None}
+                    "tex_timeout": None, "reveal": False}
 
 
 def add_parser(sub) -> None:
@@ -61,7 +65,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("solve", help="one forward pass, backward pass and update",
                        description="Work out one backpropagation step for SPEC (a YAML/JSON file or a "
                                    "built-in example's name, see 'derive examples'): as JSON, or as a "
-                                   "worked solution in Markdown, LaTeX or PDF.")
+                                   "worked solution in Markdown, LaTeX, HTML or PDF.")
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
     p.add_argument("--format", "-f", choices=tuple(FORMATS), default=None,
                    help="output format (default: from the suffix of -o, else json)")
@@ -84,6 +88,8 @@ def add_parser(sub) -> None:
     p.add_argument("--diagram-values", action="store_true", help="label the diagram's arrows with weight values")
     p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",
                    help="pdf: time TeX may take (default: 120 s plus 1 s per 4 KB of LaTeX)")
+    p.add_argument("--reveal", action="store_true",
+                   help="HTML: hide each step's result behind a button, to try the step first")
 
 
 def run(args) -> int:
@@ -108,11 +114,13 @@ def _check_options(args) -> None:
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             verb = "shapes" if len(given) == 1 else "shape"
-            raise RenderError(f"{flags} {verb} a worked solution; use with --format md, tex or pdf")
+            raise RenderError(f"{flags} {verb} a worked solution; use with --format md, tex, html or pdf")
     if args.tex_timeout is not None and args.format != "pdf":
         raise RenderError(f"--tex-timeout applies to --format pdf; the format is {args.format}")
     if args.fragment and args.format != "tex":
         raise RenderError(f"--fragment applies to --format tex; the format is {args.format}")
+    if args.reveal and args.format != "html":
+        raise RenderError(f"--reveal applies to --format html; the format is {args.format}")
     if args.carry_rounding is not None and not 0 <= args.carry_rounding <= 30:
         raise RenderError(f"--carry-rounding must be a whole number from 0 to 30; got {args.carry_rounding}")
     for flag in ("decimals", "digits"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("table", "json", "md", "tex", "pdf")
+FORMATS = ("table", "json", "md", "tex", "html", "pdf")
 
 STEPS_HELP = """\
 Error semantics: the error printed for step i (and loss_history[i] in JSON) is E_total
@@ -109,13 +109,14 @@ def run(args) -> int:
     if args.format == "pdf" and not args.output:
         raise RenderError("--format pdf needs an output file: add -o FILE.pdf")
     if args.template_dir is not None:
-        if args.format not in ("md", "tex", "pdf"):
-            raise RenderError(f"--template-dir applies to --format md, tex and pdf; the format is {args.format}")
+        if args.format not in ("md", "tex", "pdf", "html"):
+            raise RenderError(f"--template-dir applies to --format md, tex, html and pdf; the format is {args.format}")
         from ..render.environment import make_environment
 
-        make_environment("md" if args.format == "md" else "tex", args.template_dir)  # a bad folder fails first
+        kind = {"md": "md", "html": "html"}.get(args.format, "tex")
+        make_environment(kind, args.template_dir)  # a bad folder fails first
     spec = spec_from_args(args)
-    if args.format in ("md", "tex", "pdf"):
+    if args.format in ("md", "tex", "pdf", "html"):
         from ..engine.network import build_network
         from ..steps import check_document_size
 
@@ -127,10 +128,11 @@ def run(args) -> int:
         import json
 
         text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
-    elif args.format in ("md", "tex", "pdf"):
+    elif args.format in ("md", "tex", "pdf", "html"):
         from ..render.training import render_training
 
-        text = render_training(result, "md" if args.format == "md" else "tex", template_dir=args.template_dir)
+        kind = {"md": "md", "html": "html"}.get(args.format, "tex")
+        text = render_training(result, kind, template_dir=args.template_dir)
         if args.format == "pdf":
             from ..io.texrun import compile_pdf
 

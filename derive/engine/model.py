@@ -43,6 +43,15 @@ class Quantity:
     def key(self) -> str:
         return self.symbol.name
 
+    def __repr__(self) -> str:
+        """The key, the kind and the formula.
+
+        >>> import derive
+        >>> derive.load("2-2-2").quantity("net_h1")
+        <Quantity net_h1 (net) = b1 + w1*x1 + w2*x2>
+        """
+        return f"<Quantity {self.key} ({self.kind})" + ("" if self.formula is None else f" = {self.formula}") + ">"
+
 
 @dataclass
 class Chain:

@@ -28,6 +28,20 @@ class Problem:
         self.spec = spec
         self.network: Network = build_network(spec)
 
+    def __repr__(self) -> str:
+        """Shape, title and size, on one line.
+
+        >>> import derive
+        >>> derive.load("2-2-1")
+        <Problem 2-2-1 'Two inputs, two hidden, one output (linear, no bias)': 6 parameters, 1 example, loss half_sse>
+        """
+        spec = self.spec
+        shape = "-".join(str(n) for n in [len(spec.examples[0].inputs)] + [layer.units for layer in spec.layers])
+        title = f" {spec.title!r}" if spec.title else ""
+        examples = len(spec.examples)
+        return (f"<Problem {shape}{title}: {len(self.parameter_names)} parameters, {examples} "
+                f"example{'s' * (examples != 1)}, loss {spec.loss}>")
+
     @cached_property
     def model(self):
         from .symbolic import build_model

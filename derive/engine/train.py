@@ -48,6 +48,17 @@ class TrainingRun:
         """The error after the last step."""
         return self.loss_history[-1]
 
+    def __repr__(self) -> str:
+        """Steps, optimizer and the error before and after (not the whole spec).
+
+        >>> import derive
+        >>> derive.train("2-2-1", 3)
+        <TrainingRun 'Two inputs, two hidden, one output (linear, no bias)': 3 steps of sgd, error 0.32724 -> 0.168564>
+        """
+        title = f" {self.spec.title!r}" if self.spec.title else ""
+        return (f"<TrainingRun{title}: {self.steps} steps of {self.spec.optimizer.name}, "
+                f"error {self.loss_history[0]:.6g} -> {self.loss:.6g}>")
+
     def thinned(self, every: int | None = None) -> list[tuple[int, float]]:
         """(step, error) rows for a table: step 0, every ``every``-th step and the last one.
 

@@ -25,7 +25,8 @@ _SYSTEM_FOLDERS = ("dev", "proc", "sys")
 _NAME_MAX = 255  # bytes in one file name on every file system derive is likely to write
 
 # Each suffix names one kind of output; "text" is a plain-text report (train's table, check's text).
-FORMAT_SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".txt": "text"}
+FORMAT_SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".html": "html",
+                   ".htm": "html", ".txt": "text"}
 
 
 def format_from_suffix(path, formats, *, text: str | None = None, way_out: str = "or give --format") -> str:

@@ -20,9 +20,9 @@ from jinja2 import nodes
 from pylatex.utils import NoEscape
 
 from ..errors import RenderError
-from .escape import finalize_latex, finalize_markdown
+from .escape import finalize_html, finalize_latex, finalize_markdown
 
-_FINALIZE = {"md": finalize_markdown, "tex": finalize_latex}
+_FINALIZE = {"md": finalize_markdown, "tex": finalize_latex, "html": finalize_html}
 # Names a template from elsewhere may not use: Jinja's helper globals (their functions carry
 # ``__globals__``), the template's own reference and Flask's/Django's usual ways in.
 FORBIDDEN = frozenset({"cycler", "joiner", "namespace", "lipsum", "self", "config", "request", "os",
@@ -45,7 +45,7 @@ def template_folder() -> Path:
 
 
 def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
-    """A Jinja2 environment for ``kind`` ("md" or "tex").
+    """A Jinja2 environment for ``kind`` ("md", "tex" or "html").
 
     >>> env = make_environment("tex")
     >>> env.from_string("((( x ))) ((( y|trusted )))").render(x="50%", y=r"\\alpha")
@@ -77,6 +77,10 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
         env.globals.clear()
     env.filters["trusted"] = _trusted
     env.filters["eq"] = _equation_number
+    if kind == "html":
+        from .mathml import inline_math, math_chain, text_with_math
+
+        env.filters.update(eq=_equation_link, math=inline_math, chain=math_chain, prose=text_with_math)
     return env
 
 
@@ -155,6 +159,12 @@ def _equation_number(number) -> NoEscape:
     if isinstance(number, bool) or not isinstance(number, int):
         raise RenderError(f"an equation number must be a whole number; got {number!r}")
     return NoEscape(f"({number})")
+
+
+def _equation_link(number) -> NoEscape:
+    """An equation number as an HTML page cites it: a link to the equation."""
+    text = _equation_number(number)
+    return NoEscape(f'<a class="eqref" href="#eq-{number}">{text}</a>')
 
 
 def _trusted(text) -> NoEscape:

@@ -1,9 +1,9 @@
-"""The one place where user text is made safe for LaTeX and Markdown.
+"""The one place where user text is made safe for LaTeX, Markdown and HTML.
 
 Titles, labels and names come from the spec. Anything a template prints goes through
-:func:`finalize_latex` or :func:`finalize_markdown`, which escape every plain ``str`` and let
+:func:`finalize_latex`, :func:`finalize_markdown` or :func:`finalize_html`, which escape every plain ``str`` and let
 only PyLaTeX's :class:`~pylatex.utils.NoEscape` text (produced by our own renderers, and the
-one type for text that is already in the target format, LaTeX or Markdown) through unchanged.
+one type for text that is already in the target format, LaTeX, Markdown or HTML) through unchanged.
 A forgotten escape therefore shows up as visible backslashes, never as TeX that runs.
 """
 
@@ -128,6 +128,20 @@ def escape_markdown(text: str) -> NoEscape:
     return NoEscape(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
 
 
+# "$" too: the HTML renderer turns the templates' own $...$ into MathML, never the user's.
+_HTML_SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "$": "&#36;"}
+_HTML_PATTERN = re.compile("[&<>\"'$]")
+
+
+def escape_html(text: str) -> NoEscape:
+    """User text for HTML, in element content or a quoted attribute: no tag, entity, link or math.
+
+    >>> print(escape_html('<script>alert("x")</script> & $\\\\frac{1}{2}$'))
+    &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#36;\\frac{1}{2}&#36;
+    """
+    return NoEscape(_HTML_PATTERN.sub(lambda m: _HTML_SPECIALS[m.group(0)], str(text)))
+
+
 _NAME = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
@@ -172,4 +186,10 @@ finalize_markdown.__doc__ = """Jinja's ``finalize`` for Markdown templates: esca
 
 >>> finalize_markdown("a*b"), finalize_markdown(NoEscape("a*b"))
 (NoEscape(a\\*b), NoEscape(a*b))
+"""
+finalize_html = _finalize(escape_html)
+finalize_html.__doc__ = """Jinja's ``finalize`` for HTML templates: escape plain text, keep NoEscape.
+
+>>> finalize_html("<b>"), finalize_html(NoEscape("<b>"))
+(NoEscape(&lt;b&gt;), NoEscape(<b>))
 """

@@ -1,7 +1,7 @@
 """The public face of a worked solution: ``derive.solve(spec) -> Solution``.
 
-A :class:`Solution` renders itself as Markdown or LaTeX, writes a file, and shows itself
-rendered in Jupyter (``_repr_markdown_``, ``_repr_latex_``).
+A :class:`Solution` renders itself as Markdown, LaTeX or HTML, writes a file, and shows itself
+rendered in Jupyter (``_repr_html_``, ``_repr_markdown_``, ``_repr_latex_``).
 """
 
 from __future__ import annotations
@@ -54,6 +54,18 @@ class Solution:
         return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
                             template_dir=self.template_dir, diagram_values=self.diagram_values)
 
+    def html(self, *, reveal: bool = False) -> str:
+        """The solution as one self-contained HTML page (``reveal``: each result behind a button).
+
+        >>> import derive
+        >>> derive.solve("2-2-1").html().startswith("<!DOCTYPE html>")
+        True
+        """
+        from .html import render_html
+
+        return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+                           diagram_values=self.diagram_values, reveal=reveal)
+
     def pdf(self, *, timeout: float | None = None) -> bytes:
         """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.io.texrun`.
 
@@ -65,19 +77,24 @@ class Solution:
 
         return build_pdf_bytes(self.latex(), timeout=timeout)
 
-    def render(self, format: str, *, fragment: bool = False) -> str | bytes:
-        """The solution in ``format`` ("md", "tex" or "pdf", the last as bytes)."""
+    def render(self, format: str, *, fragment: bool = False, reveal: bool = False) -> str | bytes:
+        """The solution in ``format`` ("md", "tex", "html" or "pdf", the last as bytes)."""
+        if reveal and format != "html":
+            raise RenderError(f"reveal applies to html; the format is {format}")
         if format == "md":
             return self.markdown()
+        if format == "html":
+            return self.html(reveal=reveal)
         if format == "tex":
             return self.latex(fragment=fragment)
         if format == "pdf":
             if fragment:
                 raise RenderError("a PDF is always a whole document; fragment applies to tex")
             return self.pdf()
-        raise RenderError(f"format must be md, tex or pdf; got {format!r}")
+        raise RenderError(f"format must be md, tex, html or pdf; got {format!r}")
 
-    def write(self, path, *, format: str | None = None, force: bool = False, fragment: bool = False) -> Path:
+    def write(self, path, *, format: str | None = None, force: bool = False, fragment: bool = False,
+              reveal: bool = False) -> Path:
         """Write the solution to ``path`` (format from the suffix unless given); never half a file.
 
         >>> import derive, tempfile, pathlib
@@ -88,15 +105,34 @@ class Solution:
         from ..io.output import check_output_path, format_from_suffix, write_atomic
 
         path = Path(path)
-        format = format or format_from_suffix(path, ("md", "tex", "pdf"), way_out="or pass format=")
+        format = format or format_from_suffix(path, ("md", "tex", "html", "pdf"), way_out="or pass format=")
         check_output_path(path, force=force)
-        return write_atomic(path, self.render(format, fragment=fragment), force=force)
+        return write_atomic(path, self.render(format, fragment=fragment, reveal=reveal), force=force)
+
+    def __repr__(self) -> str:
+        """Title, style and how many steps.
+
+        >>> import derive
+        >>> derive.solve("2-2-1", style="delta")  # doctest: +ELLIPSIS
+        <Solution 'Two inputs, two hidden, one output (linear, no bias)': delta style, ... steps>
+        """
+        title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
+        return f"<Solution{title}: {self.derivation.style} style, {len(list(self.derivation.steps()))} steps>"
+
+    def _repr_html_(self) -> str:
+        from .html import solution_html
+
+        return solution_html(self)
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
     def _repr_latex_(self) -> str:
-        return self.latex(fragment=True)
+        """The body without the TikZ picture, which nbconvert's LaTeX preamble cannot set."""
+        from .tex import render_latex
+
+        return render_latex(self.derivation, fragment=True, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram=False)
 
 
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,

@@ -11,8 +11,11 @@ PACKAGES = ("fontenc", "lmodern", "geometry", "amsmath", "amssymb", "array", "bo
 
 
 def render_latex(derivation, *, fragment: bool = False, number_format: NumberFormat | None = None,
-                 template_dir=None, diagram_values: bool = False) -> str:
+                 template_dir=None, diagram_values: bool = False, diagram: bool = True) -> str:
     """The worked solution as a LaTeX document that pdflatex compiles (``fragment``: the body alone).
+
+    ``diagram=False`` leaves out the TikZ picture of the network, for a LaTeX of someone else's
+    preamble without TikZ (nbconvert's, when a notebook becomes a PDF).
 
     >>> import derive
     >>> from derive.steps import derive_steps
@@ -21,4 +24,5 @@ def render_latex(derivation, *, fragment: bool = False, number_format: NumberFor
     (True, True)
     """
     view = build_view(derivation, number_format=number_format, diagram_values=diagram_values)
-    return render_template("tex", "solution.tex.j2", {"view": view, "fragment": fragment}, template_dir)
+    context = {"view": view, "fragment": fragment, "show_diagram": diagram}
+    return render_template("tex", "solution.tex.j2", context, template_dir)

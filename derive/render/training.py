@@ -1,6 +1,6 @@
-"""A training run (:class:`derive.engine.train.TrainingRun`) as Markdown or LaTeX.
+"""A training run (:class:`derive.engine.train.TrainingRun`) as Markdown, LaTeX or an HTML page.
 
-The document holds the loss curve (an SVG drawn here in Markdown, pgfplots in LaTeX), the
+The document holds the loss curve (an SVG drawn here in Markdown and HTML, pgfplots in LaTeX), the
 error table thinned to about twenty rows, the final parameters and outputs, the optimizer's
 own first step (m, v, m̂, v̂, ... for momentum and Adam) and the worked derivation of the first
 step from :func:`derive.solve`.
@@ -39,7 +39,7 @@ def format_number(value: float, decimals: int = 9, significant: int = 6) -> str:
 
 
 def render_training(run, kind: str, *, template_dir=None) -> str:
-    """The run as a document: ``kind`` is "md" or "tex" (a standalone pdflatex document).
+    """The run as a document: ``kind`` is "md", "tex" (a standalone pdflatex document) or "html".
 
     >>> from derive.engine.train import train
     >>> text = render_training(train("2-2-1", 3), "md")
@@ -47,6 +47,10 @@ def render_training(run, kind: str, *, template_dir=None) -> str:
     True
     """
     view = build_training_view(run, kind)
+    if kind == "html":
+        from .html import render_page
+
+        return render_page("html/training.html.j2", {"view": view, "reveal": False}, template_dir)
     return render_template(kind, f"training.{kind}.j2", {"view": view}, template_dir)
 
 
@@ -74,7 +78,7 @@ def build_training_view(run, kind: str) -> dict:
                        for name, value in run.parameters.items()],
         "outputs": _outputs(run, problem, names),
         "log_scale": positive,
-        "curve": NoEscape(svg_curve(run.loss_history, log_scale=positive)) if kind == "md"
+        "curve": NoEscape(svg_curve(run.loss_history, log_scale=positive)) if kind != "tex"
         else NoEscape(pgfplots_coordinates(run.loss_history)),
         "optimizer_step": None if spec.optimizer.name == "sgd" else _optimizer_view(first_step(problem), names),
         "solution": NoEscape(_solution_text(solution, kind)),
@@ -111,6 +115,10 @@ def _outputs(run, problem, names) -> list[dict]:
 def _solution_text(solution, kind: str) -> str:
     if kind == "tex":
         return solution.latex(fragment=True)
+    if kind == "html":
+        from .html import render_solution_body
+
+        return render_solution_body(solution.derivation, number_format=solution.number_format)
     return _demote_headings(solution.markdown())
 
 
@@ -133,9 +141,10 @@ def _optimizer_view(steps: dict, names) -> dict | None:
     params = []
     for param, step in steps.items():
         symbols = _symbol_names(step, names)
-        lines = [NoEscape(rf"{symbols[sp.Symbol(q.key, real=True)]} &= "
-                         rf"{sp.latex(q.formula, symbol_names=symbols, order='none')} = {_tex_number(q.value)}")
-                 for q in step.quantities]
+        rows = [(NoEscape(symbols[sp.Symbol(q.key, real=True)]),
+                 NoEscape(rf"= {sp.latex(q.formula, symbol_names=symbols, order='none')} = {_tex_number(q.value)}"))
+                for q in step.quantities]
+        lines = [NoEscape(f"{left} &{right}") for left, right in rows]
         givens = []
         for key, value in step.givens.items():
             if key in _OPTIMIZER_TEX:
@@ -144,7 +153,7 @@ def _optimizer_view(steps: dict, names) -> dict | None:
             if key == f"grad_{param}":  # written g in the formulas, defined once here
                 tex = rf"{tex} = {names.tex(key)}"
             givens.append(NoEscape(rf"{tex} = {_tex_number(value)}"))
-        params.append({"tex": NoEscape(names.tex(param)), "lines": lines, "givens": givens})
+        params.append({"tex": NoEscape(names.tex(param)), "lines": lines, "rows": rows, "givens": givens})
     first = next(iter(steps.values()))
     hyper = [NoEscape(rf"{_OPTIMIZER_TEX[k]} = {_tex_number(v)}") for k, v in first.givens.items()
              if k in _OPTIMIZER_TEX]

@@ -147,15 +147,13 @@ def _step(step: Step, printer) -> dict:
         chunks = _chunks(expr, printer)
         if not right or right[-1] != chunks:  # "= 1 = 1" says nothing twice
             right.append(chunks)
-    lines = []
-    for i, chunks in enumerate(right):
-        for j, chunk in enumerate(chunks):
-            head = (lhs + " " if i == 0 and j == 0 else "") + ("&= " if j == 0 else r"&\quad ")
-            lines.append(NoEscape(head + chunk))
-    if not lines:
-        lines.append(NoEscape(lhs))
+    # rows: the two columns of the aligned chain (left side, right side), for formats that lay it out themselves
+    rows = [(lhs if i == 0 and j == 0 else NoEscape(""), NoEscape(("= " if j == 0 else r"\quad ") + chunk))
+            for i, chunks in enumerate(right) for j, chunk in enumerate(chunks)]
+    lines = [NoEscape((left + " " if left else "") + "&" + r) for left, r in rows] or [NoEscape(lhs)]
     return {"type": "step", "number": step.number, "rule": step.rule, "key": step.key, "lhs": lhs,
-            "lines": lines, "uses": list(step.uses), "has_value": step.value is not None,
+            "lines": lines, "rows": rows or [(lhs, NoEscape(""))], "uses": list(step.uses),
+            "has_value": step.value is not None,
             "condition": printer.doprint(step.condition) if step.condition is not None else None,
             "example": step.example + 1 if step.example is not None else None}
 
@@ -226,6 +224,7 @@ def _diagram(st, printer, diagram_values) -> dict:
         rows[node.key] = (node.row, node.count)
         x, y = f"{3 * node.column:g}", f"{1.6 * y:g}"
         nodes.append({"id": ids[node.key], "ref": NoEscape(f"({ids[node.key]})"), "at": NoEscape(f"({x},{y})"),
+                      "column": node.column, "row": node.row, "count": node.count,
                       "label": printer.doprint(node.symbol), "text": _plain(node.key),
                       "input": node.column == 0, "output": node.column == columns - 1})
     fan_in = {}
@@ -240,7 +239,7 @@ def _diagram(st, printer, diagram_values) -> dict:
                       "source_ref": NoEscape(f"({ids[edge.source]})"), "target_ref": NoEscape(f"({ids[edge.target]})"),
                       "label": printer.doprint(edge.weight), "text": _plain(edge.weight.name),
                       "value": NoEscape(printer.number(edge.value.value)), "pos": NoEscape(f"{pos:g}")})
-    return {"nodes": nodes, "edges": edges, "labelled": labelled, "values": diagram_values}
+    return {"nodes": nodes, "edges": edges, "labelled": labelled, "values": diagram_values, "columns": columns}
 
 
 def _plain(name: str) -> NoEscape:
