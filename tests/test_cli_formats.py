@@ -69,7 +69,7 @@ def test_train_to_a_pdf_writes_the_report_as_a_pdf(tmp_path):
 
 UNKNOWN = [("solve", "out.docx", "'.docx'"), ("solve", "out.txt", "'.txt'"), ("solve", "out", "no suffix"),
            ("train", "train.docx", "'.docx'"), ("train", "train", "no suffix"),
-           ("check", "report.pdf", "'.pdf'"), ("check", "report.html", "'.html'")]
+           ("check", "report.pdf", "'.pdf'"), ("check", "report.docx", "'.docx'")]
 
 
 @pytest.mark.parametrize("name,file,got", UNKNOWN)
