@@ -210,6 +210,7 @@ def latex_document(bodies: list[str], template_dir=None) -> str:
             doc.packages.append(Package(name))
     for item in _preamble():
         doc.preamble.append(item)
+    doc.preamble.append(_render("tex/_macros.tex.j2", template_dir))  # the same macros as a worked solution
     for i, body in enumerate(bodies):
         if i:
             doc.append(Command("clearpage"))
@@ -239,7 +240,7 @@ def _preamble() -> list:
 def _sheet(sheet: dict, body: str) -> str:
     """One sheet: who it is for in the foot of its pages, its title, and the template's ``body``."""
     who = NoEscape(rf"{sheet['kind']}, variant {sheet['index']}, seed {sheet['seed']}")
-    section = Section(escape_latex(sheet["title"]), numbering=False, label=False)
+    section = Section(NoEscape(r"\nohyphens " + escape_latex(sheet["title"])), numbering=False, label=False)
     section.append(NoEscape(rf"{sheet['kind']} \hfill Variant {sheet['index']} \quad Seed {sheet['seed']}"))
     if sheet["kind"] == "Worksheet":
         section.append(NoEscape("\n\n\\medskip\nName: \\rule{7cm}{0.4pt}"))
