@@ -66,8 +66,9 @@ def test_tolerance_option(variants):
     text = quiz_xml(variants, tolerance="0.001")
     tolerances = {tol for _, tol in BLANK.findall(text)}
     assert tolerances == {"0.0010000"}
-    with pytest.raises(SpecError, match="--tolerance must be a decimal number >= 0"):
+    with pytest.raises(SpecError, match="^tolerance must be a decimal number >= 0") as info:
         quiz_xml(variants, tolerance="1/2")
+    assert info.value.cli_message().startswith("--tolerance must be")  # the command line's flag
 
 
 def test_user_text_survives_as_text_and_cannot_add_blanks():

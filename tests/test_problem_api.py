@@ -94,3 +94,58 @@ def test_many_examples_are_named_in_short():
     spec = dict(BATCH, batch=BATCH["batch"] * 3)
     with pytest.raises(KeyError, match=r"did you mean out_o1__1, out_o1__2, out_o1__3, \.\.\., out_o1__9\?"):
         derive.load(spec).quantity("out_o1")
+
+
+# ---------------------------------------------------------------- errors speak of keywords, the CLI of flags
+
+def _raised_texts(tree):
+    """The string pieces of every ``raise`` statement (f-string parts included)."""
+    import ast
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            for part in ast.walk(node.exc):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    yield node.lineno, part.value
+
+
+def test_no_api_error_names_a_command_line_flag():
+    """Below the CLI, a message names an option with errors.keyword(), never as "--flag" text."""
+    import ast
+    import pathlib
+    import re
+
+    package = pathlib.Path(derive.__file__).parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if "cli" in path.relative_to(package).parts:
+            continue
+        for line, text in _raised_texts(ast.parse(path.read_text(encoding="utf-8"))):
+            if re.search(r"(?<![\w-])--[a-z]", text):
+                found.append(f"{path.relative_to(package)}:{line}: {text}")
+    assert found == []
+
+
+def test_an_existing_file_names_force_in_the_api_and_the_flag_on_the_command_line(tmp_path, capsys):
+    from derive.cli import main
+    from derive.errors import OutputError
+
+    target = tmp_path / "out.md"
+    target.write_text("old")
+    with pytest.raises(OutputError, match=r"out\.md: exists; pass force=True to overwrite$"):
+        derive.solve("2-2-1").write(target)
+    assert main(["solve", "2-2-1", "-o", str(target)]) == 2
+    assert capsys.readouterr().err.strip().endswith("out.md: exists; pass --force to overwrite")
+    assert target.read_text() == "old"
+
+
+def test_worksheet_options_are_named_by_their_keywords(tmp_path):
+    with pytest.raises(SpecError, match=r"^fmt must be one of pdf, moodle; got 'docx'") as info:
+        derive.make_worksheets("2-2-2-exercise", seed=1, out_dir=tmp_path, fmt="docx")
+    from derive.cli import API_FLAGS
+
+    assert info.value.cli_message(API_FLAGS).startswith("--format must be one of pdf, moodle")
+    with pytest.raises(SpecError, match=r"^n must be a whole number of at least 1; got 0"):
+        derive.generate_variants("2-2-2-exercise", 0, seed=1)
+    with pytest.raises(SpecError, match=r"^carry_rounding must be a whole number from 0 to 30"):
+        derive.with_conventions("2-2-2", carry_rounding=-1)

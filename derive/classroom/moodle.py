@@ -17,7 +17,7 @@ import re
 from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape
 
-from ..errors import SpecError
+from ..errors import SpecError, keyword
 from ..render.numbers import fixed as format_fixed
 from .ask import Question
 from .variants import Variant, VariantSet
@@ -54,10 +54,10 @@ def parse_tolerance(text) -> Fraction:
     >>> parse_tolerance("-1")
     Traceback (most recent call last):
     ...
-    derive.errors.SpecError: --tolerance must be a decimal number >= 0 such as 0.0005; got '-1'
+    derive.errors.SpecError: tolerance must be a decimal number >= 0 such as 0.0005; got '-1'
     """
     if not re.fullmatch(r"[0-9]*\.?[0-9]+(?:[eE]-?[0-9]+)?", str(text).strip()):
-        raise SpecError(f"must be a decimal number >= 0 such as 0.0005; got {str(text)!r}", field="--tolerance")
+        raise SpecError(f"must be a decimal number >= 0 such as 0.0005; got {str(text)!r}", field=keyword("tolerance"))
     value = Fraction(str(text).strip())
     return value
 

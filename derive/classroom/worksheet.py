@@ -21,7 +21,7 @@ from pathlib import Path
 from pylatex import Command, Foot, PageStyle, Section, UnsafeCommand
 from pylatex.utils import NoEscape
 
-from ..errors import OutputError, SpecError
+from ..errors import OutputError, SpecError, keyword
 from ..render.escape import escape_latex
 from .ask import Question
 from .variants import DEFAULT_DECIMALS, Variant, VariantSet, generate_variants
@@ -84,17 +84,17 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     ['variants.json', 'quiz.xml']
     >>> shutil.rmtree(folder)
     """
-    _check_choice(key, KEY_STYLES, "--key")
-    _check_choice(fmt, FORMATS, "--format")
+    _check_choice(key, KEY_STYLES, keyword("key"))
+    _check_choice(fmt, FORMATS, keyword("fmt"))
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field="--workers")
+        raise SpecError(f"must be a whole number of at least 1; got {workers!r}", field=keyword("workers"))
     if tolerance is not None:
         from .moodle import parse_tolerance
 
         parse_tolerance(tolerance)
     paths = check_outputs(out_dir, n, fmt, force=force)
     spec = _check_size(spec)
-    _environment(template_dir)  # a missing --template-dir folder fails before any work
+    _environment(template_dir)  # a missing template_dir folder fails before any work
     variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
     _make_folder(Path(out_dir))
     if fmt == "moodle":

@@ -18,6 +18,8 @@ from ..errors import DeriveError, SpecError
 COMMANDS = ("solve", "examples", "train", "worksheet", "check")
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+# The API keywords whose flag is not "--" and the keyword with dashes (carry_rounding: --carry-rounding).
+API_FLAGS = {"n": "--variants", "fmt": "--format", "format": "--format"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
     except DeriveError as err:
-        return _fail(str(err).splitlines()[0] if isinstance(err, SpecError) else str(err))
+        message = err.cli_message(API_FLAGS)  # the API's keywords (force=True) shown as this command's flags
+        return _fail(message.splitlines()[0] if isinstance(err, SpecError) else message)
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
