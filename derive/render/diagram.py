@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COLUMN_GAPS = (3.5, 4.0, 4.5)  # cm between columns: the narrowest where the labels fit
+COLUMN_GAPS = (3.5, 4.0, 4.5, 5.0, 6.0, 7.0)  # cm between columns: the narrowest where the labels fit
 ROW_GAP = 1.6  # cm between neurons of a column
 MAX_WIDTH = 15.0  # cm: the diagram stays inside a 2cm-margin A4 text width (about 17 cm)
 NEURON_RADIUS = 0.45  # the template's minimum size=9mm
