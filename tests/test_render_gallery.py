@@ -48,6 +48,18 @@ def test_every_gallery_latex_file_compiles_within_the_text_width(rendered, tmp_p
     assert overfull == {}
 
 
+def test_a_fragment_brings_its_macros_into_another_document():
+    """solve(...).latex(fragment=True) goes into a teacher's own document, twice if need be."""
+    import derive
+    from derive.io.texrun import build_pdf_bytes
+
+    fragment = derive.solve("3-3-3-3", style="matrix").latex(fragment=True)
+    assert r"\fitline{" in fragment and r"\providecommand{\fitline}" in fragment
+    doc = (r"\documentclass{article}\usepackage{amsmath,amssymb,array,booktabs,longtable,tikz}"
+           r"\setcounter{MaxMatrixCols}{64}\begin{document}" + fragment + fragment + r"\end{document}")
+    assert build_pdf_bytes(doc).startswith(b"%PDF-")
+
+
 def test_a_too_wide_line_is_found_in_the_log(tmp_path):
     """The check above can fail: a line wider than the text shows up as an overfull box."""
     doc = r"\documentclass{article}\begin{document}\noindent\rule{1.2\textwidth}{1pt}\end{document}"
