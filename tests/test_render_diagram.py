@@ -91,3 +91,20 @@ def test_nodes_sit_in_centred_columns():
     points = list(centres(view).values())
     assert points[0] == node_point(0, 0, 2)
     assert points[0][1] == -points[1][1] > 0
+
+
+def test_too_many_arrows_go_unlabelled():
+    """Five arrows into one neuron, or more than MAX_LABELS arrows, would be unreadable: no labels then."""
+    from derive.render.view import MAX_LABELS
+
+    five_in = {"inputs": [0.1] * 5, "targets": [0.5],
+               "layers": [{"units": 1, "activation": "sigmoid", "weights": [[0.1] * 5]}]}
+    wide = {"inputs": [0.1] * 4, "targets": [0.5] * 4,  # 4-4-4-4: fan-in 4, but 48 arrows
+            "layers": [{"units": 4, "activation": "sigmoid", "weights": [[0.1, 0.2, 0.3, 0.4]] * 4}] * 3}
+    assert diagram({**five_in, "inputs": [0.1] * 4, "layers": [{"units": 1, "activation": "sigmoid",
+                                                               "weights": [[0.1] * 4]}]})["labelled"] is True
+    for spec in (five_in, wide):
+        view = diagram(spec)
+        assert view["labelled"] is False and all(edge["at"] is None for edge in view["edges"])
+    assert len(diagram(wide)["edges"]) > MAX_LABELS
+    assert r"font=\scriptsize] at" not in derive.solve(five_in).latex()

@@ -109,9 +109,10 @@ def _visible(tex: str) -> str:
     return _INVISIBLE.sub("", tex)
 
 
-def layout(nodes: list[tuple[int, int, int]], arrows: list[tuple[int, int, str]]):
+def layout(nodes: list[tuple[int, int, int]], arrows: list[tuple[int, int, str]] | None):
     """Neuron centres and label boxes: ``nodes`` as ``(column, row, count)``, ``arrows`` as
-    ``(source, target, label tex)``. The boxes are None if the labels cannot be placed apart.
+    ``(source, target, label tex)``. The boxes are None if the labels cannot be placed apart
+    (or ``arrows`` is None: no labels).
 
     The narrowest column gap where every label stays clear of the other arrows wins; failing that,
     the narrowest where labels at least stay clear of each other and of the neurons.
@@ -120,6 +121,8 @@ def layout(nodes: list[tuple[int, int, int]], arrows: list[tuple[int, int, str]]
     >>> points[1], [(round(box.x, 3), round(box.y, 3)) for box in boxes]
     ((3.5, 0.8), [(1.05, 0.24), (1.05, -0.24)])
     """
+    if arrows is None:
+        return [node_point(column, row, count) for column, row, count in nodes], None
     columns = max((column for column, _, _ in nodes), default=0)
     gaps = [gap for gap in COLUMN_GAPS if columns * gap <= MAX_WIDTH] or [COLUMN_GAPS[0]]
     for clear_of_arrows in (True, False):
@@ -141,10 +144,11 @@ def place_labels(nodes: list[tuple[float, float]], arrows: list[tuple[int, int, 
     >>> [round(box.y, 2) for box in place_labels(nodes, [(0, 1, "w_{1}"), (0, 2, "w_{2}")])]
     [0.24, -0.24]
     """
-    segments = [(nodes[source], nodes[target]) for source, target, _ in arrows]
     placed: list[Box] = []
     for k, (source, target, tex) in enumerate(arrows):
-        others = segments[:k] + segments[k + 1:] if clear_of_arrows else []
+        # only the arrows between the same two columns can pass through this label
+        others = [(nodes[s], nodes[t]) for j, (s, t, _) in enumerate(arrows)
+                  if j != k and nodes[s][0] == nodes[source][0]] if clear_of_arrows else []
         box = _first_free(nodes[source], nodes[target], tex, placed, nodes, others)
         if box is None:
             return None

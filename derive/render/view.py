@@ -17,6 +17,7 @@ from .latex import DerivePrinter, Names, neuron_tex
 from .numbers import NumberFormat
 
 TERMS_PER_LINE = 4  # a long sum continues on the next line of the aligned block
+MAX_LABELS = 40  # weight labels on a diagram; a bigger network's arrows go unlabelled
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -196,9 +197,13 @@ def _diagram(st, printer, diagram_values) -> dict:
     index = {node.key: i for i, node in enumerate(st.nodes)}
     labels = [printer.doprint(edge.weight) for edge in st.edges]
     values = [NoEscape(printer.number(edge.value.value)) for edge in st.edges]
+    fan_in = {}
+    for edge in st.edges:
+        fan_in[edge.target] = fan_in.get(edge.target, 0) + 1
+    readable = max(fan_in.values(), default=0) <= 4 and len(st.edges) <= MAX_LABELS  # more would be unreadable
     points, boxes = layout([(node.column, node.row, node.count) for node in st.nodes],
                            [(index[edge.source], index[edge.target], label + (f" = {value}" if diagram_values else ""))
-                            for edge, label, value in zip(st.edges, labels, values)])
+                            for edge, label, value in zip(st.edges, labels, values)] if readable else None)
     nodes = []
     for node, (x, y) in zip(st.nodes, points):
         neuron = node.column > 0  # a neuron as in the equations' subscripts: h1, h1,2 (no space after the comma)
@@ -206,10 +211,7 @@ def _diagram(st, printer, diagram_values) -> dict:
                       "label": NoEscape(neuron_tex(node.key).replace(",", "{,}")) if neuron else printer.doprint(node.symbol),
                       "text": NoEscape(_plain(node.key).replace("_", ",")) if neuron else _plain(node.key),
                       "input": node.column == 0, "output": node.column == columns - 1})
-    fan_in = {}
-    for edge in st.edges:
-        fan_in[edge.target] = fan_in.get(edge.target, 0) + 1
-    labelled = boxes is not None and max(fan_in.values(), default=0) <= 4  # more would be unreadable
+    labelled = boxes is not None
     edges = []
     for k, (edge, label, value) in enumerate(zip(st.edges, labels, values)):
         box = boxes[k] if boxes is not None else None
