@@ -244,7 +244,7 @@ def test_ask_in_a_batch_names_every_example():
     spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}],
             "layers": [{"units": 1, "activation": "sigmoid", "weights": [[0.5]]}]}
     questions = parse_ask("out:o1,grad:w1", derive.load(spec).network)
-    assert [(q.key, q.example) for q in questions] == [("out_o1__1", 0), ("out_o1__2", 1), ("grad_w1", None)]
+    assert [(q.key, q.example) for q in questions] == [("out_o1__1", 1), ("out_o1__2", 2), ("grad_w1", None)]
     v = generate_variants(spec, 1, seed=0, ask=questions).variants[0]
     assert v.answers["out_o1__2"] == derive.load(spec).values()["out_o1__2"]
 

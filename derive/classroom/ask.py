@@ -18,7 +18,7 @@ class Question:
     """One quantity a sheet asks for: its answer key and what it is of.
 
     ``kind`` is net, out, delta, E_total, E_total_after, grad or updated; ``subject`` the
-    neuron or parameter (None for the errors); ``example`` the 0-based example in a batch.
+    neuron or parameter (None for the errors); ``example`` the example in a batch, counted from 1 as in the key's ``__1``.
 
     >>> Question("grad_w5", "grad", "w5").key
     'grad_w5'
@@ -46,12 +46,12 @@ def parse_ask(text: str, network: Network) -> tuple:
     >>> parse_ask("grad:w9", net)
     Traceback (most recent call last):
     ...
-    derive.errors.SpecError: --ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
+    derive.errors.SpecError: ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
     """
     if not isinstance(text, str) or not text.strip():
         raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field=keyword("ask"))
     questions: dict = {}
-    examples = range(len(network.examples)) if len(network.examples) > 1 else [None]
+    examples = range(1, len(network.examples) + 1) if len(network.examples) > 1 else [None]
     for item in (part.strip() for part in text.split(",")):
         for q in _ask_item(item, network, examples):
             questions.setdefault(q.key, q)
@@ -86,4 +86,4 @@ def _ask_item(item: str, network: Network, examples) -> list:
 
 
 def _ex(base: str, n, examples) -> str:
-    return base if n is None else f"{base}__{n + 1}"
+    return base if n is None else f"{base}__{n}"
