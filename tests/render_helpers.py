@@ -6,6 +6,8 @@ import re
 
 _TAG = re.compile(r"\\tag\{(\d+)\}")
 _BEGIN = "\\begin{aligned}"
+# The LaTeX document's wrapper around a line holding a matrix (scaled to fit when too wide): layout, not math.
+_FIT_LINE = re.compile(r"\\fitline\{(.*)\}(?=( \\\\)?$)", re.MULTILINE)
 
 
 def equations(text: str) -> dict[int, str]:
@@ -17,7 +19,7 @@ def equations(text: str) -> dict[int, str]:
         assert start >= 0, f"equation ({match.group(1)}) has no aligned block"
         number = int(match.group(1))
         assert number not in found, f"equation ({number}) appears twice"
-        found[number] = text[start:match.start()]
+        found[number] = _FIT_LINE.sub(r"\1", text[start:match.start()])
         position = match.end()
     return found
 

@@ -44,9 +44,10 @@ def test_check_refuses_missing_folder(tmp_path):
 def test_check_refuses_existing_without_force(tmp_path):
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")
-    with pytest.raises(OutputError, match=r"exists; pass --force to overwrite") as info:
+    with pytest.raises(OutputError, match=r"exists; pass force=True to overwrite") as info:
         check_output_path(target, force=False)
     assert str(target) in str(info.value)
+    assert info.value.cli_message().endswith("exists; pass --force to overwrite")  # what the command line shows
     assert check_output_path(target, force=True) == target
 
 
@@ -115,7 +116,7 @@ def test_write_keeps_existing_mode(tmp_path):
 def test_write_without_force_leaves_existing_file(tmp_path):
     target = tmp_path / "a.txt"
     target.write_bytes(b"precious")
-    with pytest.raises(OutputError, match="--force"):
+    with pytest.raises(OutputError, match="force=True"):
         write_atomic(target, "new", force=False)
     assert target.read_bytes() == b"precious"
     assert _leftovers(tmp_path) == []
@@ -210,7 +211,7 @@ def test_move_without_force_keeps_dest_and_source(tmp_path):
     src.write_bytes(b"new")
     dest = tmp_path / "out.pdf"
     dest.write_bytes(b"old")
-    with pytest.raises(OutputError, match="--force"):
+    with pytest.raises(OutputError, match="force=True"):
         move_atomic(src, dest, force=False)
     assert dest.read_bytes() == b"old"
     assert src.read_bytes() == b"new"

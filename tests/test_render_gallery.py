@@ -6,7 +6,9 @@ import pytest
 
 from derive.gallery import (DEFAULT_FOLDER, file_name, gallery_entries, main, render_gallery, stale_files,
                             write_gallery)
-from derive.io.texrun import compile_many
+from derive.io.texrun import compile_many, overfull_boxes
+from derive.spec.examples import example_names
+from derive.steps import STYLES
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +37,43 @@ def test_gallery_check_command_reports_stale_files(tmp_path, rendered, capsys):
     assert write_gallery(tmp_path, rendered) == ["2-2-2-scalar.md"]
 
 
-def test_every_gallery_latex_file_compiles(rendered, tmp_path):
+def test_every_gallery_latex_file_compiles_within_the_text_width(rendered, tmp_path):
+    """Every built-in example in every style: a PDF, and nothing in it sticks out by more than 1pt."""
     jobs = [(text, tmp_path / name.replace(".tex", ".pdf")) for name, text in rendered.items() if name.endswith(".tex")]
-    paths = compile_many(jobs, progress=False)
-    assert len(paths) == len(jobs) >= 12
+    paths = compile_many(jobs, progress=False, keep_log=True)
+    assert len(paths) == len(jobs) == len(example_names()) * len(STYLES) >= 12
     assert all(path.read_bytes().startswith(b"%PDF-") for path in paths)
+    overfull = {path.name: boxes for path in paths
+                if (boxes := overfull_boxes(path.with_suffix(".log").read_text(errors="replace"), wider_than=1))}
+    assert overfull == {}
+
+
+def test_a_fragment_brings_its_macros_into_another_document():
+    """solve(...).latex(fragment=True) goes into a teacher's own document, twice if need be."""
+    import derive
+    from derive.io.texrun import build_pdf_bytes
+
+    fragment = derive.solve("3-3-3-3", style="matrix").latex(fragment=True)
+    assert r"\fitline{" in fragment and r"\providecommand{\fitline}" in fragment
+    doc = (r"\documentclass{article}\usepackage{amsmath,amssymb,array,booktabs,longtable,tikz}"
+           r"\setcounter{MaxMatrixCols}{64}\begin{document}" + fragment + fragment + r"\end{document}")
+    assert build_pdf_bytes(doc).startswith(b"%PDF-")
+
+
+def test_a_too_wide_line_is_found_in_the_log(tmp_path):
+    """The check above can fail: a line wider than the text shows up as an overfull box."""
+    doc = r"\documentclass{article}\begin{document}\noindent\rule{1.2\textwidth}{1pt}\end{document}"
+    [path] = compile_many([(doc, tmp_path / "wide.pdf")], progress=False, keep_log=True)
+    [line] = overfull_boxes(path.with_suffix(".log").read_text(errors="replace"), wider_than=1)
+    assert "too wide" in line
+
+
+def test_the_wide_softmax_jacobian_is_scaled_to_fit(rendered):
+    """3-3-3-3's numeric Jacobian (matrix style) ran 24pt into the margin: its lines now fit themselves."""
+    tex = rendered["3-3-3-3-matrix.tex"]
+    assert r"\setfitwidth{J^{(3)}}" in tex
+    assert r"&= \fitline{\begin{bmatrix}0.198446894 \cdot \left(1 - 0.198446894\right)" in tex
+    assert r"\fitline" not in rendered["3-3-3-3-scalar.tex"].split(r"\begin{document}")[1]
 
 
 # Networks that exercise what the built-in examples do not: batches, other losses and activations,

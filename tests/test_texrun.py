@@ -97,9 +97,9 @@ def test_existing_dest_refused_before_tex_runs(tmp_path, monkeypatch):
         raise AssertionError("TeX must not run")
 
     monkeypatch.setattr(texrun.subprocess, "Popen", no_tex)
-    with pytest.raises(OutputError, match="--force"):
+    with pytest.raises(OutputError, match="force=True"):
         compile_pdf(doc("x"), dest)
-    with pytest.raises(OutputError, match="--force"):
+    with pytest.raises(OutputError, match="force=True"):
         compile_many([(doc("x"), tmp_path / "new.pdf"), (doc("y"), dest)])
     with pytest.raises(OutputError, match="more than one job"):
         compile_many([(doc("x"), tmp_path / "a.pdf"), (doc("y"), tmp_path / "a.pdf")])

@@ -623,8 +623,10 @@ def test_the_document_limits():
     check_document_size(MAX_FOCUSED_PARAMETERS, style="matrix")
     check_document_size(MAX_FOCUSED_PARAMETERS, style="delta", only=("w1",))
     for style, only in (("scalar", None), ("delta", None)):
-        with pytest.raises(derive.RenderError, match="--style matrix"):
+        with pytest.raises(derive.RenderError, match="style='matrix'") as info:  # the API's keyword
             check_document_size(MAX_DOCUMENT_PARAMETERS + 1, style=style, only=only)
+        assert "Problem.to_dict() for every number" in str(info.value) and "--" not in str(info.value)
+        assert "--style matrix" in info.value.cli_message() and "--format json" in info.value.cli_message()
     with pytest.raises(derive.RenderError, match="too large"):
         check_document_size(MAX_FOCUSED_PARAMETERS + 1, style="matrix")
     # the limit is a document's: a network between the two limits is solved in the matrix style

@@ -99,6 +99,15 @@ def test_seed_and_variant_on_every_page(built, variants):
     assert all(f"Answer key, variant 2, seed {SEED}" in pdf_text(single, p) for p in range(1, pdf_pages(single) + 1))
 
 
+def test_titles_are_not_hyphenated(built):
+    """The title is long enough to wrap on an A4 page: it breaks between words ("(sig-moid)" did not)."""
+    for name in ("variant-01-worksheet.pdf", "variant-01-key.pdf"):
+        lines = [line.strip() for line in pdf_text(built / name, 1).splitlines() if line.strip()]
+        title = " ".join(lines[:2])
+        assert title.startswith("Backpropagation exercise:") and "(sigmoid)" in title, lines[:2]
+        assert not lines[0].endswith("-")
+
+
 def test_combined_files_hold_every_variant(built, variants):
     sheets = pdf_text(built / "worksheets.pdf")
     keys = pdf_text(built / "keys.pdf")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..engine.network import Network
-from ..errors import SpecError
+from ..errors import SpecError, keyword
 
 ASK_GROUPS = ("forward", "outputs", "deltas", "E_total", "E_total_after")
 ASK_PREFIXES = ("net", "out", "delta", "grad", "updated")
@@ -18,7 +18,7 @@ class Question:
     """One quantity a sheet asks for: its answer key and what it is of.
 
     ``kind`` is net, out, delta, E_total, E_total_after, grad or updated; ``subject`` the
-    neuron or parameter (None for the errors); ``example`` the 0-based example in a batch.
+    neuron or parameter (None for the errors); ``example`` the example in a batch, counted from 1 as in the key's ``__1``.
 
     >>> Question("grad_w5", "grad", "w5").key
     'grad_w5'
@@ -46,12 +46,12 @@ def parse_ask(text: str, network: Network) -> tuple:
     >>> parse_ask("grad:w9", net)
     Traceback (most recent call last):
     ...
-    derive.errors.SpecError: --ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
+    derive.errors.SpecError: ask grad:w9 names no parameter; the parameters are w1, w2, w3, w4, b1, w5, w6, w7, w8, b2
     """
     if not isinstance(text, str) or not text.strip():
-        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field="--ask")
+        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field=keyword("ask"))
     questions: dict = {}
-    examples = range(len(network.examples)) if len(network.examples) > 1 else [None]
+    examples = range(1, len(network.examples) + 1) if len(network.examples) > 1 else [None]
     for item in (part.strip() for part in text.split(",")):
         for q in _ask_item(item, network, examples):
             questions.setdefault(q.key, q)
@@ -73,17 +73,17 @@ def _ask_item(item: str, network: Network, examples) -> list:
         return [Question(item, item)]
     prefix, colon, name = item.partition(":")
     if not colon or prefix not in ASK_PREFIXES:
-        raise SpecError(f"item {item!r} is not known; the items are: {ASK_GRAMMAR}", field="--ask")
+        raise SpecError(f"item {item!r} is not known; the items are: {ASK_GRAMMAR}", field=keyword("ask"))
     if prefix in ("net", "out", "delta"):
         if name not in neurons:
-            raise SpecError(f"{item} names no neuron; the neurons are {', '.join(neurons)}", field="--ask")
+            raise SpecError(f"{item} names no neuron; the neurons are {', '.join(neurons)}", field=keyword("ask"))
         return per_example(prefix, [name])
     trained = [p.name for p in network.parameters if p.trainable]
     chosen = trained if name == "*" else [name]
     if name not in params and name != "*":
-        raise SpecError(f"{item} names no parameter; the parameters are {', '.join(params)}", field="--ask")
+        raise SpecError(f"{item} names no parameter; the parameters are {', '.join(params)}", field=keyword("ask"))
     return [Question(f"grad_{p}" if prefix == "grad" else f"{p}_new", prefix, p) for p in chosen]
 
 
 def _ex(base: str, n, examples) -> str:
-    return base if n is None else f"{base}__{n + 1}"
+    return base if n is None else f"{base}__{n}"

@@ -346,7 +346,7 @@ def label_html(q: Question) -> str:
 
     >>> label_html(Question("grad_w5", "grad", "w5"))
     '&part;E<sub>total</sub>/&part;w<sub>5</sub>'
-    >>> label_html(Question("out_h1__2", "out", "h1", 1))
+    >>> label_html(Question("out_h1__2", "out", "h1", 2))
     'out<sub>h1</sub> (example 2)'
     """
     if q.kind == "E_total":
@@ -361,7 +361,7 @@ def label_html(q: Question) -> str:
         text = f"&delta;<sub>{_text(q.subject)}</sub>"
     else:
         text = f"{_text(q.kind)}<sub>{_text(q.subject)}</sub>"
-    return text if q.example is None else f"{text} (example {q.example + 1})"
+    return text if q.example is None else f"{text} (example {q.example})"
 
 
 def name_html(name: str) -> str:

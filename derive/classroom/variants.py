@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..errors import DeriveError, SpecError
+from ..errors import DeriveError, SpecError, keyword
 from ..engine.network import Network, build_network
 from ..render.numbers import fixed as format_fixed
 from ..spec import Example, Randomize, Range, Spec, load_spec
@@ -149,12 +149,13 @@ def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFA
     """
     spec = load_spec(spec)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise SpecError(f"must be a whole number of at least 1; got {n!r}", field="--variants")
+        raise SpecError(f"must be a whole number of at least 1; got {n!r}", field=keyword("n"))
     if n > MAX_VARIANTS:
-        raise SpecError(f"must be at most {MAX_VARIANTS}; got {n}", field="--variants")
+        raise SpecError(f"must be at most {MAX_VARIANTS}; got {n}", field=keyword("n"))
     if spec.randomize is None and n > 1:
         raise SpecError("needs a 'randomize:' block to draw more than one variant, e.g. "
-                        f"{EXAMPLE_RANDOMIZE}; got --variants {n} and no such block", field="the spec", source=spec.source)
+                        f"{EXAMPLE_RANDOMIZE}; got {keyword('n', n)} and no such block", field="the spec",
+                        source=spec.source)
     generator = _Generator(spec, ask, decimals)
     variants = tuple(generator.variant(seed, i) for i in range(1, n + 1))
     rejected = Counter()
@@ -170,7 +171,7 @@ class _Generator:
         from ..engine.symbolic import build_model
 
         if not isinstance(decimals, int) or not 0 <= decimals <= 15:
-            raise SpecError(f"must be a whole number from 0 to 15; got {decimals!r}", field="--decimals")
+            raise SpecError(f"must be a whole number from 0 to 15; got {decimals!r}", field=keyword("decimals"))
         self.spec = spec
         self.network = build_network(spec)
         self.model = build_model(self.network)
@@ -270,7 +271,7 @@ def check_seed(seed, index: int = 1) -> None:
     derive.errors.SpecError: --seed must be a whole number of at least 0; got -1
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SpecError(f"must be a whole number of at least 0; got {seed!r}", field="--seed")
+        raise SpecError(f"must be a whole number of at least 0; got {seed!r}", field=keyword("seed"))
     if isinstance(index, bool) or not isinstance(index, int) or index < 1:
         raise SpecError(f"must be a whole number of at least 1; got {index!r}", field="variant index")
 

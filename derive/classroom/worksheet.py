@@ -24,7 +24,7 @@ from pathlib import Path
 from pylatex import Command, Foot, PageStyle, Section, UnsafeCommand
 from pylatex.utils import NoEscape
 
-from ..errors import OutputError, SpecError
+from ..errors import OutputError, SpecError, keyword
 from ..io.folder import staged_folder
 from ..io.progress import task
 from ..render.escape import escape_latex
@@ -96,7 +96,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     paths = check_outputs(out_dir, n, fmt, force=force)
     _check_not_input(out_dir, spec)
     spec = _check_size(spec)
-    _environment(template_dir)  # a missing --template-dir folder fails before any work
+    _environment(template_dir)  # a missing template_dir folder fails before any work
     variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
     # Everything is built in a staging folder that then replaces out_dir as a whole: the new set
     # appears at once or not at all, and no file of an earlier run is left beside it.
@@ -318,6 +318,7 @@ def latex_document(bodies: list[str], template_dir=None, *, page_style=None) -> 
             doc.packages.append(Package(name))
     for item in (*(page_style or _page_style()), *_macros()):
         doc.preamble.append(item)
+    doc.preamble.append(_render("tex/_macros.tex.j2", template_dir))  # the same macros as a worked solution
     for i, body in enumerate(bodies):
         if i:
             doc.append(Command("clearpage"))
@@ -350,7 +351,7 @@ def _macros() -> list:
 def _sheet(sheet: dict, body: str) -> str:
     """One sheet: who it is for in the foot of its pages, its title, and the template's ``body``."""
     who = NoEscape(rf"{sheet['kind']}, variant {sheet['index']}, seed {sheet['seed']}")
-    section = Section(escape_latex(sheet["title"]), numbering=False, label=False)
+    section = Section(NoEscape(r"\nohyphens " + escape_latex(sheet["title"])), numbering=False, label=False)
     section.append(NoEscape(rf"{sheet['kind']} \hfill Variant {sheet['index']} \quad Seed {sheet['seed']}"))
     if sheet["kind"] == "Worksheet":
         section.append(NoEscape("\n\n\\medskip\nName: \\rule{7cm}{0.4pt}"))

@@ -21,6 +21,8 @@ from ..errors import DeriveError, SpecError
 COMMANDS = ("solve", "examples", "train", "worksheet", "exam", "check", "grade")
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+# The API keywords whose flag is not "--" and the keyword with dashes (carry_rounding: --carry-rounding).
+API_FLAGS = {"n": "--variants", "fmt": "--format", "format": "--format"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -128,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
     except DeriveError as err:
-        return _fail(str(err).splitlines()[0] if isinstance(err, SpecError) else str(err))
+        message = err.cli_message(API_FLAGS)  # the API's keywords (force=True) shown as this command's flags
+        return _fail(message.splitlines()[0] if isinstance(err, SpecError) else message)
     except KeyboardInterrupt as stop:
         # the shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143, SIGHUP 129)
         signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from ..errors import SpecError
 from .network import Network, build_network
 from .numeric import DEFAULT_PRECISION, Values, evaluate
 from ..spec.validate import Spec, load_spec
@@ -54,12 +55,29 @@ class Problem:
         return [p.name for p in self.network.parameters]
 
     def quantity(self, name: str):
-        """The named quantity (``net_h1``, ``delta_o1``, ``grad_w5``, ``w5_new``, ...)."""
+        """The named quantity (``net_h1``, ``delta_o1``, ``grad_w5``, ``w5_new``, ...; ``net_h1__2`` in a batch).
+
+        >>> import derive
+        >>> batch = derive.load({"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}],
+        ...                      "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]})
+        >>> batch.quantity("out_o1")
+        Traceback (most recent call last):
+        ...
+        KeyError: 'no quantity named out_o1 in this batch of 2 examples; did you mean out_o1__1, out_o1__2?'
+        """
         try:
             return self.model[name]
         except KeyError:
-            raise KeyError(f"no quantity named {name!r}; try one of: "
-                           + ", ".join(q.key for q in self.model.quantities[:12]) + ", ...") from None
+            raise KeyError(self._unknown(name)) from None
+
+    def _unknown(self, name: str) -> str:
+        per_example = [self.model.ex(name, n) for n in range(self.model.n_examples)]
+        if self.model.n_examples > 1 and per_example[0] in self.model.by_key:
+            shown = per_example if len(per_example) <= 4 else [*per_example[:3], "...", per_example[-1]]
+            return (f"no quantity named {name} in this batch of {len(per_example)} examples; "
+                    f"did you mean {', '.join(shown)}?")
+        return (f"no quantity named {name!r}; try one of: "
+                + ", ".join(q.key for q in self.model.quantities[:12]) + ", ...")
 
     def expression(self, name: str):
         """The formula of a named quantity in terms of earlier named quantities."""
@@ -77,20 +95,47 @@ class Problem:
 
         return expand(self.model, name)
 
-    def gradient(self, param: str, *, expanded: bool = False, example: int = 0):
-        """∂E_total/∂param: its chain-rule factors (symbols), or the expanded expression.
+    def gradient(self, param: str, *, expanded: bool = False, example: int | None = None):
+        """∂E_total/∂param in its named chain-rule factors, or (``expanded``) in the givens alone.
+
+        For one example: the list of factors whose product it is. For a batch: the sum over the
+        examples of those products (over their number too, for ``reduction: mean``); ``example=k``
+        gives example k's own factors (or, expanded, its own gradient). Examples count from 1, as
+        the names do (``dE_dout_o1__1``).
 
         >>> import derive
         >>> derive.load("2-2-2").gradient("w1")
         [dE_dout_h1, dout_dnet_h1, dnet_h1_dw1]
+        >>> batch = derive.load({"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}],
+        ...                      "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]})
+        >>> batch.gradient("w1")
+        dE_dout_o1__1*dnet_o1_dw1__1*dout_dnet_o1__1 + dE_dout_o1__2*dnet_o1_dw1__2*dout_dnet_o1__2
+        >>> batch.gradient("w1", example=2)
+        [dE_dout_o1__2, dout_dnet_o1__2, dnet_o1_dw1__2]
         """
+        import sympy as sp  # deferred for start-up time, as the other SymPy imports of this module
+
         from .symbolic import chain_factors
 
         if param not in self.model.chains:
             raise KeyError(f"no parameter named {param!r}; the parameters are {', '.join(self.parameter_names)}")
+        chain = self.model.chains[param]
+        n = None if example is None else self._example_index(example)
         if expanded:
-            return self.expanded(self.model.chains[param].gradient.key)
-        return [q.symbol for q in chain_factors(self.model, param, example)]
+            return self.expanded(chain.gradient.key if n is None else chain.per_example[n].key)
+        if n is not None or self.model.n_examples == 1:
+            return [q.symbol for q in chain_factors(self.model, param, n or 0)]
+        products = {q.symbol: sp.Mul(*[f.symbol for f in chain_factors(self.model, param, k)])
+                    for k, q in enumerate(chain.per_example)}
+        return chain.gradient.formula.xreplace(products)
+
+    def _example_index(self, example) -> int:
+        """The 0-based index of the API's 1-based ``example`` number, checked."""
+        count = self.model.n_examples
+        if isinstance(example, bool) or not isinstance(example, int) or not 1 <= example <= count:
+            raise SpecError(f"must be a whole number from 1 to {count} (examples count from 1, as in the names' "
+                            f"__1); got {example!r}", field="example")
+        return example - 1
 
     def values(self, *, precision: int = DEFAULT_PRECISION, carry_rounding: int | None = None) -> Values:
         """Every quantity's value: exact rationals where possible, else ``precision`` digits."""

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import DeriveError, SpecError
+from ..errors import DeriveError, SpecError, keyword
 from ..io.progress import task
 from .optim import OptimizerState, exact_step, float_stepper
 from .report import conventions_dict  # noqa: F401  (the JSON of a run names them)
@@ -118,7 +118,7 @@ def with_conventions(spec, *, backprop_through_updated_weights=None, carry_round
     >>> with_conventions("2-2-1", loss="cross_entropy")
     Traceback (most recent call last):
     ...
-    derive.errors.SpecError: --loss cross_entropy needs outputs that are probabilities (a sigmoid or softmax output layer); the output layer is linear
+    derive.errors.SpecError: loss cross_entropy needs outputs that are probabilities (a sigmoid or softmax output layer); the output layer is linear
     """
     spec = load_spec(spec)
     conventions = spec.conventions
@@ -129,7 +129,7 @@ def with_conventions(spec, *, backprop_through_updated_weights=None, carry_round
         if carry_rounding is not None and not isinstance(carry_rounding, CarryRounding) and not (
                 isinstance(carry_rounding, int) and 0 <= carry_rounding <= 30):
             raise SpecError(f"must be a whole number from 0 to 30 or off; got {carry_rounding!r}",
-                            field="--carry-rounding")
+                            field=keyword("carry_rounding"))
         conventions = dataclasses.replace(conventions, carry_rounding=carry_rounding)
     if error_term is not None:
         if error_term not in ERROR_TERMS:
@@ -141,28 +141,26 @@ def with_conventions(spec, *, backprop_through_updated_weights=None, carry_round
         if value is None:
             continue
         if value not in allowed:
-            raise SpecError(f"must be one of {', '.join(allowed)}; got {value!r}", field=_flag(flag))
+            raise SpecError(f"must be one of {', '.join(allowed)}; got {value!r}", field=keyword(flag))
         changes[flag] = value
     new = dataclasses.replace(spec, **changes)
-    _check_loss_fits(new, "--loss" if loss is not None else "loss")
+    _check_loss_fits(new, keyword("loss") if loss is not None else None)
     return new
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
-
-def _check_loss_fits(spec: Spec, where: str) -> None:
+def _check_loss_fits(spec: Spec, option: str | None) -> None:
+    """A cross-entropy loss needs probabilities; ``option`` names the keyword that set it (None: the spec)."""
     if spec.loss not in ("cross_entropy", "binary_cross_entropy"):
         return
     last = spec.layers[-1].activation
     if last not in PROBABILITY_ACTIVATIONS:
         raise SpecError(f"{spec.loss} needs outputs that are probabilities (a sigmoid or softmax output layer); "
-                        f"the output layer is {last}", field=f"{where}" if where.startswith("--") else None)
+                        f"the output layer is {last}", field=option)
     for example in spec.examples:
         for t in example.targets:
             if not 0 <= t <= 1:
-                raise SpecError(f"{spec.loss} needs targets between 0 and 1; got {float(t)}", field=where)
+                raise SpecError(f"{spec.loss} needs targets between 0 and 1; got {float(t)}", field=option or "loss")
 
 
 def check_trainable(spec: Spec) -> None:

@@ -15,7 +15,7 @@ import shutil
 import stat
 import tempfile
 
-from ..errors import OutputError
+from ..errors import OutputError, keyword
 
 __all__ = ["check_output_path", "check_not_input", "format_from_suffix", "refuse_system_path", "write_atomic",
            "move_atomic"]
@@ -91,7 +91,7 @@ def _checked(path: pathlib.Path, *, force: bool) -> pathlib.Path:
         raise OutputError(f"{_shown(path)}: the file name is longer than {_NAME_MAX - 16} bytes")
     if os.path.lexists(path):
         if not force:
-            raise OutputError(f"{path}: exists; pass --force to overwrite")
+            raise OutputError(f"{path}: exists; pass {keyword('force', True)} to overwrite")
         # Never "overwrite" a device, FIFO or socket (think /dev/null as root).
         if not stat.S_ISREG(path.stat().st_mode):
             raise OutputError(f"{path}: exists and is not a regular file")
@@ -170,7 +170,7 @@ def write_atomic(path, data: bytes | str, *, force: bool) -> pathlib.Path:
     >>> write_atomic(folder / "a.md", "again", force=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    derive.errors.OutputError: ...a.md: exists; pass --force to overwrite
+    derive.errors.OutputError: ...a.md: exists; pass force=True to overwrite
     >>> write_atomic(folder / "a.md", b"again", force=True).read_text()
     'again'
     >>> shutil.rmtree(folder)
@@ -252,11 +252,11 @@ def _put_in_place(tmp_name: str, path: pathlib.Path, *, force: bool) -> None:
     try:
         os.link(tmp_name, path)
     except FileExistsError:
-        raise OutputError(f"{path}: exists; pass --force to overwrite") from None
+        raise OutputError(f"{path}: exists; pass {keyword('force', True)} to overwrite") from None
     except OSError:
         # File systems without hard links: fall back to check-then-replace.
         if os.path.lexists(path):
-            raise OutputError(f"{path}: exists; pass --force to overwrite") from None
+            raise OutputError(f"{path}: exists; pass {keyword('force', True)} to overwrite") from None
         os.replace(tmp_name, path)
         return
     os.unlink(tmp_name)

@@ -29,7 +29,7 @@ from .output import check_output_path, move_atomic
 from .progress import task
 
 __all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
-           "check_timeout", "MAX_TIMEOUT"]
+           "check_timeout", "MAX_TIMEOUT", "overfull_boxes"]
 
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-pictures", "latexmk", "lmodern")
@@ -52,6 +52,7 @@ _LOG_LINES = 20
 _RERUN = re.compile(rb"\brerun\s+(?:latex|to\s+get)\b", re.IGNORECASE)
 _MAX_PASSES = 5  # latexmk's limit too: a document that never settles is taken as it is then
 _ERROR_LINE = re.compile(r"^(!|[^\s:]+:\d+: )")
+_OVERFULL = re.compile(r"^Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\).*$", re.MULTILINE)
 
 # Running TeX process groups, so Ctrl-C in compile_many can kill them: they sit in their
 # own sessions and do not get the terminal's SIGINT.
@@ -123,10 +124,11 @@ def build_pdf_bytes(tex_source: str, *, timeout: float | None = None, keep_faile
 
 
 def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float | None = None,
-                keep_failed_log_dir=None) -> pathlib.Path:
+                keep_failed_log_dir=None, keep_log: bool = False) -> pathlib.Path:
     """Compile a LaTeX document into ``dest``; nothing is written there unless TeX succeeds.
 
-    ``dest`` is checked before TeX runs (an existing file needs ``force``).
+    ``dest`` is checked before TeX runs (an existing file needs ``force``). With ``keep_log``
+    the log of the last TeX pass is kept beside it, as ``dest`` with the suffix ``.log``.
 
     >>> import tempfile, pathlib, shutil
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -136,17 +138,32 @@ def compile_pdf(tex_source: str, dest, *, force: bool = False, timeout: float | 
     >>> shutil.rmtree(folder)
     """
     dest = check_output_path(dest, force=force)
+    log_dest = check_output_path(dest.with_suffix(".log"), force=force) if keep_log else None
     with _built_pdf(tex_source, timeout=timeout, keep_dir=keep_failed_log_dir, name=dest.stem) as pdf:
+        if log_dest is not None:
+            move_atomic(pdf.with_suffix(".log"), log_dest, force=force)
         return move_atomic(pdf, dest, force=force)
 
 
+def overfull_boxes(log: str, *, wider_than: float = 0.0) -> list[str]:
+    r"""The "Overfull \hbox (...pt too wide)" lines of a TeX log that stick out more than ``wider_than`` pt.
+
+    >>> log = "Overfull \\hbox (24.37pt too wide) detected at line 254\nOverfull \\hbox (0.5pt too wide) in par"
+    >>> overfull_boxes(log, wider_than=1)
+    ['Overfull \\hbox (24.37pt too wide) detected at line 254']
+    """
+    return [match.group(0) for match in _OVERFULL.finditer(log) if float(match.group(1)) > wider_than]
+
+
 def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: int | None = None,
-                 progress: bool | None = None, timeout=None, keep_failed_log_dir=None) -> list[pathlib.Path]:
+                 progress: bool | None = None, timeout=None, keep_failed_log_dir=None,
+                 keep_log: bool = False) -> list[pathlib.Path]:
     """Compile ``(tex_source, dest)`` jobs in parallel; return the paths in job order.
 
     All destinations are checked before any TeX runs. If jobs fail, the others
     still finish and the first failure in job order is raised. Progress is shown
-    (:mod:`derive.io.progress`, when the command line turned it on) unless ``progress`` is False.
+    (:mod:`derive.io.progress`, when the command line turned it on) unless ``progress`` is False. ``keep_log`` keeps
+    each job's TeX log beside its PDF (see :func:`compile_pdf`).
 
     >>> import tempfile, pathlib, shutil
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -169,7 +186,7 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
         futures = [pool.submit(compile_pdf, source, dest, force=force, timeout=timeout,
-                               keep_failed_log_dir=keep_failed_log_dir)
+                               keep_failed_log_dir=keep_failed_log_dir, keep_log=keep_log)
                    for source, dest in jobs]
         with task("TeX", len(futures) if progress is not False else 0) as bar:
             for _ in concurrent.futures.as_completed(futures):

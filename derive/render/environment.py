@@ -19,7 +19,7 @@ import jinja2.sandbox
 from jinja2 import nodes
 from pylatex.utils import NoEscape
 
-from ..errors import RenderError
+from ..errors import RenderError, keyword
 from .escape import finalize_html, finalize_latex, finalize_markdown
 
 _FINALIZE = {"md": finalize_markdown, "tex": finalize_latex, "html": finalize_html}
@@ -57,7 +57,7 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
     if template_dir is not None:
         folder = Path(template_dir)
         if not folder.is_dir():
-            raise RenderError(f"--template-dir must be a folder of templates; got {template_dir}")
+            raise RenderError(f"{keyword('template_dir')} must be a folder of templates; got {template_dir}")
         search.insert(0, str(folder))
     options = dict(
         loader=jinja2.FileSystemLoader(search),

@@ -12,10 +12,12 @@ import sympy as sp
 from pylatex.utils import NoEscape
 
 from ..steps import Derivation, Group, Step, Table
-from .latex import DerivePrinter, Names
+from .diagram import layout
+from .latex import DerivePrinter, Names, neuron_tex
 from .numbers import NumberFormat
 
 TERMS_PER_LINE = 4  # a long sum continues on the next line of the aligned block
+MAX_LABELS = 40  # weight labels on a diagram; a bigger network's arrows go unlabelled
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -145,17 +147,27 @@ def _step(step: Step, printer) -> dict:
     shown = list(step.forms + step.substituted) + ([step.value] if step.value is not None else [])
     for expr in shown:
         chunks = _chunks(expr, printer)
-        if not right or right[-1] != chunks:  # "= 1 = 1" says nothing twice
-            right.append(chunks)
-    # rows: the two columns of the aligned chain (left side, right side), for formats that lay it out themselves
-    rows = [(lhs if i == 0 and j == 0 else NoEscape(""), NoEscape(("= " if j == 0 else r"\quad ") + chunk))
-            for i, chunks in enumerate(right) for j, chunk in enumerate(chunks)]
-    lines = [NoEscape((left + " " if left else "") + "&" + r) for left, r in rows] or [NoEscape(lhs)]
+        if not right or right[-1][0] != chunks:  # "= 1 = 1" says nothing twice
+            right.append((chunks, _has_matrix(expr)))
+    parts = []
+    for i, (chunks, matrix) in enumerate(right):
+        for j, chunk in enumerate(chunks):
+            head = (lhs + " " if i == 0 and j == 0 else "") + ("&= " if j == 0 else r"&\quad ")
+            parts.append({"head": NoEscape(head), "rhs": chunk, "matrix": matrix})
+    lines = [NoEscape(part["head"] + part["rhs"]) for part in parts] or [NoEscape(lhs)]
     return {"type": "step", "number": step.number, "rule": step.rule, "key": step.key, "lhs": lhs,
-            "lines": lines, "rows": rows or [(lhs, NoEscape(""))], "uses": list(step.uses),
-            "has_value": step.value is not None,
+            "lines": lines, "parts": parts, "fit": any(part["matrix"] for part in parts),
+            # the two columns of the aligned chain, for formats that lay it out themselves (HTML)
+            "rows": [(lhs if i == 0 else NoEscape(""), NoEscape(part["head"].split("&", 1)[1] + part["rhs"]))
+                     for i, part in enumerate(parts)] or [(lhs, NoEscape(""))],
+            "uses": list(step.uses), "has_value": step.value is not None,
             "condition": printer.doprint(step.condition) if step.condition is not None else None,
             "example": step.example + 1 if step.example is not None else None}
+
+
+def _has_matrix(expr) -> bool:
+    """Whether a right-hand side holds a matrix: the one thing a line break cannot shorten."""
+    return isinstance(expr, sp.Basic) and any(isinstance(node, sp.MatrixBase) for node in sp.preorder_traversal(expr))
 
 
 def _chunks(expr, printer) -> list[NoEscape]:
@@ -218,28 +230,44 @@ def _problem(derivation, printer, diagram_values) -> dict:
 def _diagram(st, printer, diagram_values) -> dict:
     columns = max(node.column for node in st.nodes) + 1
     ids = {node.key: NoEscape(f"n{i}") for i, node in enumerate(st.nodes)}  # never a Mermaid keyword
-    nodes, rows = [], {}
-    for node in st.nodes:
-        y = (node.count - 1) / 2 - node.row  # each column centred on the same line
-        rows[node.key] = (node.row, node.count)
-        x, y = f"{3 * node.column:g}", f"{1.6 * y:g}"
-        nodes.append({"id": ids[node.key], "ref": NoEscape(f"({ids[node.key]})"), "at": NoEscape(f"({x},{y})"),
-                      "column": node.column, "row": node.row, "count": node.count,
-                      "label": printer.doprint(node.symbol), "text": _plain(node.key),
-                      "input": node.column == 0, "output": node.column == columns - 1})
+    index = {node.key: i for i, node in enumerate(st.nodes)}
+    labels = [printer.doprint(edge.weight) for edge in st.edges]
+    values = [NoEscape(printer.number(edge.value.value)) for edge in st.edges]
+    rows = {node.key: (node.row, node.count) for node in st.nodes}
     fan_in = {}
     for edge in st.edges:
         fan_in[edge.target] = fan_in.get(edge.target, 0) + 1
-    labelled = max(fan_in.values(), default=0) <= 4 and len(st.edges) <= 24  # more would be unreadable
+    readable = max(fan_in.values(), default=0) <= 4 and len(st.edges) <= MAX_LABELS  # more would be unreadable
+    points, boxes = layout([(node.column, node.row, node.count) for node in st.nodes],
+                           [(index[edge.source], index[edge.target], label + (f" = {value}" if diagram_values else ""))
+                            for edge, label, value in zip(st.edges, labels, values)] if readable else None)
+    nodes = []
+    for node, (x, y) in zip(st.nodes, points):
+        neuron = node.column > 0  # a neuron as in the equations' subscripts: h1, h1,2 (no space after the comma)
+        nodes.append({"id": ids[node.key], "ref": NoEscape(f"({ids[node.key]})"), "at": _at(x, y),
+                      "label": NoEscape(neuron_tex(node.key).replace(",", "{,}")) if neuron else printer.doprint(node.symbol),
+                      "text": NoEscape(_plain(node.key).replace("_", ",")) if neuron else _plain(node.key),
+                      "column": node.column, "row": node.row, "count": node.count,
+                      "input": node.column == 0, "output": node.column == columns - 1})
+    labelled = boxes is not None
     edges = []
-    for edge in st.edges:
-        row, count = rows[edge.target]
-        pos = 0.3 if count == 1 else 0.25 + 0.5 * row / (count - 1)  # labels of crossing arrows apart
+    for k, (edge, label, value) in enumerate(zip(st.edges, labels, values)):
+        box = boxes[k] if boxes is not None else None
         edges.append({"source": ids[edge.source], "target": ids[edge.target],
                       "source_ref": NoEscape(f"({ids[edge.source]})"), "target_ref": NoEscape(f"({ids[edge.target]})"),
-                      "label": printer.doprint(edge.weight), "text": _plain(edge.weight.name),
-                      "value": NoEscape(printer.number(edge.value.value)), "pos": NoEscape(f"{pos:g}")})
+                      "label": label, "text": _plain(edge.weight.name), "value": value,
+                      "box": box, "at": _at(box.x, box.y) if box is not None else None,
+                      "pos": NoEscape(f"{_label_pos(*rows[edge.target]):g}")})
     return {"nodes": nodes, "edges": edges, "labelled": labelled, "values": diagram_values, "columns": columns}
+
+
+def _label_pos(row: int, count: int) -> float:
+    """Where along its arrow the SVG diagram puts a label: labels of crossing arrows apart."""
+    return 0.3 if count == 1 else 0.25 + 0.5 * row / (count - 1)
+
+
+def _at(x: float, y: float) -> NoEscape:
+    return NoEscape(f"({round(x, 3):g},{round(y, 3):g})")
 
 
 def _plain(name: str) -> NoEscape:

@@ -6,7 +6,7 @@ The scalar and delta styles are built by :mod:`derive.steps.scalar`, the matrix 
 
 from __future__ import annotations
 
-from ..errors import RenderError, SpecError
+from ..errors import RenderError, SpecError, keyword
 from ..spec.model import CarryRounding
 from .matrix import MatrixBuilder
 from .model import Derivation
@@ -58,6 +58,11 @@ def derive_steps(problem, *, style: str = "scalar", only=None, names: str = "seq
                       collapsed=collapse, only=only)
 
 
+# The ways out of a too-long document, as options (the command line shows them as flags).
+_ONLY, _MATRIX = keyword("only"), keyword("style", "matrix")
+_JSON = keyword("format", "json", api_text="Problem.to_dict()")
+
+
 def check_document_size(parameters: int, *, style: str = "scalar", only=None, way_out: str | None = None) -> None:
     """Refuse, before any work, a network too large for a worked solution; the message names the way out.
 
@@ -68,18 +73,18 @@ def check_document_size(parameters: int, *, style: str = "scalar", only=None, wa
     >>> check_document_size(1285)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    derive.errors.RenderError: a worked solution of all 1285 parameters is too long ... --only ... --style matrix ...
+    derive.errors.RenderError: a worked solution of all 1285 parameters is too long ... only ... style='matrix' ...
     """
     if parameters > MAX_FOCUSED_PARAMETERS:
         raise RenderError(f"a network of {parameters} parameters is too large for a worked solution (at most "
-                          f"{MAX_FOCUSED_PARAMETERS} with --only or --style matrix, {MAX_DOCUMENT_PARAMETERS} "
+                          f"{MAX_FOCUSED_PARAMETERS} with {_ONLY} or {_MATRIX}, {MAX_DOCUMENT_PARAMETERS} "
                           "with every parameter in the scalar or delta style); "
-                          + (way_out or "--format json gives every number"))
+                          + (way_out or f"{_JSON} gives every number"))
     if parameters > MAX_DOCUMENT_PARAMETERS and only is None and style != "matrix":
         raise RenderError(f"a worked solution of all {parameters} parameters is too long for a document (at most "
                           f"{MAX_DOCUMENT_PARAMETERS} in the {style} style); "
-                          + (way_out or "work out a few in full with --only (e.g. --only w1,w5), use --style "
-                                        f"matrix (up to {MAX_FOCUSED_PARAMETERS} parameters), or --format json "
+                          + (way_out or f"work out a few in full with {_ONLY} (e.g. {keyword('only', ['w1', 'w5'])}), "
+                                        f"use {_MATRIX} (up to {MAX_FOCUSED_PARAMETERS} parameters), or {_JSON} "
                                         "for every number"))
 
 
