@@ -24,6 +24,46 @@ class GradientResult:
     updated: dict[str, float]
 
 
+BACKENDS = ("auto", "scalar", "vector")
+# "auto" takes the vectorised path from this many parameters × examples on: measured with
+# benchmarks/run_all.py --only crossover (straight-line scalar code costs ~0.35 µs per parameter
+# and example, the NumPy pass ~1.5 µs per layer plus a fixed ~10 µs).
+VECTOR_FROM = 100
+
+
+def compile_gradient(problem, *, backend: str = "auto", carry_rounding: int | None = None):
+    """The compiled float gradient of ``problem`` (a :class:`~derive.engine.problem.Problem`).
+
+    ``backend``: ``"scalar"`` (straight-line Python over the named quantities, fastest for small
+    networks), ``"vector"`` (NumPy, one matrix product per layer; no symbolic model needed) or
+    ``"auto"`` (vector from :data:`VECTOR_FROM` parameters × examples on). Carried rounding rounds
+    every named scalar as it is computed, which only the scalar path does: it is always scalar.
+
+    >>> import derive
+    >>> problem = derive.load("2-2-2")
+    >>> compile_gradient(problem).backend, compile_gradient(problem, backend="vector").backend
+    ('scalar', 'vector')
+    >>> compile_gradient(problem, backend="vector", carry_rounding=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: carried rounding needs backend='scalar' (the vectorised path does not round each named quantity); got 'vector'
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    if carry_rounding is not None and backend == "vector":
+        raise ValueError("carried rounding needs backend='scalar' (the vectorised path does not round each "
+                         f"named quantity); got {backend!r}")
+    if backend == "auto":
+        network = problem.network
+        size = len(network.parameters) * len(network.examples)
+        backend = "vector" if carry_rounding is None and size >= VECTOR_FROM else "scalar"
+    if backend == "vector":
+        from .vectorized import VectorGradient
+
+        return VectorGradient(problem.network)
+    return CompiledGradient(problem.model, carry_rounding=carry_rounding)
+
+
 class CompiledGradient:
     """``f(params) -> (loss, gradients, updated)`` in floating point, compiled once.
 
@@ -39,6 +79,8 @@ class CompiledGradient:
     >>> round(grad({"w5": 0.5}).loss, 6)
     0.306524
     """
+
+    backend = "scalar"
 
     def __init__(self, model: Model, *, carry_rounding: int | None = None):
         network = model.network
