@@ -256,7 +256,7 @@ def test_auto_backend_picks_vector_for_large_networks_and_scalar_for_carried_rou
     small, large = derive.load("2-2-2"), derive.load("3-3-3-3")
     assert len(small.parameter_names) < VECTOR_FROM
     assert small.compile_gradient().backend == "scalar"
-    units = -(-VECTOR_FROM // 50)  # 50 inputs, enough neurons for VECTOR_FROM weights
+    units = -(-VECTOR_FROM // 50)  # 50 inputs, enough neurons for VECTOR_FROM weights in one layer
     big = derive.load({"inputs": [1] * 50, "targets": [0] * units,
                        "layers": [{"units": units, "activation": "sigmoid", "weights": [[0.01] * 50] * units}]})
     assert big.compile_gradient().backend == "vector"

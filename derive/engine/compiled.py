@@ -25,10 +25,11 @@ class GradientResult:
 
 
 BACKENDS = ("auto", "scalar", "vector")
-# "auto" takes the vectorised path from this many parameters × examples on: measured with
-# benchmarks/run_all.py --only crossover (straight-line scalar code costs ~0.35 µs per parameter
-# and example, the NumPy pass ~1.5 µs per layer plus a fixed ~10 µs).
-VECTOR_FROM = 100
+# "auto" takes the vectorised path from VECTOR_FROM parameters × examples per layer on. Measured
+# (benchmarks/run_all.py --only numeric, CPU time): straight-line scalar code costs ~0.14 µs per
+# parameter and example, the NumPy pass ~10.5 µs per layer whatever the width or batch, so they
+# cross at ~75 parameters × examples per layer.
+VECTOR_FROM = 75
 
 
 def compile_gradient(problem, *, backend: str = "auto", carry_rounding: int | None = None):
@@ -36,7 +37,7 @@ def compile_gradient(problem, *, backend: str = "auto", carry_rounding: int | No
 
     ``backend``: ``"scalar"`` (straight-line Python over the named quantities, fastest for small
     networks), ``"vector"`` (NumPy, one matrix product per layer; no symbolic model needed) or
-    ``"auto"`` (vector from :data:`VECTOR_FROM` parameters × examples on). Carried rounding rounds
+    ``"auto"`` (vector from :data:`VECTOR_FROM` parameters × examples per layer on). Carried rounding rounds
     every named scalar as it is computed, which only the scalar path does: it is always scalar.
 
     >>> import derive
@@ -56,7 +57,7 @@ def compile_gradient(problem, *, backend: str = "auto", carry_rounding: int | No
     if backend == "auto":
         network = problem.network
         size = len(network.parameters) * len(network.examples)
-        backend = "vector" if carry_rounding is None and size >= VECTOR_FROM else "scalar"
+        backend = "vector" if carry_rounding is None and size >= VECTOR_FROM * len(network.layers) else "scalar"
     if backend == "vector":
         from .vectorized import VectorGradient
 

@@ -151,8 +151,8 @@ def _forward_lines(network: Network) -> list[str]:
 def _activation(layer, i: int) -> list[str]:
     """``a{i}`` (and what its derivative needs) from ``n{i}``; overflow-free forms, as the scalar path."""
     name = layer.activation
-    if name == "sigmoid":
-        return [f"z{i} = np.exp(-np.abs(n{i}))", f"a{i} = np.where(n{i} >= 0, 1.0, z{i}) / (1.0 + z{i})"]
+    if name == "sigmoid":  # e^(−net) = inf gives 1/inf = 0, the limit (callers ignore the overflow flag)
+        return [f"a{i} = 1.0 / (1.0 + np.exp(-n{i}))"]
     if name == "tanh":
         return [f"a{i} = np.tanh(n{i})"]
     if name == "relu":
@@ -176,13 +176,13 @@ def _loss_lines(network: Network, scale: float, log_scale: float) -> list[str]:
     mean = f" * {scale!r}" if scale != 1.0 else ""
     logs = f" * {log_scale!r}" if log_scale != 1.0 else ""
     shortcut = None
-    if spec.loss == "half_sse":
-        loss, grad = f"0.5 * np.sum((T - {a}) ** 2)", f"{a} - T"
-    elif spec.loss == "sse":
-        loss, grad = f"np.sum((T - {a}) ** 2)", f"2.0 * ({a} - T)"
-    elif spec.loss == "mse":
-        loss, grad = f"np.sum((T - {a}) ** 2) / {K}", f"2.0 * ({a} - T) / {K}"
-    elif spec.loss == "cross_entropy":
+    if spec.loss in ("half_sse", "sse", "mse"):  # the error vector once: Σ e² by one dot product
+        factor = {"half_sse": 0.5, "sse": 1.0, "mse": 1.0 / K}[spec.loss]
+        lines = [f"        e{L} = {a} - T", f"        loss = {factor!r} * float(np.vdot(e{L}, e{L})){mean}"]
+        grad = f"e{L}" if spec.loss == "half_sse" else f"{2 * factor!r} * e{L}"
+        lines.append(f"        g{L} = {grad}{mean}")
+        return lines + _delta_line(layer, L)
+    if spec.loss == "cross_entropy":
         if layer.activation == "softmax":
             loss = f"-np.sum(T * ({n} - lse{L}))"
             shortcut = f"{a} * T.sum(axis=1, keepdims=True) - T"
@@ -219,7 +219,7 @@ def _delta_line(layer, i: int) -> list[str]:
     name = layer.activation
     g, a, n = f"g{i}", f"a{i}", f"n{i}"
     if name == "sigmoid":
-        return [f"        d{i} = {g} * ({a} * (1.0 - {a}))"]
+        return [f"        d{i} = {g} * {a} * (1.0 - {a})"]
     if name == "tanh":
         return [f"        d{i} = {g} * (1.0 - {a} ** 2)"]
     if name == "relu":
