@@ -197,6 +197,11 @@ def torch_train(numpy_net, torch, steps: int) -> float:
             out = torch.sigmoid(w @ out + b)
         return 0.5 * ((net.t - out) ** 2).sum()
 
+    return torch_sgd_run(torch, optimizer, loss, steps)
+
+
+def torch_sgd_run(torch, optimizer, loss, steps: int) -> float:
+    """``steps`` of ``optimizer`` on ``loss()``; the final loss."""
     for _ in range(steps):
         optimizer.zero_grad()
         loss().backward()

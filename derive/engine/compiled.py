@@ -9,19 +9,12 @@ evaluated in the shifted (log-sum-exp) form so large logits stay finite.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import sympy as sp
 
 from .functions import log_factor, stable_sigmoid
 from .model import Model
-
-
-@dataclass(frozen=True)
-class GradientResult:
-    loss: float
-    gradients: dict[str, float]
-    updated: dict[str, float]
+from .vectorized import GradientResult, VectorGradient
 
 
 BACKENDS = ("auto", "scalar", "vector")
@@ -59,8 +52,6 @@ def compile_gradient(problem, *, backend: str = "auto", carry_rounding: int | No
         size = len(network.parameters) * len(network.examples)
         backend = "vector" if carry_rounding is None and size >= VECTOR_FROM * len(network.layers) else "scalar"
     if backend == "vector":
-        from .vectorized import VectorGradient
-
         return VectorGradient(problem.network)
     return CompiledGradient(problem.model, carry_rounding=carry_rounding)
 

@@ -14,9 +14,19 @@ quantities one by one; :func:`derive.engine.compiled.compile_gradient` keeps the
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import DeriveError
 from .network import Network
+
+
+@dataclass(frozen=True)
+class GradientResult:
+    """What a compiled gradient returns: E_total, ∂E_total/∂p and p − η·∂E_total/∂p, by parameter name."""
+
+    loss: float
+    gradients: dict[str, float]
+    updated: dict[str, float]
 
 
 def _numpy():
@@ -86,9 +96,7 @@ class VectorGradient:
         eta = self.learning_rate if learning_rate is None else float(learning_rate)
         return p, X, T, eta
 
-    def __call__(self, params=None, inputs=None, targets=None, learning_rate=None):
-        from .compiled import GradientResult
-
+    def __call__(self, params=None, inputs=None, targets=None, learning_rate=None) -> GradientResult:
         with self.np.errstate(all="ignore"):  # overflow shows as inf in the result, as in floats
             loss, gradients, updated = self.function(*self.arguments(params, inputs, targets, learning_rate))
         return GradientResult(loss=loss, gradients=dict(zip(self.parameter_names, gradients.tolist())),
