@@ -71,8 +71,10 @@ class VectorGradient:
         mask = np.array([0.0 if f else 1.0 for f in fixed]) if any(fixed) else None
         self.function = namespace["make"](mask)
         self.parameters = np.array([float(p.value) for p in params])
-        self.inputs = np.array([[float(x) for x in ex.inputs] for ex in network.examples])
-        self.targets = np.array([[float(t) for t in ex.targets] for ex in network.examples])
+        # one example: plain vectors (matrix-vector products are cheaper than 1-row matrices)
+        self._shape = (lambda rows: rows[0]) if self.n_examples == 1 else (lambda rows: rows)
+        self.inputs = self._shape(np.array([[float(x) for x in ex.inputs] for ex in network.examples]))
+        self.targets = self._shape(np.array([[float(t) for t in ex.targets] for ex in network.examples]))
         self.learning_rate = float(network.spec.learning_rate)
 
     def arguments(self, params=None, inputs=None, targets=None, learning_rate=None) -> tuple:
@@ -91,10 +93,17 @@ class VectorGradient:
                 p = np.array([float(v) for v in params])
                 if p.shape != self.parameters.shape:
                     raise ValueError(f"expected {len(self.parameter_names)} parameters; got {p.size}")
-        X = self.inputs if inputs is None else np.array(inputs, dtype=float).reshape(len(inputs), -1)
-        T = self.targets if targets is None else np.array(targets, dtype=float).reshape(len(targets), -1)
+        X = self.inputs if inputs is None else self._rows(inputs, self.inputs)
+        T = self.targets if targets is None else self._rows(targets, self.targets)
         eta = self.learning_rate if learning_rate is None else float(learning_rate)
         return p, X, T, eta
+
+    def _rows(self, rows, like):
+        """One list per example, as the spec's own array (same shape: the code is generated for it)."""
+        array = self._shape(self.np.array(rows, dtype=float).reshape(len(rows), -1))
+        if array.shape != like.shape:
+            raise ValueError(f"expected {self.n_examples} rows of {like.shape[-1]} values; got shape {array.shape}")
+        return array
 
     def __call__(self, params=None, inputs=None, targets=None, learning_rate=None) -> GradientResult:
         with self.np.errstate(all="ignore"):  # overflow shows as inf in the result, as in floats
@@ -151,7 +160,8 @@ def _forward_lines(network: Network) -> list[str]:
     for layer, start, end, bias in _layout(network):
         i = layer.index
         lines.append(f"        W{i} = p[{start}:{end}].reshape({layer.units}, {len(layer.inputs)})")
-        lines.append(f"        n{i} = a{i - 1} @ W{i}.T" + (f" + {bias}" if bias else ""))
+        product = f"W{i} @ a{i - 1}" if len(network.examples) == 1 else f"a{i - 1} @ W{i}.T"
+        lines.append(f"        n{i} = {product}" + (f" + {bias}" if bias else ""))
         lines += [f"        {line}" for line in _activation(layer, i)]
     return lines
 
@@ -170,8 +180,8 @@ def _activation(layer, i: int) -> list[str]:
     if name == "linear":
         return [f"a{i} = n{i}"]
     if name == "softmax":  # shifted by the largest logit; lse = log Σ e^net for the loss
-        return [f"m{i} = n{i}.max(axis=1, keepdims=True)", f"e{i} = np.exp(n{i} - m{i})",
-                f"s{i} = e{i}.sum(axis=1, keepdims=True)", f"a{i} = e{i} / s{i}", f"lse{i} = m{i} + np.log(s{i})"]
+        return [f"m{i} = n{i}.max(axis=-1, keepdims=True)", f"e{i} = np.exp(n{i} - m{i})",
+                f"s{i} = e{i}.sum(axis=-1, keepdims=True)", f"a{i} = e{i} / s{i}", f"lse{i} = m{i} + np.log(s{i})"]
     raise ValueError(f"unknown activation {name}")
 
 
@@ -193,7 +203,7 @@ def _loss_lines(network: Network, scale: float, log_scale: float) -> list[str]:
     if spec.loss == "cross_entropy":
         if layer.activation == "softmax":
             loss = f"-np.sum(T * ({n} - lse{L}))"
-            shortcut = f"{a} * T.sum(axis=1, keepdims=True) - T"
+            shortcut = f"{a} * T.sum(axis=-1, keepdims=True) - T"
         else:
             loss = f"-np.sum(T * np.log({a}))"
         grad = f"-T / {a}"
@@ -237,20 +247,22 @@ def _delta_line(layer, i: int) -> list[str]:
     if name == "linear":
         return [f"        d{i} = {g}"]
     if name == "softmax":  # δ_j = Σ_i g_i out_i (δ_ij − out_j) = out_j (g_j − Σ_i g_i out_i)
-        return [f"        d{i} = {a} * ({g} - ({g} * {a}).sum(axis=1, keepdims=True))"]
+        return [f"        d{i} = {a} * ({g} - ({g} * {a}).sum(axis=-1, keepdims=True))"]
     raise ValueError(f"unknown activation {name}")
 
 
 def _backward_lines(network: Network, updated: bool) -> list[str]:
     """Top layer down: gradients into ``G`` and, below the top, the next ∂E/∂out from the deltas."""
+    one = len(network.examples) == 1  # plain vectors: an outer product, the delta itself for the biases
     lines = ["        G = np.empty(p.shape)"]
     for layer, start, end, bias in reversed(_layout(network)):
         i = layer.index
-        lines.append(f"        np.matmul(d{i}.T, a{i - 1}, out=G[{start}:{end}].reshape({layer.units}, {len(layer.inputs)}))")
+        product = "np.outer(d{i}, a{j}" if one else "np.matmul(d{i}.T, a{j}"
+        lines.append(f"        {product.format(i=i, j=i - 1)}, out=G[{start}:{end}].reshape({layer.units}, {len(layer.inputs)}))")
         if layer.bias_mode == "shared":
             lines.append(f"        G[{end}] = d{i}.sum()")
         elif layer.bias_mode == "per_neuron":
-            lines.append(f"        G[{end}:{end + layer.units}] = d{i}.sum(axis=0)")
+            lines.append(f"        G[{end}:{end + layer.units}] = d{i}" + ("" if one else ".sum(axis=0)"))
         if i == 1:
             continue
         # the updated-weights convention backpropagates through w − η·grad (weights are always trained)
