@@ -152,7 +152,7 @@ def _write_texts(texts: dict, force: bool) -> list[Path]:
 def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers, progress,
                 template_dir=None) -> list[Path]:
     from ..io.output import move_atomic
-    from ..io.texrun import compile_many
+    from ..io.texrun import SHEET_MARK, find_qpdf
 
     sheets, keys = [], []
     for variant in variants.variants:
@@ -167,7 +167,8 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
         texts[paths[4 * i]] = latex_document([sheet], template_dir)
         texts[paths[4 * i + 2]] = latex_document([answer], template_dir)
     # The combined PDFs take longest: queued first, so no TeX run is left alone at the end.
-    pdf_jobs = [(latex_document(sheets, template_dir), paths[-2]), (latex_document(keys, template_dir), paths[-1])]
+    pdf_jobs = [(latex_document([SHEET_MARK + "\n" + b for b in sheets], template_dir), paths[-2]),
+                (latex_document([SHEET_MARK + "\n" + b for b in keys], template_dir), paths[-1])]
     pdf_jobs += [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
     pdf_jobs += [(texts[paths[4 * i + 2]], paths[4 * i + 3]) for i in range(len(sheets))]
     texts[paths[-3]] = variants.to_json()
@@ -175,14 +176,43 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], *, key, force, workers,
     # PDFs are built into a hidden staging folder and only moved into place once all succeeded.
     staging = Path(tempfile.mkdtemp(prefix=".derive-worksheet-", dir=out_dir))
     try:
-        staged = compile_many([(tex, staging / dest.name) for tex, dest in pdf_jobs],
-                              workers=workers, progress=progress)
+        staged_jobs = [(tex, staging / dest.name) for tex, dest in pdf_jobs]
+        build = _split_combined if find_qpdf() else _compile_each
+        staged = build(staged_jobs, len(sheets), workers=workers, progress=progress)
         _write_texts(texts, force)
         for built, (_, dest) in zip(staged, pdf_jobs):
             move_atomic(built, dest, force=force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return paths
+
+
+def _compile_each(jobs: list, n: int, *, workers, progress) -> list[Path]:
+    """Every PDF its own TeX run (without qpdf)."""
+    from ..io.texrun import compile_many
+
+    return compile_many(jobs, workers=workers, progress=progress)
+
+
+def _split_combined(jobs: list, n: int, *, workers, progress) -> list[Path]:
+    """The two combined documents typeset (in parallel), each variant's PDFs cut from them with qpdf.
+
+    A TeX run costs its start-up (format, TikZ, fonts: most of a small sheet's time) once per
+    document, so 2 runs instead of 2n + 2; the sheets are the same pages either way.
+    """
+    import concurrent.futures
+
+    from ..io.texrun import compile_marked, split_pdf
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(2, workers or 2)) as pool:
+        combined = list(pool.map(lambda job: compile_marked(*job), jobs[:2]))
+    (sheets_pdf, sheet_pages), (keys_pdf, key_pages) = combined
+    if len(sheet_pages) != n or len(key_pages) != n:
+        raise AssertionError(f"expected {n} sheets in each combined document; found {len(sheet_pages)}, {len(key_pages)}")
+    cuts = [(sheets_pdf, pages) for pages in sheet_pages] + [(keys_pdf, pages) for pages in key_pages]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers or None) as pool:
+        parts = list(pool.map(lambda cut, job: split_pdf(cut[0], cut[1], job[1]), cuts, jobs[2:]))
+    return [sheets_pdf, keys_pdf, *parts]
 
 
 # ---------------------------------------------------------------- documents
