@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# One-time set-up of a fresh machine: TeX Live and poppler from Debian, derive and its test tools from PyPI.
+# One-time set-up of a fresh machine: TeX Live, poppler and qpdf from Debian, derive and its test tools from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 apt_packages=(texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures
-              latexmk lmodern poppler-utils)
+              latexmk lmodern poppler-utils qpdf)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -55,7 +55,7 @@ SIZES = [
     ("32x6", 32, [32] * 5),
 ]
 QUICK_SIZES = ("2-2-2", "3-3-3-3", "8-8-8-8")
-ROWS = ("symbolic", "numeric", "train", "cli", "memory")
+ROWS = ("symbolic", "numeric", "train", "cli", "pdfs", "memory")
 
 
 @dataclass
@@ -468,7 +468,7 @@ def undisturbed(call) -> float:
 def pdflatex_pass_command(tex: str, folder: pathlib.Path) -> tuple:
     """``(argv, env, cwd)`` of one pdflatex pass over ``tex`` with derive's own command line, wrapper
     and environment, in ``folder``."""
-    from derive import texrun
+    from derive.io import texrun
 
     folder.mkdir()
     (folder / "doc.tex").write_text(tex, encoding="utf-8")
@@ -544,16 +544,19 @@ _CPU_LOOP = "s = 0\nfor i in range(12_000_000):\n    s += i * i"
 _PHASES = textwrap.dedent("""
     import sys, time
     start = time.perf_counter()
-    from derive import texrun
+    from derive.io import texrun
     from derive.cli import main
-    marks, compile_many = {}, texrun.compile_many
-    def timed(*args, **kwargs):
-        marks["first"] = time.perf_counter()
-        try:
-            return compile_many(*args, **kwargs)
-        finally:
-            marks["last"] = time.perf_counter()
-    texrun.compile_many = timed  # derive.classroom.worksheet imports it when it builds the PDFs
+    marks = {}
+    def timed(function):
+        def run(*args, **kwargs):
+            marks.setdefault("first", time.perf_counter())
+            try:
+                return function(*args, **kwargs)
+            finally:
+                marks["last"] = time.perf_counter()
+        return run
+    # derive.classroom.worksheet imports them when it builds the PDFs: TeX runs, then qpdf cuts
+    texrun.compile_many, texrun.compile_marked = timed(texrun.compile_many), timed(texrun.compile_marked)
     assert main(sys.argv[1:]) == 0
     end = time.perf_counter()
     print(marks["first"] - start, marks["last"] - marks["first"], end - marks["last"])
@@ -620,7 +623,71 @@ def _worksheet_phases(base: list, workers: int, env, work: pathlib.Path) -> tupl
     return tuple(float(x) for x in out.split())
 
 
-# ---------------------------------------------------------------- 5. memory
+# ---------------------------------------------------------------- 5. a course's PDFs
+
+CLASS = 300
+_EACH = textwrap.dedent("""
+    import sys
+    from derive.io import texrun
+    texrun.find_qpdf = lambda: None  # the per-file path: one TeX run per PDF
+    from derive.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+_MINIMAL = "\\documentclass{article}\n\\begin{document}\nx\n\\end{document}\n"
+
+
+def run_pdfs(settings: Settings) -> Section:
+    """Seconds per student (worksheet + key) for a class: cut from the combined documents (qpdf) against
+    one TeX run per file, and the floor: one bare pdflatex pass of a minimal document."""
+    from derive.io.texrun import find_qpdf
+
+    n_class, n_each = (20, 4) if settings.quick else (CLASS, 20)
+    rounds = 1 if settings.quick else 2
+    with tempfile.TemporaryDirectory(prefix="bench-pdfs-") as folder:
+        work = pathlib.Path(folder)
+        env = cli_environment(work / "pycache")
+        base = [sys.executable, "-m", "derive", "worksheet", "2-2-2-exercise", "--seed", "1", "--force", "--quiet",
+                "--workers", "2"]
+        each = [sys.executable, "-c", _EACH, *base[3:]]
+        commands = {
+            f"cut from the combined documents (qpdf), {n_class} students": (
+                [*base, "-n", str(n_class), "--out", str(work / "class")], env, work),
+            f"one TeX run per PDF, {n_each} students": ([*each, "-n", str(n_each), "--out", str(work / "each")], env, work),
+            "one bare pdflatex pass of a minimal document": pdflatex_pass_command(_MINIMAL, work / "minimal"),
+        }
+        times = {name: [] for name in commands}
+        for _ in range(rounds):
+            for name, (argv, env_, cwd) in commands.items():
+                start = time.perf_counter()
+                subprocess.run(argv, env=env_, cwd=cwd, check=True, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - start)
+    names = list(commands)
+    per_student = {names[0]: statistics.median(times[names[0]]) / n_class,
+                   names[1]: statistics.median(times[names[1]]) / n_each}
+    floor = statistics.median(times[names[2]])
+    lines = [
+        f"`derive worksheet 2-2-2-exercise --workers 2` in a fresh process (a worksheet and a key per student, "
+        f"their .tex, variants.json and the combined worksheets.pdf and keys.pdf), {rounds} round(s), wall-clock "
+        f"seconds; qpdf {'found' if find_qpdf() else '**not found**'}. The per-file path is the same command with "
+        "qpdf hidden (each PDF its own pdflatex run, two at a time); it runs a smaller class, since its cost per "
+        "student does not depend on the class size. Floor: one bare pdflatex pass of a minimal document with "
+        "derive's own command line and environment, so two per student at the same parallelism (2) is the "
+        "floor × 2 / 2.",
+        "",
+        "| run | median / min / max (s) | seconds per student |",
+        "| --- | ---: | ---: |",
+        *(f"| {name} | {summary(times[name])} | {per_student[name]:.3f} |" for name in names[:2]),
+        f"| {names[2]} | {summary(times[names[2]])} | {floor:.3f} (floor: 2 PDFs per student on 2 cores) |",
+    ]
+    ratio = per_student[names[1]] / per_student[names[0]]
+    target = Target(f"PDFs of a class of {n_class}: per-PDF cost ≥ 2× lower than one pdflatex run per file (2 workers)",
+                    f"{per_student[names[0]]:.3f} s per student vs {per_student[names[1]]:.3f} s ({ratio:.1f}× lower); "
+                    f"floor {floor:.3f} s", ratio >= 2)
+    return Section(f"5. A course's PDFs: {n_class} students", lines, [target])
+
+
+# ---------------------------------------------------------------- 6. memory
 
 _MEMORY_CHILD = textwrap.dedent("""
     import resource, sys
@@ -659,7 +726,7 @@ def run_memory(settings: Settings) -> Section:
         "| --- | ---: |",
         *(f"| {text} | {peaks[stage]:,.0f} |" for stage, text in stages.items()),
     ]
-    return Section("5. Peak memory of the largest case", lines)
+    return Section("6. Peak memory of the largest case", lines)
 
 
 # ---------------------------------------------------------------- the report
@@ -745,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
     header = machine()
     # Forking the symbolic runs' children comes first, before PyTorch starts its threads.
     runners = {"symbolic": run_symbolic, "numeric": run_numeric, "train": run_train, "cli": run_cli,
-               "memory": run_memory}
+               "pdfs": run_pdfs, "memory": run_memory}
     sections = []
     for row in ROWS:
         if row in rows:
