@@ -256,17 +256,20 @@ def _scalar_steps(problem, compiled, steps: int, capture: set[int]):
     captured = {}
     history = [0.0] * (steps + 1)
     stepper = _stepper(problem)
-    step = 0
+    step, new = 0, n + 1
     try:
-        for step in range(steps):
-            if step in capture:
-                captured[step] = args[:n]
-            out = f(*args)
-            history[step] = out[0]
-            if stepper is None:
-                args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
-            else:
-                args[:n] = stepper(args[:n], out[1:n + 1])
+        if stepper is None and capture <= {steps}:  # the usual run: only the final parameters are wanted
+            for step in range(steps):
+                out = f(*args)
+                history[step] = out[0]
+                args[:n] = out[new:]  # the compiled w_new = w − η·grad (fixed parameters stay)
+        else:
+            for step in range(steps):
+                if step in capture:
+                    captured[step] = args[:n]
+                out = f(*args)
+                history[step] = out[0]
+                args[:n] = out[new:] if stepper is None else stepper(args[:n], out[1:new])
         step = steps
         captured[steps] = args[:n]
         history[steps] = f(*args)[0]
