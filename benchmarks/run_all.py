@@ -270,7 +270,8 @@ def run_numeric(settings: Settings) -> Section:
         bn.check_agree([result.loss, *result.gradients.values(), *(result.updated[n] for n in names)],
                        rivals.values())
         calls.update({name: net.step for name, net in rivals.items()})
-        times = bn.rounds(calls, settings.runs)
+        with np.errstate(all="ignore"):
+            times = bn.rounds(calls, settings.runs)
         times.setdefault(backend, times["auto"])
         best = min(rivals, key=lambda r: statistics.median(times[r]))
         ratio = bn.paired_ratio(times, best, "auto")
@@ -290,16 +291,10 @@ def run_numeric(settings: Settings) -> Section:
 
 
 def _raw_call(grad):
-    """derive's compiled function on its own arguments, as the training loop calls it."""
+    """derive's compiled function on its own arguments, as the training loop calls it (the loop sets
+    NumPy's errstate once around all its steps, so the rounds run inside one errstate too)."""
     args = grad.arguments()
     f = grad.function
-    if grad.backend == "vector":
-        np = grad.np
-
-        def vector():
-            with np.errstate(all="ignore"):
-                return f(*args)
-        return vector
     return lambda: f(*args)
 
 

@@ -4,6 +4,9 @@ The named quantities *are* a common-subexpression elimination of the gradient, s
 handed to :func:`sympy.lambdify` as its ``cse`` replacements: the function computes each
 ``net``, ``out`` and ``delta`` once, in plain floating point. Softmax and cross-entropy are
 evaluated in the shifted (log-sum-exp) form so large logits stay finite.
+
+:func:`compile_gradient` chooses between this straight-line scalar code and the layer-wise NumPy
+code of :mod:`derive.engine.vectorized` (larger networks and batches).
 """
 
 from __future__ import annotations
