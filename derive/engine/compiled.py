@@ -97,6 +97,25 @@ class CompiledGradient:
         self._inputs = [[float(x) for x in ex.inputs] for ex in network.examples]
         self._targets = [[float(t) for t in ex.targets] for ex in network.examples]
         self._learning_rate = float(network.spec.learning_rate)
+        self._loop = None
+
+    def training_loop(self):
+        """``loop(steps, history, *arguments) -> parameters``: ``steps`` plain SGD steps in one function.
+
+        The body of :attr:`function` inside a ``for`` loop (rewritten with :mod:`ast`): E_total goes to
+        ``history[step]`` and w_new becomes w for the next step, with no call, argument list or result
+        list per step. Floats overflowing raise as in :attr:`function`.
+
+        >>> import derive
+        >>> grad = derive.load("2-2-2").compile_gradient(backend="scalar")
+        >>> history = [0.0] * 2
+        >>> final = grad.training_loop()(2, history, *grad.arguments())
+        >>> round(history[1], 9), len(final)
+        (0.291027774, 10)
+        """
+        if self._loop is None:
+            self._loop = _fused_loop(self.function, len(self.parameter_names))
+        return self._loop
 
     def arguments(self, params=None, inputs=None, targets=None, learning_rate=None) -> list[float]:
         """The flat argument list of :attr:`function` for these values."""
@@ -125,6 +144,30 @@ class CompiledGradient:
             gradients=dict(zip(self.parameter_names, out[1:1 + n])),
             updated=dict(zip(self.parameter_names, out[1 + n:])),
         )
+
+
+def _fused_loop(function, n: int):
+    """The training loop of :meth:`CompiledGradient.training_loop`, built from ``function``'s source."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(function))
+    definition = tree.body[0]
+    *body, result = definition.body
+    outputs = result.value.elts  # [E_total, gradients..., updated...]
+    params = [ast.Name(a.arg, ast.Store()) for a in definition.args.args[:n]]
+    step = ast.parse("history[_derive_step] = 0").body[0]
+    step.value = outputs[0]
+    update = ast.Assign([ast.Tuple(params, ast.Store())], ast.Tuple(outputs[n + 1:], ast.Load()))
+    loop = ast.parse("for _derive_step in range(steps): pass").body[0]
+    loop.body = [*body, step, update]
+    done = ast.Return(ast.List([ast.Name(a.arg, ast.Load()) for a in definition.args.args[:n]], ast.Load()))
+    definition.name = "_derive_loop"
+    definition.args.args[:0] = [ast.arg("steps"), ast.arg("history")]
+    definition.body = [loop, done]
+    namespace = dict(function.__globals__)
+    exec(compile(ast.fix_missing_locations(tree), "<derive training loop>", "exec"), namespace)
+    return namespace["_derive_loop"]
 
 
 def float_round_half_up(x: float, decimals: int) -> float:

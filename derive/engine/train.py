@@ -259,10 +259,7 @@ def _scalar_steps(problem, compiled, steps: int, capture: set[int]):
     step, new = 0, n + 1
     try:
         if stepper is None and capture <= {steps}:  # the usual run: only the final parameters are wanted
-            for step in range(steps):
-                out = f(*args)
-                history[step] = out[0]
-                args[:n] = out[new:]  # the compiled w_new = w − η·grad (fixed parameters stay)
+            args[:n] = compiled.training_loop()(steps, history, *args)
         else:
             for step in range(steps):
                 if step in capture:
@@ -274,6 +271,8 @@ def _scalar_steps(problem, compiled, steps: int, capture: set[int]):
         captured[steps] = args[:n]
         history[steps] = f(*args)[0]
     except (OverflowError, ValueError, ZeroDivisionError):
+        if stepper is None and capture <= {steps}:  # the fused loop does not say where: step through again
+            return _scalar_steps(problem, compiled, steps, capture | {-1})
         return history, captured, (step, args[:n])
     return history, captured, None
 
