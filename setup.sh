@@ -25,6 +25,7 @@ apt_packages=(
   latexmk
   lmodern
   poppler-utils
+  qpdf                  # worksheets: one TeX run for a whole class, cut into each student's PDFs
   chromium              # the HTML pages are tested in a real browser
   chromium-driver
   texlive-xetex         # nbconvert's PDF export of a notebook (xelatex, its fonts, pandoc)

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 import derive
+from bench_numeric import torch_sgd_run
 from derive.engine.train import _float_loop, train
 
 
@@ -62,12 +63,7 @@ def torch_loop(steps: int) -> float:
         h = torch.sigmoid(w1 @ x + 0.35)
         return 0.5 * ((t - torch.sigmoid(w2 @ h + 0.60)) ** 2).sum()
 
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss().backward()
-        optimizer.step()
-    with torch.no_grad():
-        return loss().item()
+    return torch_sgd_run(torch, optimizer, loss, steps)
 
 
 def measure(call, repeats: int) -> tuple[list[float], float]:

@@ -55,7 +55,7 @@ SIZES = [
     ("32x6", 32, [32] * 5),
 ]
 QUICK_SIZES = ("2-2-2", "3-3-3-3", "8-8-8-8")
-ROWS = ("symbolic", "numeric", "train", "cli", "memory")
+ROWS = ("symbolic", "numeric", "train", "cli", "pdfs", "memory")
 
 
 @dataclass
@@ -89,23 +89,6 @@ class Section:
 def summary(times: list[float], scale: float = 1.0, digits: int = 3) -> str:
     """``median / min / max`` of ``times`` (times ``scale``)."""
     return " / ".join(f"{value * scale:,.{digits}f}" for value in (statistics.median(times), min(times), max(times)))
-
-
-def per_call(call, runs: int, budget: float = 0.2) -> list[float]:
-    """Seconds per call of ``call()``: ``runs`` batches, each long enough (about ``budget`` s) to time."""
-    call()
-    start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < budget / 4:
-        call()
-        n += 1
-    batch = max(1, int(n * 4))
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        for _ in range(batch):
-            call()
-        times.append((time.perf_counter() - start) / batch)
-    return times
 
 
 # ---------------------------------------------------------------- other processes on the machine
@@ -237,155 +220,100 @@ def _symbolic_targets(results: dict) -> list[Target]:
 
 # ---------------------------------------------------------------- 2. numeric gradients
 
-class NumpyNet:
-    """The textbook backward pass by hand (sigmoid layers, one bias per layer, ½ Σ (t − o)²)."""
-
-    def __init__(self, network, np):
-        self.np = np
-        self.weights = [np.array([[float(w) for w in row] for row in layer.weights]) for layer in network.layers]
-        self.biases = [float(layer.bias_values[0]) for layer in network.layers]
-        self.train_bias = [layer.train_bias for layer in network.layers]
-        example = network.examples[0]
-        self.x = np.array([float(v) for v in example.inputs])
-        self.t = np.array([float(v) for v in example.targets])
-        self.eta = float(network.spec.learning_rate)
-
-    def step(self):
-        """(loss, gradients, updated) as flat lists in derive's parameter order."""
-        np = self.np
-        outs = [self.x]
-        for w, b in zip(self.weights, self.biases):
-            outs.append(1.0 / (1.0 + np.exp(-(w @ outs[-1] + b))))
-        error = outs[-1] - self.t
-        loss = 0.5 * float(error @ error)
-        delta = error * outs[-1] * (1.0 - outs[-1])
-        grads = [None] * len(self.weights)
-        for layer in range(len(self.weights) - 1, -1, -1):
-            grads[layer] = (np.outer(delta, outs[layer]), float(delta.sum()))
-            if layer:
-                delta = (self.weights[layer].T @ delta) * outs[layer] * (1.0 - outs[layer])
-        updated = [(w - self.eta * gw, b - self.eta * gb if train else b)
-                   for w, b, (gw, gb), train in zip(self.weights, self.biases, grads, self.train_bias)]
-        return loss, grads, updated
-
-    def flat(self, pairs) -> list[float]:
-        out = []
-        for w, b in pairs:
-            out.extend(w.ravel().tolist())
-            out.append(b)
-        return out
-
-
-class TorchNet:
-    """The same network as leaf tensors; autograd does the backward pass (CPU, float64)."""
-
-    def __init__(self, numpy_net, torch):
-        self.torch = torch
-        self.weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in numpy_net.weights]
-        self.biases = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in numpy_net.biases]
-        self.train_bias = numpy_net.train_bias
-        self.x = torch.tensor(numpy_net.x, dtype=torch.float64)
-        self.t = torch.tensor(numpy_net.t, dtype=torch.float64)
-        self.eta = numpy_net.eta
-
-    def step(self):
-        torch = self.torch
-        for tensor in (*self.weights, *self.biases):
-            tensor.grad = None
-        out = self.x
-        for w, b in zip(self.weights, self.biases):
-            out = torch.sigmoid(w @ out + b)
-        loss = 0.5 * ((self.t - out) ** 2).sum()
-        loss.backward()
-        with torch.no_grad():
-            updated = [(w - self.eta * w.grad, b - self.eta * b.grad if train else b)
-                       for w, b, train in zip(self.weights, self.biases, self.train_bias)]
-        return loss.item(), [(w.grad, b.grad) for w, b in zip(self.weights, self.biases)], updated
-
-    def flat(self, pairs) -> list[float]:
-        out = []
-        for w, b in pairs:
-            out.extend(w.detach().reshape(-1).tolist())
-            out.append(float(b))
-        return out
-
-
 def run_numeric(settings: Settings) -> Section:
     import numpy as np
     import torch
 
-    from derive.engine.compiled import CompiledGradient
-    from derive.engine.network import build_network
-    from derive.spec import load_spec
-    from derive.engine.symbolic import build_model
+    import bench_numeric as bn
+    import derive
+    from derive.engine.compiled import VECTOR_FROM, compile_gradient
 
+    torch.set_num_threads(1)
+    jax = bn.jax_or_none()
     lines = [
         "Loss, every gradient and every updated parameter in float64, for the same networks. derive: "
-        "a call of `CompiledGradient` (the model's named quantities lambdified once; the call takes the "
-        "parameters as a list and returns dicts by name); its one-off compilation is timed apart. NumPy: "
-        "the textbook backward pass written by hand with arrays. PyTorch: leaf tensors, autograd "
-        f"`backward()`, then w − η·grad (CPU, {torch.get_num_threads()} threads). All three agree to 1e-9. "
-        f"Time per call, median / min / max of {settings.runs} batches; compilation in seconds.",
+        "`compile_gradient` with `backend=\"auto\"` (the backend it picks in brackets; from "
+        f"{VECTOR_FROM} parameters × examples per layer on, the vectorised NumPy code), and both backends forced; each "
+        "called as its raw compiled function on its own argument list / array. Compile: `compile_gradient` of "
+        "a freshly loaded spec (for the scalar backend this includes building the symbolic model). NumPy: the "
+        "textbook backward pass written by hand with arrays. PyTorch: leaf tensors, autograd `backward()`, "
+        "then w − η·grad (CPU, 1 thread). JAX: `jit` of `value_and_grad` plus the update (CPU, float64"
+        + ("" if jax else "; **not installed**, so not measured") + "). All agree to 1e-9. CPU µs per call "
+        f"(this process's CPU time, {settings.runs} interleaved rounds; the machine is shared, see the note "
+        "at the top), median / min / max; the last column is the median over rounds of the best rival's "
+        "time divided by derive's (auto), > 1 when derive is faster.",
         "",
-        "| network | parameters | derive call (µs) | derive compile, once (s) | NumPy by hand (µs) "
-        "| PyTorch autograd (µs) | NumPy / derive | PyTorch / derive |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| network | parameters | derive auto (µs) | compile auto (s) | derive scalar (µs) | derive vector (µs) "
+        "| NumPy by hand (µs) | PyTorch (µs) | JAX jit (µs) | best rival / derive |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    tiny, overtaken = None, {}
+    results = {}
     for label, n_inputs, widths in settings.sizes:
-        network = build_network(load_spec(bench_symbolic.network_spec(n_inputs, widths)))
-        model = build_model(network)
-        compiles = []
+        spec = bench_symbolic.network_spec(n_inputs, widths)
+        compiles, backend = [], None
         while len(compiles) < settings.runs and sum(compiles) < 5.0:
+            problem = derive.load(spec)
             start = time.perf_counter()
-            grad = CompiledGradient(model)
+            grad = compile_gradient(problem)
             compiles.append(time.perf_counter() - start)
-        numpy_net = NumpyNet(network, np)
-        torch_net = TorchNet(numpy_net, torch)
-        params = numpy_net.flat(zip(numpy_net.weights, numpy_net.biases))
-        _check_agree(grad(params), numpy_net, torch_net)
-        times = _interleaved({"derive": lambda: grad(params), "numpy": numpy_net.step, "torch": torch_net.step},
-                             settings.runs)
-        medians = {name: statistics.median(t) for name, t in times.items()}
-        if tiny is None:
-            tiny = (label, medians)
-        for rival in ("numpy", "torch"):
-            if medians[rival] < medians["derive"]:
-                overtaken.setdefault(rival, label)
-        lines.append(f"| {label} | {len(params):,} | {summary(times['derive'], 1e6, 1)} | {summary(compiles)} "
-                     f"| {summary(times['numpy'], 1e6, 1)} | {summary(times['torch'], 1e6, 1)} "
-                     f"| {times_text(medians['numpy'] / medians['derive'])} | {times_text(medians['torch'] / medians['derive'])} |")
+        backend = grad.backend
+        numpy_net = bn.NumpyNet(problem.network, np)
+        rivals = {"numpy": numpy_net, "torch": bn.TorchNet(numpy_net, torch)}
+        if jax:
+            rivals["jax"] = bn.JaxNet(numpy_net, jax)
+        calls = {"auto": _raw_call(grad)}
+        for forced in ("scalar", "vector"):
+            if forced != backend and (forced == "vector" or len(problem.parameter_names) <= 1100):
+                calls[forced] = _raw_call(compile_gradient(problem, backend=forced))
+        result = grad()
+        names = list(result.gradients)
+        bn.check_agree([result.loss, *result.gradients.values(), *(result.updated[n] for n in names)],
+                       rivals.values())
+        calls.update({name: net.step for name, net in rivals.items()})
+        with np.errstate(all="ignore"):
+            times = bn.rounds(calls, settings.runs)
+        times.setdefault(backend, times["auto"])
+        best = min(rivals, key=lambda r: statistics.median(times[r]))
+        ratio = bn.paired_ratio(times, best, "auto")
+        results[label] = {"ratio": ratio, "best": best, "numpy": bn.paired_ratio(times, "numpy", "auto"),
+                          "compile": statistics.median(compiles), "backend": backend}
+        if label == "32x6":  # exact values of every quantity, from a fresh load (the model built too)
+            start = time.perf_counter()
+            derive.load(spec).values()
+            results[label]["values"] = time.perf_counter() - start
+        cell = lambda name: summary(times[name], 1e6, 1) if name in times else "not measured"
+        lines.append(f"| {label} | {len(names):,} | {cell('auto')} ({backend}) | {summary(compiles)} "
+                     f"| {cell('scalar')} | {cell('vector')} | {cell('numpy')} | {cell('torch')} | {cell('jax')} "
+                     f"| {times_text(ratio)} ({best}) |")
         print(lines[-1], flush=True)
-    names = {"numpy": "NumPy's", "torch": "PyTorch's"}
-    if overtaken:
-        lines += ["", "derive's compiled function is straight-line scalar Python, one line per named quantity, made "
-                  "for the small networks of a worked example; " + " and ".join(
-                      f"{names[rival]} vectorised pass is faster from {label} on" for rival, label in overtaken.items())
-                  + "."]
-    label, medians = tiny
-    target = Target(f"Numeric gradient of a tiny network ({label}) faster than PyTorch autograd",
-                    f"{medians['derive'] * 1e6:.1f} µs vs {medians['torch'] * 1e6:.1f} µs "
-                    f"({medians['torch'] / medians['derive']:.1f}× faster)", medians["derive"] < medians["torch"])
-    return Section("2. Numeric gradients and one update: derive against NumPy and PyTorch", lines, [target])
+    return Section("2. Numeric gradients and one update: derive against NumPy, PyTorch and JAX", lines,
+                   _numeric_targets(results))
 
 
-def _interleaved(calls: dict, runs: int) -> dict[str, list[float]]:
-    """Per-call times of each contender, one batch of each in turn, so load drifts hit all alike."""
-    times = {name: [] for name in calls}
-    for _ in range(runs):
-        for name, call in calls.items():
-            times[name] += per_call(call, 1)
-    return times
+def _raw_call(grad):
+    """derive's compiled function on its own arguments, as the training loop calls it (the loop sets
+    NumPy's errstate once around all its steps, so the rounds run inside one errstate too)."""
+    args = grad.arguments()
+    f = grad.function
+    return lambda: f(*args)
 
 
-def _check_agree(result, numpy_net, torch_net) -> None:
-    names = list(result.gradients)
-    ours = [result.loss, *result.gradients.values(), *(result.updated[n] for n in names)]
-    for net in (numpy_net, torch_net):
-        loss, grads, updated = net.step()
-        theirs = [loss, *net.flat(grads), *net.flat(updated)]
-        worst = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(ours, theirs, strict=True))
-        assert worst < 1e-9, (type(net).__name__, worst)
+def _numeric_targets(results: dict) -> list[Target]:
+    every = [f"{label} {r['ratio']:.2f}× ({r['best']})" for label, r in results.items()]
+    slowest = min((r["ratio"] for r in results.values()), default=None)
+    tiny, big = results.get("2-2-2"), results.get("32x6")
+    return [
+        Target("Compiled gradient at least as fast as the best of NumPy, PyTorch and JAX at every size "
+               "(best rival's time / derive's)", "; ".join(every) or "not measured",
+               None if slowest is None else slowest >= 1.0),
+        Target("2-2-2 compiled gradient ≥ 5× faster than hand NumPy",
+               f"{tiny['numpy']:.1f}×" if tiny else "not measured", (tiny["numpy"] >= 5) if tiny else None),
+        Target("Compiling the 32x6 gradient under 0.5 s",
+               f"{big['compile']:.3f} s ({big['backend']})" if big else "not measured",
+               (big["compile"] < 0.5) if big else None),
+        Target("`derive.load(...).values()` of 32x6 under 1 s (wall clock, one run)",
+               f"{big['values']:.2f} s" if big else "not measured", (big["values"] < 1.0) if big else None),
+    ]
 
 
 # ---------------------------------------------------------------- 3. training
@@ -406,25 +334,81 @@ def run_train(settings: Settings) -> Section:
     times, losses = {name: [] for name in calls}, {}
     for _ in range(settings.runs):
         for name, call in calls.items():
-            start = time.perf_counter()
+            start = time.process_time()  # CPU time: the machine is shared
             losses[name] = call()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     reference = losses["NumPy (hand-written)"]
     assert all(abs(loss - reference) <= 1e-12 * max(1.0, abs(reference)) for loss in losses.values()), losses
     loop = statistics.median(times["derive (compiled loop)"])
     lines = [
         f"{steps:,} full-batch SGD steps of the 2-2-2 network (η = 0.5, biases fixed) from the same weights; "
-        f"all end at E = {reference:.10f}. {settings.runs} runs each, interleaved. Seconds.",
+        f"all end at E = {reference:.10f}. {settings.runs} runs each, interleaved. CPU seconds of this process.",
         "",
         "| contender | median / min / max | time / derive loop |",
         "| --- | ---: | ---: |",
     ]
     for name, t in times.items():
         lines.append(f"| {name} | {summary(t)} | {statistics.median(t) / loop:.1f}x |")
-    ratio = statistics.median(times["NumPy (hand-written)"]) / loop
-    target = Target(f"{steps:,} steps of 2-2-2 ≥ 4× faster than a hand-written NumPy loop",
-                    f"{ratio:.1f}× faster", ratio >= 4)
-    return Section(f"3. Training: {steps:,} steps of the 2-2-2 network", lines, [target])
+    ratio = statistics.median(a / b for a, b in zip(times["NumPy (hand-written)"], times["derive (compiled loop)"]))
+    target = Target(f"{steps:,} steps of 2-2-2 ≥ 8× faster than a hand-written NumPy loop",
+                    f"{ratio:.1f}× faster", ratio >= 8)
+    if any(label == "32x6" for label, _, _ in settings.sizes):
+        big_lines, big_target = _train_large(settings)
+    else:
+        big_lines, big_target = [], Target(f"{LARGE_STEPS:,} steps of 32x6 within 1.2× of a hand-written NumPy loop",
+                                           "not measured", None)
+    return Section(f"3. Training: {steps:,} steps of the 2-2-2 network; {LARGE_STEPS:,} of 32x6", lines + big_lines,
+                   [target, big_target])
+
+
+LARGE_STEPS = 1000
+
+
+def _train_large(settings: Settings) -> tuple[list[str], Target]:
+    """1,000 SGD steps of the 32x6 network: derive's loop (auto backend) against hand NumPy and PyTorch,
+    CPU seconds in paired rounds."""
+    import numpy as np
+    import torch
+
+    import bench_numeric as bn
+    import bench_train
+    import derive
+
+    spec = bench_symbolic.network_spec(32, [32] * 5)
+    problem = derive.load(spec)
+    bench_train.derive_loop(problem, 1)  # compiled once, outside the timing
+    backend = problem.__dict__["_compiled_gradients"][None, "auto"].backend
+    steps, losses = (LARGE_STEPS // 10 if settings.quick else LARGE_STEPS), {}
+
+    def timed(name, call):
+        def run():
+            losses[name] = call()
+        return run
+
+    calls = {
+        f"derive (compiled loop, {backend})": timed("derive", lambda: bench_train.derive_loop(problem, steps)),
+        "NumPy (hand-written)": timed("numpy", lambda: bn.NumpyNet(problem.network, np).train(steps)),
+        "PyTorch (autograd + SGD, 1 thread)": timed("torch", lambda: bn.torch_train(
+            bn.NumpyNet(problem.network, np), torch, steps)),
+    }
+    times = {name: [] for name in calls}
+    for _ in range(settings.runs):
+        for name, call in calls.items():
+            start = time.process_time()
+            call()
+            times[name].append(time.process_time() - start)
+    assert all(abs(loss - losses["numpy"]) <= 1e-9 for loss in losses.values()), losses
+    ours = next(iter(calls))
+    lines = ["", f"{steps:,} full-batch SGD steps of the 32x6 network (5,125 parameters, η = 0.5) from the same "
+             f"weights; all end at E = {losses['numpy']:.10f}. CPU seconds of this process, {settings.runs} "
+             "interleaved rounds. The last column is the median over rounds of the time divided by derive's.",
+             "", "| contender | median / min / max | time / derive loop |", "| --- | ---: | ---: |"]
+    for name, t in times.items():
+        lines.append(f"| {name} | {summary(t)} | {bn.paired_ratio(times, name, ours):.2f}x |")
+    ratio = bn.paired_ratio(times, ours, "NumPy (hand-written)")
+    target = Target(f"{steps:,} steps of 32x6 within 1.2× of a hand-written NumPy loop",
+                    f"{ratio:.2f}× NumPy's time", ratio <= 1.2)
+    return lines, target
 
 
 # ---------------------------------------------------------------- 4. end to end, fresh processes
@@ -485,7 +469,7 @@ def undisturbed(call) -> float:
 def pdflatex_pass_command(tex: str, folder: pathlib.Path) -> tuple:
     """``(argv, env, cwd)`` of one pdflatex pass over ``tex`` with derive's own command line, wrapper
     and environment, in ``folder``."""
-    from derive import texrun
+    from derive.io import texrun
 
     folder.mkdir()
     (folder / "doc.tex").write_text(tex, encoding="utf-8")
@@ -561,16 +545,19 @@ _CPU_LOOP = "s = 0\nfor i in range(12_000_000):\n    s += i * i"
 _PHASES = textwrap.dedent("""
     import sys, time
     start = time.perf_counter()
-    from derive import texrun
+    from derive.io import texrun
     from derive.cli import main
-    marks, compile_many = {}, texrun.compile_many
-    def timed(*args, **kwargs):
-        marks["first"] = time.perf_counter()
-        try:
-            return compile_many(*args, **kwargs)
-        finally:
-            marks["last"] = time.perf_counter()
-    texrun.compile_many = timed  # derive.classroom.worksheet imports it when it builds the PDFs
+    marks = {}
+    def timed(function):
+        def run(*args, **kwargs):
+            marks.setdefault("first", time.perf_counter())
+            try:
+                return function(*args, **kwargs)
+            finally:
+                marks["last"] = time.perf_counter()
+        return run
+    # derive.classroom.worksheet imports them when it builds the PDFs: TeX runs, then qpdf cuts
+    texrun.compile_many, texrun.compile_marked = timed(texrun.compile_many), timed(texrun.compile_marked)
     assert main(sys.argv[1:]) == 0
     end = time.perf_counter()
     print(marks["first"] - start, marks["last"] - marks["first"], end - marks["last"])
@@ -637,7 +624,71 @@ def _worksheet_phases(base: list, workers: int, env, work: pathlib.Path) -> tupl
     return tuple(float(x) for x in out.split())
 
 
-# ---------------------------------------------------------------- 5. memory
+# ---------------------------------------------------------------- 5. a course's PDFs
+
+CLASS = 300
+_EACH = textwrap.dedent("""
+    import sys
+    from derive.io import texrun
+    texrun.find_qpdf = lambda: None  # the per-file path: one TeX run per PDF
+    from derive.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+_MINIMAL = "\\documentclass{article}\n\\begin{document}\nx\n\\end{document}\n"
+
+
+def run_pdfs(settings: Settings) -> Section:
+    """Seconds per student (worksheet + key) for a class: cut from the combined documents (qpdf) against
+    one TeX run per file, and the floor: one bare pdflatex pass of a minimal document."""
+    from derive.io.texrun import find_qpdf
+
+    n_class, n_each = (20, 4) if settings.quick else (CLASS, 20)
+    rounds = 1 if settings.quick else 2
+    with tempfile.TemporaryDirectory(prefix="bench-pdfs-") as folder:
+        work = pathlib.Path(folder)
+        env = cli_environment(work / "pycache")
+        base = [sys.executable, "-m", "derive", "worksheet", "2-2-2-exercise", "--seed", "1", "--force", "--quiet",
+                "--workers", "2"]
+        each = [sys.executable, "-c", _EACH, *base[3:]]
+        commands = {
+            f"cut from the combined documents (qpdf), {n_class} students": (
+                [*base, "-n", str(n_class), "--out", str(work / "class")], env, work),
+            f"one TeX run per PDF, {n_each} students": ([*each, "-n", str(n_each), "--out", str(work / "each")], env, work),
+            "one bare pdflatex pass of a minimal document": pdflatex_pass_command(_MINIMAL, work / "minimal"),
+        }
+        times = {name: [] for name in commands}
+        for _ in range(rounds):
+            for name, (argv, env_, cwd) in commands.items():
+                start = time.perf_counter()
+                subprocess.run(argv, env=env_, cwd=cwd, check=True, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - start)
+    names = list(commands)
+    per_student = {names[0]: statistics.median(times[names[0]]) / n_class,
+                   names[1]: statistics.median(times[names[1]]) / n_each}
+    floor = statistics.median(times[names[2]])
+    lines = [
+        f"`derive worksheet 2-2-2-exercise --workers 2` in a fresh process (a worksheet and a key per student, "
+        f"their .tex, variants.json and the combined worksheets.pdf and keys.pdf), {rounds} round(s), wall-clock "
+        f"seconds; qpdf {'found' if find_qpdf() else '**not found**'}. The per-file path is the same command with "
+        "qpdf hidden (each PDF its own pdflatex run, two at a time); it runs a smaller class, since its cost per "
+        "student does not depend on the class size. Floor: one bare pdflatex pass of a minimal document with "
+        "derive's own command line and environment, so two per student at the same parallelism (2) is the "
+        "floor × 2 / 2.",
+        "",
+        "| run | median / min / max (s) | seconds per student |",
+        "| --- | ---: | ---: |",
+        *(f"| {name} | {summary(times[name])} | {per_student[name]:.3f} |" for name in names[:2]),
+        f"| {names[2]} | {summary(times[names[2]])} | {floor:.3f} (floor: 2 PDFs per student on 2 cores) |",
+    ]
+    ratio = per_student[names[1]] / per_student[names[0]]
+    target = Target(f"PDFs of a class of {n_class}: per-PDF cost ≥ 2× lower than one pdflatex run per file (2 workers)",
+                    f"{per_student[names[0]]:.3f} s per student vs {per_student[names[1]]:.3f} s ({ratio:.1f}× lower); "
+                    f"floor {floor:.3f} s", ratio >= 2)
+    return Section(f"5. A course's PDFs: {n_class} students", lines, [target])
+
+
+# ---------------------------------------------------------------- 6. memory
 
 _MEMORY_CHILD = textwrap.dedent("""
     import resource, sys
@@ -676,7 +727,7 @@ def run_memory(settings: Settings) -> Section:
         "| --- | ---: |",
         *(f"| {text} | {peaks[stage]:,.0f} |" for stage, text in stages.items()),
     ]
-    return Section("5. Peak memory of the largest case", lines)
+    return Section("6. Peak memory of the largest case", lines)
 
 
 # ---------------------------------------------------------------- the report
@@ -762,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
     header = machine()
     # Forking the symbolic runs' children comes first, before PyTorch starts its threads.
     runners = {"symbolic": run_symbolic, "numeric": run_numeric, "train": run_train, "cli": run_cli,
-               "memory": run_memory}
+               "pdfs": run_pdfs, "memory": run_memory}
     sections = []
     for row in ROWS:
         if row in rows:

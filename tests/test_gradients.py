@@ -214,11 +214,57 @@ def _given_floats(problem) -> dict:
 def test_compiled_gradient_equals_exact_values(spec):
     problem = derive.load(spec)
     values = problem.values()
-    result = problem.compile_gradient()()
+    for backend in ("scalar", "vector"):
+        grad = problem.compile_gradient(backend=backend)
+        assert grad.backend == backend
+        _assert_equals_exact(grad(), problem, values)
+
+
+def _assert_equals_exact(result, problem, values):
     assert close(result.loss, values.float("E_total"))
     for name in problem.parameter_names:
         assert close(result.gradients[name], values.float(f"grad_{name}")), name
         assert close(result.updated[name], values.float(f"{name}_new")), name
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(networks(max_layers=4))
+def test_vector_gradient_with_updated_weights_convention_equals_exact_values(spec):
+    problem = derive.Problem(derive.with_conventions(spec, backprop_through_updated_weights=True))
+    _assert_equals_exact(problem.compile_gradient(backend="vector")(), problem, problem.values())
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+@given(networks(), st.data())
+def test_vector_gradient_overrides_equal_exact_values(spec, data):
+    # other parameters and another batch of the same shape than the spec's own, through both call forms
+    problem = derive.load(spec)
+    names = problem.parameter_names
+    params = {k: data.draw(st.decimals("-1", "1", places=2), label=k) for k in names}
+    network = problem.network
+    values = evaluate(problem.model, overrides=params)
+    grad = problem.compile_gradient(backend="vector")
+    _assert_equals_exact(grad({k: float(v) for k, v in params.items()}), problem, values)
+    _assert_equals_exact(grad([float(params[k]) for k in names]), problem, values)
+    inputs = [[float(x) for x in ex.inputs] for ex in network.examples]
+    targets = [[float(t) for t in ex.targets] for ex in network.examples]
+    assert grad(inputs=inputs, targets=targets) == grad()
+
+
+def test_auto_backend_picks_vector_for_large_networks_and_scalar_for_carried_rounding():
+    from derive.engine.compiled import VECTOR_FROM, compile_gradient
+
+    small, large = derive.load("2-2-2"), derive.load("3-3-3-3")
+    assert len(small.parameter_names) < VECTOR_FROM
+    assert small.compile_gradient().backend == "scalar"
+    units = -(-VECTOR_FROM // 50)  # 50 inputs, enough neurons for VECTOR_FROM weights in one layer
+    big = derive.load({"inputs": [1] * 50, "targets": [0] * units,
+                       "layers": [{"units": units, "activation": "sigmoid", "weights": [[0.01] * 50] * units}]})
+    assert big.compile_gradient().backend == "vector"
+    assert compile_gradient(big, carry_rounding=3).backend == "scalar"
+    assert large.compile_gradient(backend="vector").backend == "vector"
+    with pytest.raises(ValueError, match="backend must be one of auto, scalar, vector; got 'gpu'"):
+        large.compile_gradient(backend="gpu")
 
 
 # ---------------------------------------------------------------- shortcut deltas

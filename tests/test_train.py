@@ -143,10 +143,22 @@ def test_updated_weights_convention_needs_sgd():
         train(spec, 1)
 
 
-def test_a_diverging_run_is_a_clear_error():
+@pytest.mark.parametrize("backend", ["scalar", "vector"])
+def test_a_diverging_run_is_a_clear_error(backend):
     with pytest.raises(DeriveError, match="diverged.*smaller learning rate"):
         train(load_spec(BATCH.replace("learning_rate: 0.5", "learning_rate: 100").replace("tanh", "linear")
-                         .replace("activation: sigmoid", "activation: linear")), 2000)
+                         .replace("activation: sigmoid", "activation: linear")), 2000, backend=backend)
+
+
+@pytest.mark.parametrize("spec", [
+    "2-2-2", "3-3-3-3", "2-2-1", BATCH, with_conventions("2-2-2", backprop_through_updated_weights=True),
+    with_conventions(BATCH, reduction="mean"),
+])
+def test_vector_loop_follows_the_scalar_loop(spec):
+    scalar, vector = train(spec, 300, backend="scalar"), train(spec, 300, backend="vector")
+    assert vector.loss_history == pytest.approx(scalar.loss_history, rel=1e-10, abs=1e-15)
+    for name, value in scalar.parameters.items():
+        assert vector.parameters[name] == pytest.approx(value, rel=1e-10, abs=1e-15), name
 
 
 def test_thinned_rows_keep_the_first_and_last_step(textbook):

@@ -133,6 +133,26 @@ def test_same_seed_gives_byte_identical_files(built, tmp_path):
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+def test_pdfs_cut_from_the_combined_documents_equal_one_tex_run_per_file(built, tmp_path, monkeypatch):
+    # with qpdf (the built fixture) each variant's PDFs are pages of worksheets.pdf / keys.pdf;
+    # without it every PDF is its own TeX run: the same pages, page by page
+    from derive.io import texrun
+
+    assert texrun.find_qpdf() is not None, "qpdf is needed (apt-get install qpdf)"
+    monkeypatch.setattr(texrun, "find_qpdf", lambda: None)
+    each = tmp_path / "each"
+    assert main(["worksheet", "2-2-2-exercise", "-n", str(N), "--seed", str(SEED), "--out", str(each),
+                 "--quiet"]) == 0
+    for i in range(1, N + 1):
+        for kind in ("worksheet", "key"):
+            name = f"variant-0{i}-{kind}.pdf"
+            pages = pdf_pages(built / name)
+            assert pages == pdf_pages(each / name) and pages >= 1
+            for page in range(1, pages + 1):
+                assert pdf_text(built / name, page) == pdf_text(each / name, page), (name, page)
+    assert (each / "worksheets.pdf").read_bytes() == (built / "worksheets.pdf").read_bytes()
+
+
 def test_another_seed_gives_other_numbers(built, tmp_path):
     assert main(["worksheet", "2-2-2-exercise", "-n", str(N), "--seed", str(SEED + 1), "--out", str(tmp_path),
                  "--format", "moodle", "--quiet"]) == 0

@@ -245,7 +245,7 @@ def _make_folder(out_dir: Path) -> None:
 def _build_pdfs(variants: VariantSet, paths: list[Path], staging: Path, *, key, workers, progress,
                 template_dir=None, tex_timeout=None) -> None:
     """Write every file of ``paths`` (by name) into ``staging``: the .tex, variants.json and the PDFs."""
-    from ..io.texrun import compile_many
+    from ..io.texrun import SHEET_MARK, find_qpdf
 
     sheets, keys = [], []
     with task("sheets (variants)", len(variants.variants) if progress is not False else 0) as bar:
@@ -262,12 +262,14 @@ def _build_pdfs(variants: VariantSet, paths: list[Path], staging: Path, *, key, 
         texts[paths[4 * i]] = latex_document([sheet], template_dir)
         texts[paths[4 * i + 2]] = latex_document([answer], template_dir)
     # The combined PDFs take longest: queued first, so no TeX run is left alone at the end.
-    pdf_jobs = [(latex_document(sheets, template_dir), paths[-2]), (latex_document(keys, template_dir), paths[-1])]
+    pdf_jobs = [(latex_document([SHEET_MARK + "\n" + b for b in sheets], template_dir), paths[-2]),
+                (latex_document([SHEET_MARK + "\n" + b for b in keys], template_dir), paths[-1])]
     pdf_jobs += [(texts[paths[4 * i]], paths[4 * i + 1]) for i in range(len(sheets))]
     pdf_jobs += [(texts[paths[4 * i + 2]], paths[4 * i + 3]) for i in range(len(sheets))]
     texts[paths[-3]] = variants.to_json()
-    compile_many([(tex, staging / dest.name) for tex, dest in pdf_jobs], workers=workers, progress=progress,
-                 timeout=tex_timeout)
+    staged_jobs = [(tex, staging / dest.name) for tex, dest in pdf_jobs]
+    build = _split_combined if find_qpdf() else _compile_each
+    build(staged_jobs, len(sheets), workers=workers, progress=progress, timeout=tex_timeout)
     _write_texts({staging / path.name: text for path, text in texts.items()})
 
 
@@ -290,6 +292,34 @@ def compile_into(pdf_jobs: list, texts: dict, *, force, workers, progress, timeo
             move_atomic(built, dest, force=force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _compile_each(jobs: list, n: int, *, workers, progress, timeout=None) -> list[Path]:
+    """Every PDF its own TeX run (without qpdf)."""
+    from ..io.texrun import compile_many
+
+    return compile_many(jobs, workers=workers, progress=progress, timeout=timeout)
+
+
+def _split_combined(jobs: list, n: int, *, workers, progress, timeout=None) -> list[Path]:
+    """The two combined documents typeset (in parallel), each variant's PDFs cut from them with qpdf.
+
+    A TeX run costs its start-up (format, TikZ, fonts: most of a small sheet's time) once per
+    document, so 2 runs instead of 2n + 2; the sheets are the same pages either way.
+    """
+    import concurrent.futures
+
+    from ..io.texrun import compile_marked, split_pdf
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(2, workers or 2)) as pool:
+        combined = list(pool.map(lambda job: compile_marked(*job, timeout=timeout), jobs[:2]))
+    (sheets_pdf, sheet_pages), (keys_pdf, key_pages) = combined
+    if len(sheet_pages) != n or len(key_pages) != n:
+        raise AssertionError(f"expected {n} sheets in each combined document; found {len(sheet_pages)}, {len(key_pages)}")
+    cuts = [(sheets_pdf, pages) for pages in sheet_pages] + [(keys_pdf, pages) for pages in key_pages]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers or None) as pool:
+        parts = list(pool.map(lambda cut, job: split_pdf(cut[0], cut[1], job[1]), cuts, jobs[2:]))
+    return [sheets_pdf, keys_pdf, *parts]
 
 
 # ---------------------------------------------------------------- documents

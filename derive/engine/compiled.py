@@ -4,25 +4,60 @@ The named quantities *are* a common-subexpression elimination of the gradient, s
 handed to :func:`sympy.lambdify` as its ``cse`` replacements: the function computes each
 ``net``, ``out`` and ``delta`` once, in plain floating point. Softmax and cross-entropy are
 evaluated in the shifted (log-sum-exp) form so large logits stay finite.
+
+:func:`compile_gradient` chooses between this straight-line scalar code and the layer-wise NumPy
+code of :mod:`derive.engine.vectorized` (larger networks and batches).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import sympy as sp
 
 from .functions import log_factor, stable_sigmoid
 from .model import Model
 from ..spec.model import CarryRounding, carry_places
+from .vectorized import GradientResult, VectorGradient
 
 
-@dataclass(frozen=True)
-class GradientResult:
-    loss: float
-    gradients: dict[str, float]
-    updated: dict[str, float]
+BACKENDS = ("auto", "scalar", "vector")
+# "auto" takes the vectorised path from VECTOR_FROM parameters × examples per layer on. Measured
+# (benchmarks/run_all.py --only numeric, CPU time): straight-line scalar code costs ~0.14 µs per
+# parameter and example, the NumPy pass ~10.5 µs per layer whatever the width or batch, so they
+# cross at ~75 parameters × examples per layer.
+VECTOR_FROM = 75
+
+
+def compile_gradient(problem, *, backend: str = "auto", carry_rounding: int | None = None):
+    """The compiled float gradient of ``problem`` (a :class:`~derive.engine.problem.Problem`).
+
+    ``backend``: ``"scalar"`` (straight-line Python over the named quantities, fastest for small
+    networks), ``"vector"`` (NumPy, one matrix product per layer; no symbolic model needed) or
+    ``"auto"`` (vector from :data:`VECTOR_FROM` parameters × examples per layer on). Carried rounding rounds
+    every named scalar as it is computed, which only the scalar path does: it is always scalar.
+
+    >>> import derive
+    >>> problem = derive.load("2-2-2")
+    >>> compile_gradient(problem).backend, compile_gradient(problem, backend="vector").backend
+    ('scalar', 'vector')
+    >>> compile_gradient(problem, backend="vector", carry_rounding=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: carried rounding needs backend='scalar' (the vectorised path does not round each named quantity); got 'vector'
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    if carry_rounding is not None and backend == "vector":
+        raise ValueError("carried rounding needs backend='scalar' (the vectorised path does not round each "
+                         f"named quantity); got {backend!r}")
+    if backend == "auto":
+        network = problem.network
+        size = len(network.parameters) * len(network.examples)
+        backend = "vector" if carry_rounding is None and size >= VECTOR_FROM * len(network.layers) else "scalar"
+    if backend == "vector":
+        return VectorGradient(problem.network)
+    return CompiledGradient(problem.model, carry_rounding=carry_rounding)
 
 
 class CompiledGradient:
@@ -40,6 +75,8 @@ class CompiledGradient:
     >>> round(grad({"w5": 0.5}).loss, 6)
     0.306524
     """
+
+    backend = "scalar"
 
     def __init__(self, model: Model, *, carry_rounding: int | CarryRounding | None = None):
         network = model.network
@@ -61,6 +98,25 @@ class CompiledGradient:
         self._inputs = [[float(x) for x in ex.inputs] for ex in network.examples]
         self._targets = [[float(t) for t in ex.targets] for ex in network.examples]
         self._learning_rate = float(network.spec.learning_rate)
+        self._loop = None
+
+    def training_loop(self):
+        """``loop(steps, history, *arguments) -> parameters``: ``steps`` plain SGD steps in one function.
+
+        The body of :attr:`function` inside a ``for`` loop (rewritten with :mod:`ast`): E_total goes to
+        ``history[step]`` and w_new becomes w for the next step, with no call, argument list or result
+        list per step. Floats overflowing raise as in :attr:`function`.
+
+        >>> import derive
+        >>> grad = derive.load("2-2-2").compile_gradient(backend="scalar")
+        >>> history = [0.0] * 2
+        >>> final = grad.training_loop()(2, history, *grad.arguments())
+        >>> round(history[1], 9), len(final)
+        (0.291027774, 10)
+        """
+        if self._loop is None:
+            self._loop = _fused_loop(self.function, len(self.parameter_names))
+        return self._loop
 
     def arguments(self, params=None, inputs=None, targets=None, learning_rate=None) -> list[float]:
         """The flat argument list of :attr:`function` for these values."""
@@ -89,6 +145,30 @@ class CompiledGradient:
             gradients=dict(zip(self.parameter_names, out[1:1 + n])),
             updated=dict(zip(self.parameter_names, out[1 + n:])),
         )
+
+
+def _fused_loop(function, n: int):
+    """The training loop of :meth:`CompiledGradient.training_loop`, built from ``function``'s source."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(function))
+    definition = tree.body[0]
+    *body, result = definition.body
+    outputs = result.value.elts  # [E_total, gradients..., updated...]
+    params = [ast.Name(a.arg, ast.Store()) for a in definition.args.args[:n]]
+    step = ast.parse("history[_derive_step] = 0").body[0]
+    step.value = outputs[0]
+    update = ast.Assign([ast.Tuple(params, ast.Store())], ast.Tuple(outputs[n + 1:], ast.Load()))
+    loop = ast.parse("for _derive_step in range(steps): pass").body[0]
+    loop.body = [*body, step, update]
+    done = ast.Return(ast.List([ast.Name(a.arg, ast.Load()) for a in definition.args.args[:n]], ast.Load()))
+    definition.name = "_derive_loop"
+    definition.args.args[:0] = [ast.arg("steps"), ast.arg("history")]
+    definition.body = [loop, done]
+    namespace = dict(function.__globals__)
+    exec(compile(ast.fix_missing_locations(tree), "<derive training loop>", "exec"), namespace)
+    return namespace["_derive_loop"]
 
 
 def float_round_half_up(x: float, decimals: int) -> float:
@@ -128,6 +208,8 @@ def _replacements(model: Model, parameter_names, carry_rounding: int | CarryRoun
         needed.add(symbol)
         stack.extend(formulas[symbol].free_symbols)
     ordered = [(s, formulas[s]) for s in formulas if s in needed]
+    if carry_rounding is None:
+        ordered, outputs = _inline_aliases(ordered, outputs)
     if carry_rounding is not None:
         carry = sp.Function("carry_round")
         # a fixed parameter's "update" is not computed, so it is not rounded: it must stay fixed
@@ -136,6 +218,25 @@ def _replacements(model: Model, parameter_names, carry_rounding: int | CarryRoun
         ordered = [(s, carry(f, places[s]) if places.get(s) is not None and s not in kept else f)
                    for s, f in ordered]
     return ordered, outputs
+
+
+def _inline_aliases(ordered: list, outputs: list) -> tuple[list, list]:
+    """Drop the quantities that only rename another or are a constant (∂net/∂w = out_h1, ∂net/∂b = 1),
+    writing what they stand for where they are used: the same floats (x·1 is x), fewer lines to run.
+
+    >>> a, b, c = sp.symbols("a b c")
+    >>> _inline_aliases([(b, a), (c, 2 * b * sp.S.One)], [c, b])
+    ([(c, 2*a)], [c, a])
+    """
+    alias: dict = {}
+    kept = []
+    for symbol, formula in ordered:
+        formula = formula.xreplace(alias) if alias else formula
+        if formula.is_Symbol or formula.is_Number:
+            alias[symbol] = formula
+        else:
+            kept.append((symbol, formula))
+    return kept, [alias.get(o, o) for o in outputs]
 
 
 def _float_formulas(model: Model) -> dict:

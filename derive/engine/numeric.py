@@ -171,7 +171,8 @@ def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int
                 places = carry_places(carry_rounding, q.kind)
                 if places is not None:
                     value = round_half_up(value, places)
-            if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not (value.is_Rational or value.is_Float):
+            # nan, ±oo and zoo are neither Rational nor Float (a Float never holds them), so this is the finiteness test
+            if not (value.is_Rational or value.is_Float):
                 raise _NotFinite(q.name, value, inexact)
             names[q.key] = value
             plain[q.symbol] = Fraction(value.p, value.q) if value.is_Rational else mpmath.mpf(value._mpf_)

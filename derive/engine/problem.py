@@ -152,11 +152,12 @@ class Problem:
         self.quantity(name)
         return self.values().float(name)
 
-    def compile_gradient(self):
-        """A fast floating-point gradient function (see :class:`~derive.engine.compiled.CompiledGradient`)."""
-        from .compiled import CompiledGradient
+    def compile_gradient(self, *, backend: str = "auto"):
+        """A fast floating-point gradient function: ``backend`` is ``"scalar"``, ``"vector"`` or ``"auto"``
+        (see :func:`~derive.engine.compiled.compile_gradient`)."""
+        from .compiled import compile_gradient
 
-        return CompiledGradient(self.model)
+        return compile_gradient(self, backend=backend)
 
     def to_dict(self) -> dict:
         """The JSON contract of ``derive solve --format json``."""

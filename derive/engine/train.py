@@ -178,11 +178,12 @@ def check_trainable(spec: Spec) -> None:
 
 # ---------------------------------------------------------------- the compiled loop
 
-def train(source, steps: int) -> TrainingRun:
+def train(source, steps: int, *, backend: str = "auto") -> TrainingRun:
     """Run ``steps`` full-batch steps of the spec's optimizer through the compiled gradient.
 
     ``source`` is a spec (path, text, dict, example name, :class:`Spec`) or a
-    :class:`~derive.engine.problem.Problem`.
+    :class:`~derive.engine.problem.Problem`; ``backend`` picks the compiled gradient
+    (``"scalar"``, ``"vector"`` or ``"auto"``, see :func:`~derive.engine.compiled.compile_gradient`).
 
     >>> run = train("2-2-2", 10000)
     >>> round(run.loss_history[1], 9), len(run.loss_history), f"{run.loss:.10f}"
@@ -193,7 +194,7 @@ def train(source, steps: int) -> TrainingRun:
     problem = _problem(source)
     steps = _check_steps(steps)
     check_trainable(problem.spec)
-    history, captured = _float_loop(problem, steps, {steps})
+    history, captured = _float_loop(problem, steps, {steps}, backend=backend)
     final = captured[steps]
     names = [p.name for p in problem.network.parameters]
     return TrainingRun(problem.spec, steps, tuple(history), dict(zip(names, final)),
@@ -212,50 +213,93 @@ def _check_steps(steps, limit: int = MAX_STEPS) -> int:
     return steps
 
 
-def _float_loop(problem, steps: int, capture: set[int], *, check: bool = True):
+def _float_loop(problem, steps: int, capture: set[int], *, check: bool = True, backend: str = "auto"):
     """(loss history, {step: parameter list}) of a float run; raises DeriveError if it diverges (``check``)."""
-    from .compiled import CompiledGradient, float_round_half_up
+    compiled = _compiled(problem, backend)
+    loop = _vector_steps if compiled.backend == "vector" else _scalar_steps
+    history, captured, failed = loop(problem, compiled, steps, capture)
+    if failed is not None:
+        raise _diverged(problem, *failed)
+    bad = next((i for i, loss in enumerate(history) if not math.isfinite(loss)), None) if check else None
+    if bad is not None:
+        raise _diverged(problem, bad, _float_loop(problem, bad, {bad}, check=False, backend=backend)[1][bad])
+    return history, captured
+
+
+def _compiled(problem, backend: str):
+    """The problem's compiled gradient for its carried rounding, compiled once per problem and backend."""
+    from .compiled import compile_gradient
+
+    rounding = problem.spec.conventions.carry_rounding
+    cache = problem.__dict__.setdefault("_compiled_gradients", {})
+    if (rounding, backend) not in cache:
+        cache[rounding, backend] = compile_gradient(problem, backend=backend, carry_rounding=rounding)
+    return cache[rounding, backend]
+
+
+def _stepper(problem):
+    """The float step of a non-SGD optimizer (lists in, lists out), or None for SGD."""
+    from .compiled import float_round_half_up
 
     spec = problem.spec
+    if spec.optimizer.name == "sgd":
+        return None
     rounding = spec.conventions.carry_rounding
-    cache = problem.__dict__.setdefault("_compiled_gradients", {})  # compile once per problem and rounding
-    if rounding not in cache:
-        cache[rounding] = CompiledGradient(problem.model, carry_rounding=rounding)
-    compiled = cache[rounding]
+    carry = None if rounding is None else (lambda x: float_round_half_up(x, rounding))
+    return float_stepper(spec.optimizer, float(spec.learning_rate),
+                         [p.trainable for p in problem.network.parameters], carry)
+
+
+def _scalar_steps(problem, compiled, steps: int, capture: set[int]):
+    """(history, captured, None or (step, parameters) where floats raised) through the scalar function."""
     f = compiled.function
     args = compiled.arguments()
     n = len(compiled.parameter_names)
     captured = {}
     history = [0.0] * (steps + 1)
-    carry = None if rounding is None else (lambda x: float_round_half_up(x, rounding))
-    stepper = None
-    if spec.optimizer.name != "sgd":
-        stepper = float_stepper(spec.optimizer, float(spec.learning_rate),
-                                [p.trainable for p in problem.network.parameters], carry)
-    step = 0
+    stepper = _stepper(problem)
+    step, new = 0, n + 1
     try:
-        with task("training (steps)", steps if check else 0) as bar:
-            for step in range(steps):
-                if not step & 4095:
-                    bar.advance_to(step)
-                if step in capture:
-                    captured[step] = args[:n]
-                out = f(*args)
-                history[step] = out[0]
-                if stepper is None:
-                    args[:n] = out[n + 1:]  # the compiled w_new = w − η·grad (fixed parameters stay)
-                else:
-                    args[:n] = stepper(args[:n], out[1:n + 1])
+        with task("training (steps)", steps) as bar:
+            if stepper is None and capture <= {steps}:  # the usual run: only the final parameters are wanted
+                args[:n] = compiled.training_loop()(steps, history, *args)
+            else:
+                for step in range(steps):
+                    if not step & 4095:
+                        bar.advance_to(step)
+                    if step in capture:
+                        captured[step] = args[:n]
+                    out = f(*args)
+                    history[step] = out[0]
+                    args[:n] = out[new:] if stepper is None else stepper(args[:n], out[1:new])
             bar.advance_to(steps)
         step = steps
         captured[steps] = args[:n]
         history[steps] = f(*args)[0]
     except (OverflowError, ValueError, ZeroDivisionError):
-        raise _diverged(problem, step, args[:n]) from None
-    bad = next((i for i, loss in enumerate(history) if not math.isfinite(loss)), None) if check else None
-    if bad is not None:
-        raise _diverged(problem, bad, _float_loop(problem, bad, {bad}, check=False)[1][bad])
-    return history, captured
+        if stepper is None and capture <= {steps}:  # the fused loop does not say where: step through again
+            return _scalar_steps(problem, compiled, steps, capture | {-1})
+        return history, captured, (step, args[:n])
+    return history, captured, None
+
+
+def _vector_steps(problem, compiled, steps: int, capture: set[int]):
+    """The same through the NumPy function: parameters stay one array; overflow shows as inf in the history."""
+    np = compiled.np
+    f = compiled.function
+    p, X, T, eta = compiled.arguments()
+    captured = {}
+    history = [0.0] * (steps + 1)
+    stepper = _stepper(problem)
+    with np.errstate(all="ignore"):
+        for step in range(steps):
+            if step in capture:
+                captured[step] = p.tolist()
+            history[step], gradients, updated = f(p, X, T, eta)
+            p = updated if stepper is None else np.array(stepper(p.tolist(), gradients.tolist()))
+        captured[steps] = p.tolist()
+        history[steps] = f(p, X, T, eta)[0]
+    return history, captured, None
 
 
 def _diverged(problem, step: int, params) -> DeriveError:

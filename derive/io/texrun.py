@@ -29,7 +29,7 @@ from .output import check_output_path, move_atomic
 from .progress import task
 
 __all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
-           "check_timeout", "MAX_TIMEOUT", "overfull_boxes"]
+           "check_timeout", "MAX_TIMEOUT", "overfull_boxes", "SHEET_MARK", "compile_marked", "split_pdf", "find_qpdf"]
 
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-pictures", "latexmk", "lmodern")
@@ -206,6 +206,53 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
         if future.exception() is not None:
             raise future.exception()
     return [future.result() for future in futures]
+
+
+# Written at the top of each sheet of a combined document (right after its \clearpage): the
+# number of pages shipped out before it, to the log only. compile_marked reads them back.
+SHEET_MARK = r"\immediate\write-1{derive-sheet-start:\the\ReadonlyShipoutCounter}"
+_MARK = re.compile(rb"^derive-sheet-start:(\d+)$", re.MULTILINE)
+
+
+def compile_marked(tex_source: str, dest, *, force: bool = False, timeout: float | None = None) -> tuple[pathlib.Path, list]:
+    """:func:`compile_pdf`, also returning the (first, last) pages, 1-based, of each sheet marked with :data:`SHEET_MARK`.
+
+    >>> import tempfile, pathlib, shutil
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> doc = r"\\documentclass{article}\\begin{document}%s\\end{document}"
+    >>> body = r"\\clearpage ".join(SHEET_MARK + f" Sheet {i}" + r"\\newpage more" * i for i in range(3))
+    >>> compile_marked(doc % body, folder / "all.pdf")[1]
+    [(1, 1), (2, 3), (4, 6)]
+    >>> shutil.rmtree(folder)
+    """
+    dest = check_output_path(dest, force=force)
+    with _built_pdf(tex_source, timeout=timeout, keep_dir=None, name=dest.stem) as pdf:
+        log = (pdf.parent / f"{_JOB}.log").read_bytes()
+        starts = [int(n) + 1 for n in _MARK.findall(log)]
+        total = int(_PAGES.search(log).group(1))
+        return move_atomic(pdf, dest, force=force), list(zip(starts, [s - 1 for s in starts[1:]] + [total]))
+
+
+_PAGES = re.compile(rb"Output written on \S+ \((\d+) pages?")
+
+
+def find_qpdf() -> str | None:
+    """The path of ``qpdf`` (Debian package ``qpdf``), or None: then every PDF gets its own TeX run."""
+    return shutil.which("qpdf")
+
+
+def split_pdf(source, pages: tuple[int, int], dest, *, timeout: float = 60) -> pathlib.Path:
+    """Pages ``first..last`` (1-based) of ``source`` as the PDF ``dest``, with qpdf.
+
+    ``--deterministic-id``: the same pages give the same bytes.
+    """
+    first, last = pages
+    with tempfile.TemporaryDirectory(prefix="derive-split-") as work:
+        out = pathlib.Path(work) / "part.pdf"
+        subprocess.run([find_qpdf() or "qpdf", "--deterministic-id", "--empty", "--pages", str(source),
+                        f"{first}-{last}", "--", str(out)],
+                       check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        return move_atomic(out, dest, force=True)
 
 
 @contextlib.contextmanager
