@@ -155,13 +155,19 @@ def _layout(network: Network):
     return out
 
 
+def _thresholds(network: Network) -> bool:
+    """Whether biases are thresholds θ on an input fixed at −1 (``conventions: {bias_as: threshold}``)."""
+    return getattr(network.spec.conventions, "bias_as", "bias") == "threshold"
+
+
 def _forward_lines(network: Network) -> list[str]:
     lines = []
     for layer, start, end, bias in _layout(network):
         i = layer.index
         lines.append(f"        W{i} = p[{start}:{end}].reshape({layer.units}, {len(layer.inputs)})")
         product = f"W{i} @ a{i - 1}" if len(network.examples) == 1 else f"a{i - 1} @ W{i}.T"
-        lines.append(f"        n{i} = {product}" + (f" + {bias}" if bias else ""))
+        sign = "-" if _thresholds(network) else "+"  # a threshold: net = Σ w·x − θ
+        lines.append(f"        n{i} = {product}" + (f" {sign} {bias}" if bias else ""))
         lines += [f"        {line}" for line in _activation(layer, i)]
     return lines
 
@@ -259,10 +265,11 @@ def _backward_lines(network: Network, updated: bool) -> list[str]:
         i = layer.index
         product = "np.outer(d{i}, a{j}" if one else "np.matmul(d{i}.T, a{j}"
         lines.append(f"        {product.format(i=i, j=i - 1)}, out=G[{start}:{end}].reshape({layer.units}, {len(layer.inputs)}))")
+        sign = "-" if _thresholds(network) else ""  # ∂net/∂θ = −1
         if layer.bias_mode == "shared":
-            lines.append(f"        G[{end}] = d{i}.sum()")
+            lines.append(f"        G[{end}] = {sign}d{i}.sum()")
         elif layer.bias_mode == "per_neuron":
-            lines.append(f"        G[{end}:{end + layer.units}] = d{i}" + ("" if one else ".sum(axis=0)"))
+            lines.append(f"        G[{end}:{end + layer.units}] = {sign}d{i}" + ("" if one else ".sum(axis=0)"))
         if i == 1:
             continue
         # the updated-weights convention backpropagates through w − η·grad (weights are always trained)
