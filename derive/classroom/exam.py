@@ -21,7 +21,7 @@ from pathlib import Path
 from pylatex import Command, Foot, Head, PageStyle, UnsafeCommand
 from pylatex.utils import NoEscape
 
-from ..errors import SpecError
+from ..errors import SpecError, keyword
 from ..render.escape import escape_latex
 from ..spec.exam import Exam, load_exam
 from ..spec.roster import Student, read_roster
@@ -110,7 +110,7 @@ def _roster(students) -> tuple:
     if isinstance(students, tuple):
         return students
     if isinstance(students, bool) or not isinstance(students, int) or not 1 <= students <= MAX_VARIANTS:
-        raise SpecError(f"must be a whole number from 1 to {MAX_VARIANTS}; got {students!r}", field="--variants")
+        raise SpecError(f"must be a whole number from 1 to {MAX_VARIANTS}; got {students!r}", field=keyword("n"))
     return tuple(Student("", "") for _ in range(students))
 
 
@@ -133,7 +133,7 @@ def _generator(exam: Exam, e: int, s: int, generators: dict):
         try:
             generators[e, s] = _Generator(entry.specs[s], entry.ask, exam.decimals)
         except SpecError as err:
-            if err.field != "--ask":
+            if err.field not in ("--ask", "ask"):
                 raise
             raise SpecError(f"{err.message} (spec {entry.names[s]})", field=f"questions[{e}].ask",
                             source=exam.source or "<spec>", line=entry.line) from None
@@ -200,8 +200,8 @@ def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "
     """
     from .worksheet import KEY_STYLES, _check_choice
 
-    _check_choice(key, KEY_STYLES, "--key")
-    _check_choice(fmt, FORMATS, "--format")
+    _check_choice(key, KEY_STYLES, keyword("key"))
+    _check_choice(fmt, FORMATS, keyword("fmt"))
     if tolerance is not None:
         from .tolerance import parse_tolerance
 

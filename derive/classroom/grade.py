@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import DeriveError, OutputError, SpecError
+from ..errors import DeriveError, OutputError, SpecError, keyword
 from ..spec.source import Num, read_document
 from .ask import Question
 from .roster import Problem, Submission, merge, read_claims_folder, read_roster
@@ -92,7 +92,8 @@ def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, t
     from ..engine.problem import Problem as EngineProblem
 
     if roster is None and claims is None:
-        raise SpecError("needs the class's answers: a roster CSV (--roster) and/or a claims folder (--claims)")
+        raise SpecError(f"needs the class's answers: a roster CSV ({keyword('roster')}) and/or a claims folder "
+                        f"({keyword('claims')})")
     info = read_variants_json(variants_json)
     variants = _draw_again(spec, info)
     model = EngineProblem(next(iter(variants.values())).spec).model

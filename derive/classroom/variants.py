@@ -268,7 +268,7 @@ def check_seed(seed, index: int = 1) -> None:
     >>> check_seed(-1)
     Traceback (most recent call last):
     ...
-    derive.errors.SpecError: --seed must be a whole number of at least 0; got -1
+    derive.errors.SpecError: seed must be a whole number of at least 0; got -1
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SpecError(f"must be a whole number of at least 0; got {seed!r}", field=keyword("seed"))

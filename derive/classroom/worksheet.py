@@ -141,16 +141,16 @@ def _check_options(*, n, seed, ask, key, fmt, workers, tolerance, tex_timeout) -
     from ..io.texrun import check_timeout
     from .variants import MAX_VARIANTS
 
-    _check_choice(key, KEY_STYLES, "--key")
-    _check_choice(fmt, FORMATS, "--format")
-    _check_whole(n, "--variants", 1, MAX_VARIANTS)
+    _check_choice(key, KEY_STYLES, keyword("key"))
+    _check_choice(fmt, FORMATS, keyword("fmt"))
+    _check_whole(n, keyword("n"), 1, MAX_VARIANTS)
     check_seed(seed)
     if workers is not None:
-        _check_whole(workers, "--workers", 1, max_workers())
+        _check_whole(workers, keyword("workers"), 1, max_workers())
     if ask is not None and (not isinstance(ask, str) or not ask.strip(" ,")):
         from .ask import ASK_GRAMMAR
 
-        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {ask!r}", field="--ask")
+        raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {ask!r}", field=keyword("ask"))
     if tolerance is not None:
         from .moodle import moodle_tolerance
 
@@ -210,7 +210,7 @@ def check_outputs_at(out_dir, names, *, force: bool) -> list[Path]:
             # the new run replaces every file of the old one, also those it would not write itself
             old = sorted(name for name in os.listdir(out_dir) if is_run_output(name) and not name.startswith("."))
             if old:
-                raise OutputError(f"{out_dir / old[0]}: exists (from an earlier run); pass --force to replace "
+                raise OutputError(f"{out_dir / old[0]}: exists (from an earlier run); pass {keyword('force', True)} to replace "
                                   "the earlier run's files")
     return paths
 
@@ -309,13 +309,18 @@ def _split_combined(jobs: list, n: int, *, workers, progress, timeout=None) -> l
     """
     import concurrent.futures
 
-    from ..io.texrun import compile_marked, split_pdf
+    from ..io.texrun import compile_marked_many, split_pdf
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(2, workers or 2)) as pool:
-        combined = list(pool.map(lambda job: compile_marked(*job, timeout=timeout), jobs[:2]))
+    try:
+        combined = compile_marked_many(jobs[:2], workers=min(2, workers or 2), timeout=timeout)
+    except (OSError, AttributeError):  # no log, or no page count in it
+        combined = None
+    if combined is None or any(len(pages) != n for _, pages in combined):
+        # a TeX that leaves no page marks in its log (an unusual pdflatex): one run per file instead
+        for _, dest in jobs[:2]:
+            dest.unlink(missing_ok=True)
+        return _compile_each(jobs, n, workers=workers, progress=progress, timeout=timeout)
     (sheets_pdf, sheet_pages), (keys_pdf, key_pages) = combined
-    if len(sheet_pages) != n or len(key_pages) != n:
-        raise AssertionError(f"expected {n} sheets in each combined document; found {len(sheet_pages)}, {len(key_pages)}")
     cuts = [(sheets_pdf, pages) for pages in sheet_pages] + [(keys_pdf, pages) for pages in key_pages]
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers or None) as pool:
         parts = list(pool.map(lambda cut, job: split_pdf(cut[0], cut[1], job[1]), cuts, jobs[2:]))

@@ -133,7 +133,7 @@ def with_conventions(spec, *, backprop_through_updated_weights=None, carry_round
         conventions = dataclasses.replace(conventions, carry_rounding=carry_rounding)
     if error_term is not None:
         if error_term not in ERROR_TERMS:
-            raise SpecError(f"must be one of {', '.join(ERROR_TERMS)}; got {error_term!r}", field="--error-term")
+            raise SpecError(f"must be one of {', '.join(ERROR_TERMS)}; got {error_term!r}", field=keyword("error_term"))
         conventions = dataclasses.replace(conventions, error_term=error_term)
     changes = {"conventions": conventions}
     for flag, value, allowed in (("loss", loss, LOSSES), ("reduction", reduction, REDUCTIONS),

@@ -126,7 +126,8 @@ def _check_link(link: pathlib.Path, *, force: bool) -> None:
     if not os.access(link.parent, os.W_OK | os.X_OK):
         raise OutputError(f"{link}: folder {link.parent} is not writable")
     if not force:
-        raise OutputError(f"{link}: exists (a link to {target}); pass --force to replace the link by the output")
+        raise OutputError(f"{link}: exists (a link to {target}); pass {keyword('force', True)} to replace the link "
+                          "by the output")
 
 
 def _shown(path) -> str:

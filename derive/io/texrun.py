@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import os
 import pathlib
 import re
@@ -29,7 +30,8 @@ from .output import check_output_path, move_atomic
 from .progress import task
 
 __all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
-           "check_timeout", "MAX_TIMEOUT", "overfull_boxes", "SHEET_MARK", "compile_marked", "split_pdf", "find_qpdf"]
+           "check_timeout", "MAX_TIMEOUT", "overfull_boxes", "SHEET_MARK", "compile_marked",
+           "compile_marked_many", "split_pdf", "find_qpdf"]
 
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-pictures", "latexmk", "lmodern")
@@ -183,12 +185,24 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
     if not jobs:
         return []
     find_tex()  # one clear error up front rather than one per job
+    return _parallel([functools.partial(compile_pdf, source, dest, force=force, timeout=timeout,
+                                        keep_failed_log_dir=keep_failed_log_dir, keep_log=keep_log)
+                      for source, dest in jobs], workers=workers, show=progress is not False)
+
+
+def compile_marked_many(jobs: list, *, workers: int | None = None, timeout: float | None = None) -> list:
+    """:func:`compile_marked` of each ``(tex_source, dest)`` job in parallel, stopped as :func:`compile_many` is."""
+    find_tex()
+    return _parallel([functools.partial(compile_marked, source, dest, timeout=timeout) for source, dest in jobs],
+                     workers=workers, show=False)
+
+
+def _parallel(calls: list, *, workers: int | None, show: bool) -> list:
+    """Run TeX ``calls`` in threads; results in order, the first failure in order raised."""
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
-        futures = [pool.submit(compile_pdf, source, dest, force=force, timeout=timeout,
-                               keep_failed_log_dir=keep_failed_log_dir, keep_log=keep_log)
-                   for source, dest in jobs]
-        with task("TeX", len(futures) if progress is not False else 0) as bar:
+        futures = [pool.submit(call) for call in calls]
+        with task("TeX", len(futures) if show else 0) as bar:
             for _ in concurrent.futures.as_completed(futures):
                 bar.advance()
     except BaseException:

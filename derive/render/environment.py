@@ -102,7 +102,7 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         for node in tree.find_all((nodes.Name, nodes.Getattr)):
             used = node.name if isinstance(node, nodes.Name) else node.attr
             if used in FORBIDDEN or used.startswith("_"):
-                raise jinja2.TemplateSyntaxError(f"{used!r} is not available to templates from --template-dir",
+                raise jinja2.TemplateSyntaxError(f"{used!r} is not available to a template from a template folder",
                                                  node.lineno, name, filename)
         return tree
 

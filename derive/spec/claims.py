@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import SpecError
+from ..errors import SpecError, keyword
 from .source import Doc, Num, from_python, parse_text, read_document
 
 AFTER_STEPS_KEY = "after_steps"
@@ -225,7 +225,7 @@ def _number_text(value):
 def _steps(value, max_steps: int, where: dict) -> int:
     if isinstance(value, Num) and value.is_integer_literal and 0 <= int(value.text) <= max_steps:
         return int(value.text)
-    raise SpecError(f"must be a whole number from 0 to {max_steps} in a claims file (--after-steps goes further); "
+    raise SpecError(f"must be a whole number from 0 to {max_steps} in a claims file ({keyword('after_steps')} goes further); "
                     f"got {_describe(value)[:60]}",
                     field=AFTER_STEPS_KEY, **where)
 
