@@ -312,7 +312,7 @@ def _split_combined(jobs: list, n: int, *, workers, progress, timeout=None) -> l
     from ..io.texrun import compile_marked_many, split_pdf
 
     try:
-        combined = compile_marked_many(jobs[:2], workers=min(2, workers or 2), timeout=timeout)
+        combined = compile_marked_many(jobs[:2], workers=min(2, workers or 2), timeout=timeout, progress=progress)
     except (OSError, AttributeError):  # no log, or no page count in it
         combined = None
     if combined is None or any(len(pages) != n for _, pages in combined):

@@ -190,11 +190,12 @@ def compile_many(jobs: list[tuple[str, pathlib.Path]], *, force=False, workers: 
                       for source, dest in jobs], workers=workers, show=progress is not False)
 
 
-def compile_marked_many(jobs: list, *, workers: int | None = None, timeout: float | None = None) -> list:
-    """:func:`compile_marked` of each ``(tex_source, dest)`` job in parallel, stopped as :func:`compile_many` is."""
+def compile_marked_many(jobs: list, *, workers: int | None = None, timeout: float | None = None,
+                        progress: bool | None = None) -> list:
+    """:func:`compile_marked` of each ``(tex_source, dest)`` job in parallel, stopped and shown as :func:`compile_many`."""
     find_tex()
     return _parallel([functools.partial(compile_marked, source, dest, timeout=timeout) for source, dest in jobs],
-                     workers=workers, show=False)
+                     workers=workers, show=progress is not False)
 
 
 def _parallel(calls: list, *, workers: int | None, show: bool) -> list:
