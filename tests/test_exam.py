@@ -261,3 +261,16 @@ def test_hostile_texts_are_typeset_literally(tmp_path):
     assert "\\input{/etc/passwd} $x^2$ ~ #1" in first
     assert "Use \\textbf{bold} and ((( x ))) {{ y }} at will." in first
     assert all("\\def\\x{1} 100% & $_^ (h1)" in pdf_text(out / "h1-exam.pdf", p) for p in range(1, 5))
+
+
+@pytest.mark.parametrize("option, value", [("--seed", "\u0663"), ("--variants", "5000"), ("--workers", "999")])
+def test_exam_options_are_checked_as_worksheet_options_are(tmp_path, capsys, option, value):
+    """Non-ASCII digits, too many papers and more TeX runs than cores are refused before any work."""
+    exam = str(pathlib.Path(__file__).parent / "data" / "exam-midterm.yaml")
+    argv = ["exam", exam, "--seed", "1", "--out", str(tmp_path / "out"), option, value]
+    if option == "--seed":
+        argv = argv[:2] + ["--seed", value, "--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{option} must be a whole number" in err
+    assert not (tmp_path / "out").exists()

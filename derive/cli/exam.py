@@ -8,7 +8,8 @@ import sys
 def add_parser(sub) -> None:
     from ..classroom.variants import MAX_VARIANTS
     from ..classroom.exam import FORMATS
-    from ..classroom.worksheet import KEY_STYLES
+    from ..classroom.worksheet import KEY_STYLES, max_workers
+    from .options import whole
 
     p = sub.add_parser(
         "exam", help="exams of several questions with points, one per student, and their answer keys",
@@ -17,11 +18,11 @@ def add_parser(sub) -> None:
                     ".tex), combined exams.pdf and keys.pdf for printing, and exam.json (which question and "
                     "variant each student got, and every answer).")
     p.add_argument("exam", metavar="EXAM", help="exam file (YAML or JSON)")
-    p.add_argument("--seed", "-s", type=int, required=True, metavar="S",
+    p.add_argument("--seed", "-s", type=whole("--seed", 0), required=True, metavar="S",
                    help="seed of the random draws; the same seed gives the same papers")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="folder to write into (created if missing)")
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--variants", "-n", type=int, default=1, metavar="N",
+    who.add_argument("--variants", "-n", type=whole("--variants", 1, MAX_VARIANTS), default=1, metavar="N",
                      help=f"how many anonymous papers, without a roster (default: 1, at most {MAX_VARIANTS})")
     who.add_argument("--roster", metavar="CSV",
                      help="students.csv with the columns id and name: one paper per student, files named by id")
@@ -34,7 +35,8 @@ def add_parser(sub) -> None:
     p.add_argument("--tolerance", metavar="T",
                    help="absolute tolerance of a QTI or PrairieLearn answer (default: half a unit in the last "
                         "decimal place)")
-    p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
+    p.add_argument("--workers", type=whole("--workers", 1, max_workers()), metavar="W",
+                   help=f"TeX runs at once (default and most: one per core, {max_workers()} here)")
     p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary")
