@@ -320,6 +320,7 @@ from derive.engine.report import to_json
 from derive.steps import MAX_DOCUMENT_PARAMETERS, MAX_FOCUSED_PARAMETERS, check_document_size
 
 TESTS = pathlib.Path(__file__).resolve().parent
+DATA = TESTS / "data"
 OLD = b"an earlier result, which a failed run must not touch\n"
 
 from test_spec_errors import BASE, edit  # the 2-2-2 spec as a file (its line numbers are listed there)
@@ -424,6 +425,8 @@ COMMANDS = {
     "check": lambda spec, out, claims: ["check", spec, claims, "-o", out / "result.txt", "--force"],
     "worksheet": lambda spec, out, claims: ["worksheet", spec, "--seed", "1", "--out", out, "-f", "moodle",
                                             "--force", "--quiet"],
+    "grade": lambda spec, out, claims: ["grade", spec, DATA / "class" / "variants.json", "--roster",
+                                        DATA / "class" / "roster.csv", "-o", out, "--no-pdf", "--force", "--quiet"],
 }
 
 

@@ -36,7 +36,6 @@ says so: no explanation is invented.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -46,8 +45,7 @@ from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
 from .explain import Explanation, _explain, _slips, agreement
 from .follow import FollowThrough
-from .scheme import DEFAULT_SCHEME, Scheme, read_scheme
-from .tolerance import parse_tolerance
+from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -172,9 +170,7 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
         claims = read_claims(claims, model.by_key, after_steps=after_steps)
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
-    scheme = DEFAULT_SCHEME if scheme is None else read_scheme(scheme, model.by_key)
-    if tolerance is not None:
-        scheme = dataclasses.replace(scheme, tolerance=parse_tolerance(tolerance))
+    scheme = spec_scheme(evaluations.spec, model.by_key, scheme, tolerance)
     step = claims.after_steps
     values = evaluations.values(None, step)
     if values is None:

@@ -13,7 +13,6 @@ the other students' grading.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 from dataclasses import dataclass, field
@@ -24,8 +23,7 @@ from ..errors import DeriveError, OutputError, SpecError, keyword
 from ..spec.source import Num, read_document
 from .ask import Question
 from .roster import Problem, Submission, merge, read_claims_folder, read_roster
-from .scheme import DEFAULT_SCHEME, read_scheme
-from .tolerance import parse_tolerance
+from .scheme import spec_scheme
 
 STATUS_WORDS = {"ok": "right", "follow_through": "follow-through", "wrong": "wrong", None: "not answered"}
 
@@ -98,9 +96,7 @@ def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, t
     variants = _draw_again(spec, info)
     model = EngineProblem(next(iter(variants.values())).spec).model
     keys = model.by_key
-    scheme = DEFAULT_SCHEME if scheme is None else read_scheme(scheme, keys)
-    if tolerance is not None:
-        scheme = dataclasses.replace(scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"))
+    scheme = spec_scheme(next(iter(variants.values())).spec, keys, scheme, tolerance)
     asked = tuple(k for k in info["asked"] if k in keys)
     problems: list[Problem] = []
     found: dict[str, Submission] = {}

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape as xml_escape
 from ..errors import DeriveError
 from ..render.numbers import fixed as format_fixed
 from .ask import Question
+from .scheme import tolerance_of
 from .tolerance import DEFAULT, Tolerance, parse_tolerance
 from .variants import Variant, VariantSet
 
@@ -76,15 +77,16 @@ def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None, partial: in
     >>> text.count('<question type="cloze">'), "{1:NUMERICAL:=" in text
     (2, True)
     """
-    tol = DEFAULT if tolerance is None else moodle_tolerance(tolerance)
+    if tolerance is not None:
+        moodle_tolerance(tolerance)  # a bad value fails before any work
     title = variants.spec.title or "derive worksheet"
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>", _category(title)]
     carried = carried_answers(variants)
     for variant in variants.variants:
         body = feedback(variant) if feedback is not None else solution_html(variant, variants.questions,
                                                                            variants.decimals)
-        blanks = {q.key: blank(variant.answers[q.key], carried[variant.index].get(q.key), variants.decimals, tol,
-                               partial) for q in variants.questions}
+        blanks = {q.key: blank(variant.answers[q.key], carried[variant.index].get(q.key), variants.decimals,
+                               tolerance_of(variants.spec, q.key, tolerance), partial) for q in variants.questions}
         parts.append(_cloze(variant, variants, title, blanks, body))
     parts.append("</quiz>")
     return xml_safe("\n".join(parts) + "\n")

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from .moodle import _givens_html, _network_html, _text, label_html
+from .scheme import tolerance_of
 from .tolerance import Tolerance, parse_tolerance
 from .variants import DEFAULT_ASK, _Generator, format_exact
 
@@ -43,7 +44,7 @@ def question_files(exam, *, tolerance=None) -> dict:
                     "title": f"{exam.title}: question {e} ({name})", "topic": "Backpropagation",
                     "tags": ["derive"], "type": "v3"}
             files[f"{folder}/info.json"] = json.dumps(info, indent=2, ensure_ascii=False) + "\n"
-            files[f"{folder}/question.html"] = question_html(questions, exam.decimals, tolerance)
+            files[f"{folder}/question.html"] = question_html(questions, exam.decimals, tolerance, spec)
             files[f"{folder}/server.py"] = server_py(ask, exam.decimals)
             files[f"{folder}/spec.yaml"] = Path(spec.source).read_text(encoding="utf-8")
     return files
@@ -54,10 +55,16 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:40] or "spec"
 
 
-def question_html(questions, decimals: int, tolerance=None) -> str:
-    """The question page: the problem (drawn per variant by ``server.py``) and one number input per quantity."""
-    grading = " ".join(f'{name}="{value}"' for name, value in grading_attributes(tolerance, decimals).items())
-    inputs = [f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading}>'
+def question_html(questions, decimals: int, tolerance=None, spec=None) -> str:
+    """The question page: the problem (drawn per variant by ``server.py``) and one number input per quantity.
+
+    Each input is graded by its quantity's tolerance (``tolerance``, else ``spec``'s ``marking`` block).
+    """
+    def grading(key):
+        tol = tolerance_of(spec, key, tolerance) if spec is not None else tolerance
+        return " ".join(f'{name}="{value}"' for name, value in grading_attributes(tol, decimals).items())
+
+    inputs = [f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading(q.key)}>'
               "</pl-number-input>" for q in questions]
     return ("<pl-question-panel>\n{{{params.problem_html}}}\n"
             f"<p>Give each answer to {decimals} decimal places.</p>\n"

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape as xml_escape, quoteattr
 from ..render.numbers import fixed as format_fixed
 from ..render.numbers import to_fraction
 from .moodle import _cdata, _givens_html, _network_html, _text, label_html
+from .scheme import tolerance_of
 from .tolerance import parse_tolerance
 from .variants import format_exact
 
@@ -125,7 +126,7 @@ def _section(ident: str, title: str, points: Fraction, items: list) -> str:
 
 def _item(question, asked, j: int, paper, decimals: int, tolerance, points: Fraction) -> tuple:
     variant = question.variant
-    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance)
+    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance_of(variant.spec, asked.key, tolerance))
     scale = max(canvas_scale(value, radius) for value, radius, _ in ranges)
     unit = (f" Give it in units of 10<sup>&minus;{scale}</sup>, that is, the value &times; 10<sup>{scale}</sup>."
             if scale else "")

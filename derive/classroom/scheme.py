@@ -19,15 +19,18 @@ Quantity names are the claims file's (``dE/dw1`` is ``grad_w1``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import SpecError
+from ..spec.checker import Checker
 from ..spec.claims import resolve_name
-from ..spec.source import Num, from_python, parse_text, read_document
+from ..spec.marking import read_marking
+from ..spec.model import MARKING_KEYS as KEYS, Marking
+from ..spec.source import Doc, from_python, parse_text, read_document
+from ..spec.tolerance import read_tolerance
 from .tolerance import DEFAULT, Tolerance, parse_tolerance
-
-KEYS = ("tolerance", "tolerances", "points", "default_points", "follow_through", "rounding")
 
 
 @dataclass(frozen=True)
@@ -75,60 +78,142 @@ def read_scheme(source, keys) -> Scheme:
     """
     if isinstance(source, Scheme):
         return source
+    return build_scheme(read_marking_file(source), keys)
+
+
+def read_marking_file(source) -> Marking:
+    """A scheme file's (or text's, or dict's) settings, checked but not tied to a network."""
+    if isinstance(source, Marking):
+        return source
     doc = from_python(source) if isinstance(source, dict) else \
         parse_text(source) if "\n" in str(source) else read_document(source)
-    where = doc.source or "<scheme>"
-    data = doc.data if isinstance(doc.data, dict) else {}
+    doc = Doc(doc.data, doc.lines, doc.source or "<scheme>")
+    return read_marking(Checker(doc), doc.data if isinstance(doc.data, dict) else {})
 
-    def fail(path, message):
-        raise SpecError(message, field=".".join(map(str, path)), source=where, line=doc.lines.get(path))
 
-    for name in data:
-        if name not in KEYS:
-            fail((name,), f"is not a scheme setting; the settings are {', '.join(KEYS)}")
-    options = {}
-    if "tolerance" in data:
-        options["tolerance"] = _tolerance(data["tolerance"], ("tolerance",), fail)
-    for name, reader in (("tolerances", _tolerance), ("points", _points)):
-        table = data.get(name, {})
-        if not isinstance(table, dict):
-            fail((name,), "must map quantity names to values")
-        options[name] = {_key(q, keys, (name, q), fail): reader(v, (name, q), fail) for q, v in table.items()}
-    if "default_points" in data:
-        options["default_points"] = _points(data["default_points"], ("default_points",), fail)
-    for name in ("follow_through", "rounding"):
-        if name in data:
-            options[name] = _share(data[name], (name,), fail)
+def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
+    """The scheme of one or more :class:`~derive.spec.model.Marking` layers, the later ones winning.
+
+    The last positional argument may be the quantity ``keys`` instead (as :func:`read_scheme` calls it).
+    A setting for every quantity in a later layer (its ``tolerance``, its ``default_points``) also
+    overrides the per-quantity settings of the earlier layers: per command beats per spec, and per
+    quantity beats a blanket setting of the same layer. ``tolerance`` (``--tolerance``) is a last
+    layer of its own.
+
+    >>> from derive.spec.model import Marking
+    >>> spec = Marking(tolerance=("relative", Fraction(1, 100)), tolerances=(("E_total", ("sigfigs", 3), 1),))
+    >>> keys = {"E_total", "out_o1"}
+    >>> s = build_scheme(spec, keys=keys)
+    >>> str(s.tolerance_for("E_total")), str(s.tolerance_for("out_o1"))
+    ('sigfigs=3', 'relative=0.01')
+    >>> str(build_scheme(spec, keys=keys, tolerance="decimals=4").tolerance_for("E_total"))
+    'decimals=4'
+    """
+    if keys is None and layers and not isinstance(layers[-1], Marking):
+        *layers, keys = layers
+    keys = keys or ()
+    if tolerance is not None:
+        layers = [*layers, Marking(tolerance=_tolerance_text(tolerance))]
+    options = {"tolerances": {}, "points": {}}
+    for layer in layers:
+        if layer is None:
+            continue
+        for blanket, table, name in (("tolerance", "tolerances", "tolerance"),
+                                     ("default_points", "points", "default_points")):
+            value = getattr(layer, blanket)
+            if value is not None:
+                options[name] = _tolerance_of(value) if name == "tolerance" else value
+                options[table] = {}
+            for quantity, item, line in getattr(layer, table):
+                key = _key(quantity, keys, layer, table, line)
+                options[table][key] = _tolerance_of(item) if table == "tolerances" else item
+        for name in ("follow_through", "rounding"):
+            if getattr(layer, name) is not None:
+                options[name] = getattr(layer, name)
     return Scheme(**options)
 
 
-def _key(name, keys, path, fail) -> str:
+def spec_scheme(spec, keys, scheme=None, tolerance=None) -> Scheme:
+    """The scheme a command marks ``spec`` by: the spec's ``marking`` block, then the command's
+    ``scheme`` (a file, text, dict or :class:`Scheme`), then ``tolerance`` (``--tolerance``).
+
+    >>> from derive.spec import load_spec
+    >>> spec = load_spec({"inputs": [1], "targets": [1], "layers": [{"units": 1, "activation": "sigmoid",
+    ...                   "weights": [[0.5]]}], "marking": {"tolerance": "sigfigs=3"}})
+    >>> str(spec_scheme(spec, {"E_total"}).tolerance_for("E_total"))
+    'sigfigs=3'
+    >>> str(spec_scheme(spec, {"E_total"}, tolerance="relative=1%").tolerance_for("E_total"))
+    'relative=0.01'
+    """
+    if isinstance(scheme, Scheme):  # a finished scheme: only --tolerance goes over it
+        return scheme if tolerance is None else dataclasses.replace(
+            scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"), tolerances={})
+    command = read_marking_file(scheme) if scheme is not None else Marking()
+    if tolerance is not None:  # the command's blanket tolerance: the scheme file's per-quantity ones still beat it
+        command = dataclasses.replace(command, tolerance=_tolerance_text(tolerance))
+    return build_scheme(spec.marking, command, keys=keys)
+
+
+def quantity_keys(spec) -> set:
+    """The keys of every quantity of ``spec``'s network (what a scheme's quantity names resolve to).
+
+    >>> sorted(quantity_keys(__import__("derive.spec", fromlist=["x"]).load_spec("2-2-2")))[:3]
+    ['E_o1', 'E_o2', 'E_total']
+    """
+    from ..engine.network import build_network
+    from ..engine.symbolic import build_model
+
+    return set(build_model(build_network(spec)).by_key)
+
+
+def tolerance_of(spec, key: str, tolerance=None) -> Tolerance:
+    """The tolerance a quiz export grades ``key`` of ``spec`` by: ``tolerance`` (``--tolerance``), then the
+    spec's ``marking`` block (per quantity, then its blanket ``tolerance``), then ``shown``.
+
+    >>> from derive.spec import load_spec
+    >>> spec = load_spec({"inputs": [1], "targets": [1], "layers": [{"units": 1, "activation": "sigmoid",
+    ...     "weights": [[0.5]]}], "marking": {"tolerance": "sigfigs=3", "tolerances": {"dE/dw1": "relative=1%"}}})
+    >>> str(tolerance_of(spec, "E_total")), str(tolerance_of(spec, "grad_w1")), str(tolerance_of(spec, "grad_w1", "decimals=4"))
+    ('sigfigs=3', 'relative=0.01', 'decimals=4')
+    """
+    if spec.marking is None or (not spec.marking.tolerances and not spec.marking.points):
+        keys = ()  # nothing to resolve: the network's quantities are not needed
+    else:
+        keys = _keys_of(_shape(spec), spec)
+    return spec_scheme(spec, keys, None, tolerance).tolerance_for(key)
+
+
+def _shape(spec) -> tuple:
+    """What a network's quantity names depend on (not its numbers): variants of one spec share it."""
+    layers = tuple((l.units, l.activation, l.bias_mode, l.neuron_names, l.weight_names, l.bias_names)
+                   for l in spec.layers)
+    return layers, spec.input_names, spec.target_names, spec.batch, len(spec.examples), spec.loss, spec.conventions
+
+
+_KEYS: dict = {}
+
+
+def _keys_of(shape, spec) -> set:
+    if shape not in _KEYS:
+        _KEYS.clear() if len(_KEYS) > 64 else None
+        _KEYS[shape] = quantity_keys(spec)
+    return _KEYS[shape]
+
+
+def _tolerance_text(tolerance) -> tuple:
+    if isinstance(tolerance, Tolerance):
+        return tolerance.mode, tolerance.amount
+    return read_tolerance(tolerance, field="--tolerance")
+
+
+def _tolerance_of(value) -> Tolerance:
+    mode, amount = value
+    return DEFAULT if mode == "shown" else Tolerance(mode, amount)
+
+
+def _key(name, keys, layer: Marking, table: str, line) -> str:
     key = resolve_name(str(name), keys)
     if key is None:
-        fail(path, "is not a quantity of this network")
+        raise SpecError("is not a quantity of this network", field=".".join(map(str, (*layer.path, table, name))),
+                        source=layer.source, line=line)
     return key
-
-
-def _tolerance(value, path, fail) -> Tolerance:
-    try:
-        return parse_tolerance(value.text if isinstance(value, Num) else value)
-    except SpecError as err:
-        fail(path, err.message)
-
-
-def _points(value, path, fail) -> Fraction:
-    if isinstance(value, Num) and Fraction(value.text) >= 0:
-        return Fraction(value.text)
-    fail(path, f"must be a number of points >= 0; got {_shown(value)}")
-
-
-def _share(value, path, fail) -> Fraction:
-    if isinstance(value, bool):
-        return Fraction(int(value))
-    if isinstance(value, Num) and 0 <= Fraction(value.text) <= 1:
-        return Fraction(value.text)
-    fail(path, f"must be a number from 0 to 1 (or true/false); got {_shown(value)}")
-
-
-def _shown(value) -> str:
-    return value.text if isinstance(value, Num) else repr(value)

@@ -32,18 +32,12 @@ True
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import SpecError
 from ..render.numbers import _exponent, to_fraction
-
-MODES = ("shown", "absolute", "relative", "sigfigs", "decimals")
-EXAMPLES = "shown, absolute=0.0005, relative=1%, sigfigs=3 or decimals=4"
-MAX_PLACES = 30
-_NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
-
+from ..spec.tolerance import EXAMPLES, MAX_AMOUNT, MAX_PLACES, MODES, read_tolerance  # noqa: F401 (re-exported)
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -176,36 +170,8 @@ Tolerance(mode='sigfigs', amount=3))
     """
     if isinstance(text, Tolerance):
         return text
-    raw = str(text).strip()
-    if raw in ("shown", "default"):
-        return DEFAULT
-    if re.fullmatch(_NUMBER, raw):
-        return Tolerance("absolute", _amount(raw, raw, field))
-    match = re.fullmatch(rf"(absolute|relative|sigfigs|decimals)\s*[:=]\s*({_NUMBER})(%?)", raw)
-    if match:
-        mode, number, percent = match.groups()
-        if mode in ("sigfigs", "decimals"):
-            lowest = 1 if mode == "sigfigs" else 0
-            if number.isdigit() and not percent and lowest <= int(number) <= MAX_PLACES:
-                return Tolerance(mode, int(number))
-        elif not percent or mode == "relative":
-            return Tolerance(mode, _amount(number, raw, field) / (100 if percent else 1))
-    raise SpecError(f"must be one of {EXAMPLES}; got {raw[:40]!r}", field=field)
-
-
-MAX_AMOUNT = 1_000_000  # the largest number a spec may hold: a wider tolerance accepts any answer
-
-
-def _amount(number: str, raw: str, field: str) -> Fraction:
-    """The number's exact value; its exponent bounded first (1e100000000 would be 100 million digits)."""
-    exponent = re.search(r"[eE]([-+]?[0-9]+)$", number)
-    if exponent and (len(exponent.group(1).lstrip("+-")) > 3 or abs(int(exponent.group(1))) > 100):
-        raise SpecError(f"must be a decimal number with an exponent of at most 100 ({EXAMPLES}); got {raw[:40]!r}",
-                        field=field)
-    value = Fraction(number)
-    if value > MAX_AMOUNT:
-        raise SpecError(f"must be at most {MAX_AMOUNT}; got {raw[:40]!r}", field=field)
-    return value
+    mode, amount = read_tolerance(text, field=field)
+    return DEFAULT if mode == "shown" else Tolerance(mode, amount)
 
 
 # ---------------------------------------------------------------- helpers

@@ -35,7 +35,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
 TOP_KEYS = (
     "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
     "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
-    "optimizer", "conventions", "randomize", "frozen",
+    "optimizer", "conventions", "randomize", "frozen", "marking",
 )
 LAYER_KEYS = (
     "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
@@ -175,6 +175,29 @@ class Randomize:
     max_draws: int = 1000
 
 
+# a marking scheme's settings, in a spec's ``marking`` block or a scheme file (derive.classroom.scheme)
+MARKING_KEYS = ("tolerance", "tolerances", "points", "default_points", "follow_through", "rounding")
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A marking scheme as written, checked but not yet tied to a network's quantities.
+
+    A setting left out is None (or empty), so a scheme given for one command can be laid over the
+    spec's. Tolerances are ``(mode, amount)`` (:func:`derive.spec.tolerance.read_tolerance`);
+    per-quantity entries are ``(name as written, value, line)``.
+    """
+
+    tolerance: tuple | None = None
+    tolerances: tuple = ()
+    points: tuple = ()
+    default_points: Fraction | None = None
+    follow_through: Fraction | None = None
+    rounding: Fraction | None = None
+    source: str | None = None
+    path: tuple = ()  # where the block sits in its document: ("marking",) in a spec
+
+
 @dataclass(frozen=True)
 class Spec:
     """A validated network spec: exact numbers (``Fraction``), neuron-major weights."""
@@ -194,6 +217,7 @@ class Spec:
     source: str | None = None
     batch: bool = False
     frozen: tuple[str, ...] = ()  # weights and biases held fixed (besides a layer's train_bias: false)
+    marking: Marking | None = None  # the spec's own marking scheme (tolerances, points)
 
     @property
     def n_inputs(self) -> int:

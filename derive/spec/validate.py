@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SpecError
+from .marking import read_marking
 from .model import (ACTIVATIONS, Example, LAYER_KEYS, LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_EXAMPLES,
                     MAX_LAYERS, MAX_UNITS, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS, PROBABILITY_ACTIVATIONS,
                     Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS, Spec, TOP_KEYS)
@@ -144,6 +145,7 @@ def validate(doc: Doc) -> Spec:
         randomize=_randomize(check, top["randomize"]) if top.get("randomize") is not None else None,
         source=doc.source,
         batch=is_batch,
+        marking=read_marking(check, top["marking"], ("marking",)) if top.get("marking") is not None else None,
     )
     _check_unique_names(check, spec)
     if top.get("frozen") is not None:
