@@ -201,9 +201,10 @@ def test_a_claims_file_cannot_ask_for_millions_of_steps(tmp_path, capsys):
 
 
 def test_after_steps_at_its_maximum_is_checked_not_called_divergent(tmp_path, capsys, monkeypatch):
-    from derive.engine import train
+    from derive.spec import claims as claims_module
 
-    monkeypatch.setattr(train, "MAX_STEPS", 40)  # the limit made small: the same code path, in a second
+    assert claims_module.MAX_FILE_STEPS == 100_000  # as a claims file's after_steps (10,000,000 took half an hour)
+    monkeypatch.setattr(claims_module, "MAX_FILE_STEPS", 40)  # the limit made small: the same code path, in a second
     claims = tmp_path / "claims.yaml"
     claims.write_text("E_total: 0.29\n")
     code, out, err = run(["check", "2-2-1", claims, "--after-steps", "40", "-f", "json"], capsys)

@@ -560,7 +560,7 @@ OPTION_CASES = [
     (["train", "2-2-1", "--steps", "many"], "--steps must be a whole number"),
     (["train", "2-2-1", "--steps", "3", "--every", "0"], "--every must be a whole number >= 1"),
     (["train", "2-2-1", "--steps", "3", "--carry-rounding", "31"], "from 0 to 30"),
-    (["check", "2-2-2", "{claims}", "--after-steps", "10000001"], "--after-steps must be a whole number from 0"),
+    (["check", "2-2-2", "{claims}", "--after-steps", "100001"], "--after-steps must be a whole number from 0 to 100000"),
     (["solve", "2-2-1", "-f", "md", "--decimals", "-1"], "--decimals must be a whole number from 0 to 30"),
     (["solve", "2-2-1", "-f", "md", "--decimals", "31"], "--decimals must be a whole number from 0 to 30"),
     (["solve", "2-2-1", "-f", "md", "--digits", "0"], "--digits must be a whole number from 1 to 30"),
