@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -95,3 +97,25 @@ class Model:
         if n is None or self.n_examples == 1:
             return base
         return f"{base}__{n + 1}"
+
+
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off while a model or its values are built, then as it was.
+
+    Building a 32x6 model makes ~500,000 objects and none of them is garbage: the collector's
+    repeated passes over them cost a third of the time and free nothing.
+
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

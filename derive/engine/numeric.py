@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
 
 from ..errors import DeriveError
 from ..io.progress import task
-from .model import Model
+from .model import Model, collector_paused
 from ..spec.model import CarryRounding, carry_places
 
 DEFAULT_PRECISION = 40  # significant digits kept while evaluating; documents print far fewer
@@ -158,7 +159,7 @@ def _evaluate_at(model: Model, givens: dict, precision: int, carry_rounding: int
     names: dict[str, sp.Expr] = {}
     plain: dict[sp.Symbol, object] = {}  # the same values as Fraction (exact) or mpmath.mpf
     inexact = False
-    with mpmath.workdps(precision + GUARD_DIGITS), task("values (quantities)", len(model.quantities)) as bar:
+    with collector_paused(), mpmath.workdps(precision + GUARD_DIGITS), task("values (quantities)", len(model.quantities)) as bar:
         for count, q in enumerate(model.quantities):
             if not count & 255:
                 bar.advance_to(count)
@@ -192,15 +193,24 @@ def _value_of(formula: sp.Expr, plain: dict, precision: int) -> sp.Expr:
     if isinstance(number, Fraction):
         return sp.Rational(number.numerator, number.denominator)
     if isinstance(number, mpmath.mpf) and mpmath.isfinite(number):
-        return sp.Float(number, precision)
+        # what sp.Float(number, precision) builds, without its argument checks (~40 µs a value)
+        return sp.Float._new(number._mpf_, _bits(precision))
     exact = {symbol: (sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else
                       sp.Float(v, precision)) for symbol, v in plain.items() if symbol in formula.free_symbols}
     value = formula.xreplace(exact)
     return value if value.is_Rational else value.evalf(precision)
 
 
+_Symbol = sp.Symbol
+
+
 class _Unsupported(Exception):
     """A formula node the plain evaluator does not know; SymPy evaluates it instead."""
+
+
+@lru_cache(maxsize=None)
+def _bits(digits: int) -> int:
+    return mpmath.libmp.dps_to_prec(digits)
 
 
 def _plain(expr: sp.Expr, env: dict):
@@ -211,7 +221,9 @@ def _plain(expr: sp.Expr, env: dict):
         return Fraction(expr.p, expr.q)
     if expr.is_Float:
         return mpmath.mpf(expr._mpf_)
-    args = [_plain(arg, env) for arg in expr.args] if not isinstance(expr, sp.Piecewise) else None
+    # the arguments that are symbols (most of them) are looked up here rather than in a call each
+    args = ([env[arg] if type(arg) is _Symbol else _plain(arg, env) for arg in expr.args]
+            if not isinstance(expr, sp.Piecewise) else None)
     if expr.is_Add:
         return sum(args[1:], args[0])
     if expr.is_Mul:

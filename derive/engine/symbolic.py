@@ -16,7 +16,7 @@ from sympy.core.basic import _args_sortkey
 from ..io.progress import task
 from .functions import (activation_derivative, activation_formula, log_factor, loss_term,
                         softmax_formula, softmax_jacobian)
-from .model import Chain, Model, Quantity
+from .model import Chain, Model, Quantity, collector_paused
 from .network import Layer, Network, Parameter
 
 def build_model(network: Network) -> Model:
@@ -34,6 +34,11 @@ def build_model(network: Network) -> Model:
     >>> model.chains["w5"].update.formula
     -eta*grad_w5 + w5
     """
+    with collector_paused():
+        return _build(network)
+
+
+def _build(network: Network) -> Model:
     model = Model(network)
     _givens(model)
     for n in range(model.n_examples):
@@ -51,7 +56,32 @@ def build_model(network: Network) -> Model:
 
 
 def _sym(name: str) -> sp.Symbol:
-    return sp.Symbol(name, real=True)
+    """``sp.Symbol(name, real=True)``, without deducing the same assumptions again for each name.
+
+    SymPy's constructor spends ~20 µs per symbol deducing the facts of ``real=True`` (and its
+    cache keeps only the last 1,000 symbols anyway); a 32x6 model names ~25,000 quantities.
+    The symbol is built as ``Symbol.__xnew__`` builds it, from a fresh copy of the facts.
+
+    >>> s = _sym("net_h1")
+    >>> s == sp.Symbol("net_h1", real=True), s.is_real, s.is_positive, hash(s) == hash(sp.Symbol("net_h1", real=True))
+    (True, True, None, True)
+    """
+    symbol = _new_expr(sp.Symbol)
+    symbol.name = name
+    facts = _new_facts(_StdFactKB)
+    _dict_update(facts, _REAL_FACTS)
+    facts.rules = _REAL_FACTS.rules
+    facts._generator = dict(_REAL_FACTS._generator)
+    symbol._assumptions = facts
+    symbol._assumptions_orig = {"real": True}
+    symbol._assumptions0 = _REAL_FACTS0
+    return symbol
+
+
+_REAL_FACTS, _, _real_facts0 = sp.Symbol._canonical_assumptions(real=True)
+_REAL_FACTS0 = tuple(sorted(_real_facts0.items()))
+_StdFactKB = type(_REAL_FACTS)
+_new_expr, _new_facts, _dict_update = sp.Expr.__new__, dict.__new__, dict.update
 
 
 # SymPy's evaluated Mul/Add spend ~40 µs each flattening, asking assumptions and sorting with
