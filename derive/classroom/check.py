@@ -129,8 +129,9 @@ class CheckReport:
 def _result_dict(result: ClaimResult) -> dict:
     claim = result.claim
     return {
-        "name": claim.name, "quantity": claim.key, "line": claim.line, "claimed": claim.text,
-        "computed": float(result.computed), "computed_rounded": fixed(result.computed, claim.decimals),
+        "name": claim.name, "quantity": claim.key, "line": claim.line, "claimed": claim.written,
+        "computed": float(claim.shown(result.computed)),
+        "computed_rounded": fixed(claim.shown(result.computed), claim.decimals),
         "status": result.status, "match": result.match, "roots": list(result.roots),
         "follow_through_value": None if result.follow_value is None else float(result.follow_value),
         "points": float(result.points), "out_of": float(result.out_of),
@@ -169,7 +170,8 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
     evaluations = evaluations or Evaluations(load_spec(spec))
     model = evaluations.base.model
     if not isinstance(claims, Claims):
-        claims = read_claims(claims, model.by_key, after_steps=after_steps)
+        claims = read_claims(claims, model.by_key, after_steps=after_steps,
+                             error_term=model.network.spec.conventions.error_term)
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
     scheme = DEFAULT_SCHEME if scheme is None else read_scheme(scheme, model.by_key)
