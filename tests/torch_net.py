@@ -66,7 +66,7 @@ class TorchNet:
             z = a @ weights.T
             if bias is not None:  # a threshold θ sits on an input fixed at −1
                 z = z + bias if self.spec.conventions.bias_as == "bias" else z - bias
-            a = ACTIVATIONS[layer.activation](z)
+            a = float(layer.scale) * ACTIVATIONS[layer.activation](float(layer.gain) * z)  # scale · f(gain · net)
             result.append((layer, z, a))
         return result
 
