@@ -4,6 +4,7 @@ a linear unit with a factor) against exact values, PyTorch and finite difference
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -11,6 +12,8 @@ import derive
 from derive.classroom.check import check_claims
 from derive.cli import main
 from derive.engine.train import with_conventions
+
+from torch_net import TorchNet, needs_torch
 
 HAN = "3-2-1-han-kamber"
 
@@ -152,3 +155,121 @@ def test_bias_column_compiled_gradient_equals_exact():
         fast = problem.compile_gradient(backend=backend)()
         for name in problem.parameter_names:
             assert fast.gradients[name] == pytest.approx(float(values[f"grad_{name}"]), abs=1e-12)
+
+
+# ---------------------------------------------------------------- scaled activations
+
+import sympy as sp  # noqa: E402
+
+
+SCALED = """\
+inputs: [0.5, -1]
+targets: [0.2]
+loss: binary_cross_entropy
+layers:
+  - {units: 2, activation: {name: tanh, scale: 1.7159, gain: 2/3}, weights: [[0.3, -0.2], [0.1, 0.4]], bias: 0.1}
+  - {units: 1, activation: {name: linear, gain: 0.5}, weights: [[0.6, -0.3]]}
+  - {units: 1, activation: {name: sigmoid, gain: 2}, weights: [[0.4]], bias: -0.1}
+"""
+
+
+def _same(x, y) -> bool:
+    """Equal to 30 digits (transcendental values are high-precision floats)."""
+    return abs(sp.N(x - y, 40)) < sp.Float("1e-30")
+
+
+def test_scaled_activation_values_and_derivatives_in_out():
+    """LeCun's 1.7159·tanh(2/3·net): (b/a)(a² − out²); σ(λ·net): λ·out(1 − out) (Zurada); k·net: k."""
+    problem = derive.load(SCALED)
+    v = problem.values()
+    a, b = sp.Rational("1.7159"), sp.Rational(2, 3)
+    net, n = v["net_h1_1"], sp.Symbol("n")
+    assert _same(v["out_h1_1"], a * sp.tanh(b * net))
+    assert _same(v["dout_dnet_h1_1"], b / a * (a**2 - v["out_h1_1"] ** 2))
+    assert _same(v["dout_dnet_h1_1"], sp.diff(a * sp.tanh(b * n), n).subs(n, net))
+    assert v["out_h2_1"] == v["net_h2_1"] / 2 and v["dout_dnet_h2_1"] == sp.Rational(1, 2)
+    out = v["out_o1"]
+    assert _same(out, 1 / (1 + sp.exp(-2 * v["net_o1"]))) and _same(v["dout_dnet_o1"], 2 * out * (1 - out))
+    # sigmoid with binary cross-entropy: δ = λ(out − t), the simplified form, agrees with the chain rule
+    assert _same(v["delta_o1"], 2 * (out - sp.Rational("0.2")))
+    assert _same(v["delta_o1"], v["dE_dout_o1"] * v["dout_dnet_o1"])
+
+
+def test_fausett_bipolar_sigmoid_is_tanh_with_gain_one_half():
+    """Fausett's bipolar sigmoid f(x) = 2/(1 + e^(−x)) − 1 = tanh(x/2), f′ = ½(1 + f)(1 − f)."""
+    spec = {"inputs": [0.8], "targets": [0.5], "layers": [
+        {"units": 1, "activation": {"name": "tanh", "gain": "1/2"}, "weights": [[0.7]], "bias": -0.3}]}
+    v = derive.load(spec).values()
+    f = v["out_o1"]
+    assert _same(f, 2 / (1 + sp.exp(-v["net_o1"])) - 1)
+    assert _same(v["dout_dnet_o1"], sp.Rational(1, 2) * (1 + f) * (1 - f))
+
+
+def test_scaled_compiled_gradients_equal_exact():
+    problem = derive.load(SCALED)
+    values = problem.values()
+    for backend in ("scalar", "vector"):
+        fast = problem.compile_gradient(backend=backend)()
+        for name in problem.parameter_names:
+            assert fast.gradients[name] == pytest.approx(float(values[f"grad_{name}"]), abs=1e-12), (backend, name)
+
+
+@needs_torch
+def test_scaled_gradients_match_pytorch():
+    net = TorchNet(derive.load(SCALED))
+    grads = net.gradients()
+    values = derive.load(SCALED).values()
+    for name, g in grads.items():
+        assert g == pytest.approx(float(values[f"grad_{name}"]), abs=1e-10), name
+
+
+@pytest.mark.parametrize("style", ["scalar", "delta", "matrix"])
+def test_scaled_activation_every_style_shows_scale_and_gain(style):
+    text = derive.solve(SCALED, style=style).markdown()
+    assert r"\mathit{out} = \frac{17159}{10000} \tanh{\left(\frac{2}{3} \mathit{net} \right)}" in text  # problem table
+    assert r"\sigma\left(2 \cdot" in text
+    assert "The derivative of the sigmoid is" not in text  # σ(1 − σ) is not λ·σ(1 − σ)
+    if style == "matrix":
+        assert r"\frac{17159}{10000} \cdot \tanh\left(\frac{2}{3} \cdot \mathbf{z}^{(1)}\right)" in text
+        assert r"\frac{1}{2} \cdot \mathbf{z}^{(2)}" in text
+    for fmt in ("latex", "html"):
+        assert getattr(derive.solve(SCALED, style=style), fmt)()
+
+
+def test_scaled_activation_json(capsys, tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SCALED)
+    assert main(["solve", str(spec), "-f", "json"]) == 0
+    layers = json.loads(capsys.readouterr().out)["layers"]
+    assert [(l["activation"], l["activation_scale"], l["activation_gain"]) for l in layers] == [
+        ("tanh", 1.7159, 2 / 3), ("linear", 1.0, 0.5), ("sigmoid", 1.0, 2.0)]
+
+
+def test_scaled_activation_check_accepts_the_derivative(tmp_path):
+    v = derive.load(SCALED).values()
+    claims = tmp_path / "c.yaml"
+    claims.write_text(f"dout_h1_1/dnet_h1_1: {float(v['dout_dnet_h1_1']):.6f}\nout_o1: {float(v['out_o1']):.6f}\n")
+    assert all(r.status == "ok" for r in check_claims(derive.load(SCALED).spec, str(claims)).results)
+
+
+@pytest.mark.parametrize("old, new, line, message", [
+    ("{name: linear, gain: 0.5}", "{name: relu, gain: 0.5}", 6,
+     "layers[1].activation.gain does not apply to relu (it takes no scale or gain)"),
+    ("{name: sigmoid, gain: 2}", "{name: sigmoid, scale: 2}", 7,
+     "layers[2].activation.scale does not apply to sigmoid (it takes gain)"),
+    ("gain: 2/3", "gain: 2/0", 5, "layers[0].activation.gain must be a positive number or a fraction p/q (2/3); "
+                                  "got text '2/0'"),
+    ("gain: 2/3", "gain: 1+1", 5, "got text '1+1'"),
+    ("gain: 2/3", "gain: 0", 5, "layers[0].activation.gain must be > 0; got 0"),
+    ("{name: tanh, scale: 1.7159, gain: 2/3}", "{scale: 1.7159}", 5,
+     "layers[0].activation is missing the required key 'name'"),
+    ("{name: tanh, scale: 1.7159, gain: 2/3}", "{name: tanh, slope: 2}", 5,
+     "layers[0].activation.slope is not a known key"),
+])
+def test_scaled_activation_errors_name_field_and_line(tmp_path, capsys, old, new, line, message):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SCALED.replace(old, new))
+    assert main(["solve", str(spec)]) != 0
+    err = capsys.readouterr().err
+    assert message in err and f"s.yaml:{line}:" in err, err
+    assert "Traceback" not in err

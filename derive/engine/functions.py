@@ -101,7 +101,7 @@ def activation_derivative(name: str, net: sp.Symbol, out: sp.Symbol, slope: sp.R
         raw = sp.diff(scale * sp.tanh(gain * net), net)
         if scale == 1:
             return raw, raw.xreplace({sp.tanh(gain * net): out})
-        return raw, gain / scale * (scale - out) * (scale + out)  # (b/a)(a² − out²), kept factored
+        return raw, gain / scale * ((scale - out) * (scale + out))  # (b/a)(a − out)(a + out), kept factored
     if name in ("relu", "leaky_relu"):
         low = sp.S.Zero if name == "relu" else sp.sympify(slope)
         step = sp.Piecewise((sp.S.One, net > 0), (low, True))

@@ -356,7 +356,13 @@ class DerivePrinter(LatexPrinter):
         name = _ACTIVATION_TEX[expr.activation]
         if expr.prime:
             name += "'"
-        return rf"{name}\left({self._print(expr.arg)}\right)"
+        arg = self._print(expr.arg)
+        if expr.gain != 1:  # a scaled activation: scale · f(gain · z)
+            arg = rf"{self._print(expr.gain)} \cdot {arg}"
+        if expr.activation == "linear":
+            return arg
+        scale = rf"{self._print(expr.scale)} \cdot " if expr.scale != 1 else ""
+        return rf"{scale}{name}\left({arg}\right)"
 
     def _operand(self, arg) -> str:
         tex = self._print(arg)

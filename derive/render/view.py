@@ -215,6 +215,7 @@ def _problem(derivation, printer, diagram_values) -> dict:
             "biases": [{"name": m(s), "value": m(v)} for s, v in info.biases],
             "bias_mode": info.bias_mode, "train_bias": info.train_bias,
             "negative_slope": m(info.negative_slope),
+            "scaled": m(info.scaled) if info.scaled is not None else None,
         })
     eta, eta_value = st.learning_rate
     return {
