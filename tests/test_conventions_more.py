@@ -273,3 +273,80 @@ def test_scaled_activation_errors_name_field_and_line(tmp_path, capsys, old, new
     err = capsys.readouterr().err
     assert message in err and f"s.yaml:{line}:" in err, err
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------- random networks: bias column, rounding map
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from derive.engine.compiled import CompiledGradient  # noqa: E402
+from strategies import networks  # noqa: E402
+from test_gradients import torch_loss_and_gradients  # noqa: E402
+
+
+def _fold_bias(spec: dict, where: str) -> dict:
+    """The spec with every layer's per-neuron bias moved into its weight matrix (first or last column)."""
+    folded = {key: value for key, value in spec.items() if key != "conventions"}
+    folded["conventions"] = {**{k: v for k, v in spec.get("conventions", {}).items() if k != "bias_as"},
+                             "bias_as": f"weight_column_{where}"}
+    layers = []
+    for layer in spec["layers"]:
+        layout = layer.get("weights_layout", spec.get("weights_layout", "neuron_major"))
+        rows = [list(r) for r in layer["weights"]]
+        bias = list(layer["bias"])
+        if layout == "input_major":  # one row per input: the bias is one more row
+            rows = [bias, *rows] if where == "first" else [*rows, bias]
+        else:
+            rows = [[b, *r] if where == "first" else [*r, b] for r, b in zip(rows, bias)]
+        layers.append({**{k: v for k, v in layer.items() if k != "bias"}, "weights": rows})
+    folded["layers"] = layers
+    return folded
+
+
+@needs_torch
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(networks(bias_modes=("per_neuron",)), st.sampled_from(("first", "last")), st.data())
+def test_bias_column_random_networks_match_pytorch_on_the_plain_spec(spec, where, data):
+    """derive on the folded spec against PyTorch autograd on the spec with ``bias:`` (thresholds dropped)."""
+    spec = {**spec, "conventions": {k: v for k, v in spec.get("conventions", {}).items() if k != "bias_as"}}
+    plain = derive.load(spec)
+    folded_spec = _fold_bias(spec, where)
+    names = plain.parameter_names
+    frozen = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
+    folded = derive.load({**folded_spec, "frozen": frozen})
+    loss, grads = torch_loss_and_gradients(spec, plain.network)
+    values = folded.values()
+    assert float(values["E_total"]) == pytest.approx(loss, rel=1e-10, abs=1e-12)
+    fast = folded.compile_gradient(backend="vector")()
+    for name in names:
+        parameter = folded.network.parameter(name)
+        old, new = float(parameter.value), float(values[f"{name}_new"])
+        if not parameter.trainable:  # train_bias: false or frozen: held, whatever its gradient
+            assert new == old and (name in frozen or name.startswith("b")), name
+            continue
+        assert float(values[f"grad_{name}"]) == pytest.approx(grads[name], rel=1e-9, abs=1e-11), name
+        assert fast.gradients[name] == pytest.approx(grads[name], rel=1e-9, abs=1e-11), name
+        step = float(folded.spec.learning_rate) * grads[name]
+        assert new == pytest.approx(old - step, rel=1e-9, abs=1e-11), name
+
+
+KINDS = ("net", "out", "error", "derivative", "delta", "gradient", "update", "default")
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None)
+@given(networks(max_layers=2, max_units=2), st.dictionaries(st.sampled_from(KINDS), st.integers(2, 6), min_size=1))
+def test_carry_rounding_map_random_networks_compiled_equals_exact(spec, places):
+    """Per-kind carried rounding (``{out: 3, delta: 4, ...}``): the compiled scalar path rounds as the exact one."""
+    spec = {**spec, "conventions": {**spec.get("conventions", {}), "carry_rounding": places}}
+    problem = derive.load(spec)
+    values = problem.values()
+    result = CompiledGradient(problem.model, carry_rounding=problem.spec.conventions.carry_rounding)()
+    for name in problem.parameter_names:
+        assert result.gradients[name] == pytest.approx(float(values[f"grad_{name}"]), rel=1e-9, abs=1e-9), name
+    kinds = {q.key: q.kind for q in problem.model.quantities}
+    rounding = problem.spec.conventions.carry_rounding
+    for key, kind in kinds.items():  # every carried quantity has at most its kind's places
+        digits = rounding.places(kind)
+        if digits is not None and kind in ("net", "out", "delta") and values[key].is_Rational:
+            assert (values[key] * 10**digits).is_Integer, (key, digits)
