@@ -350,3 +350,16 @@ def test_carry_rounding_map_random_networks_compiled_equals_exact(spec, places):
         digits = rounding.places(kind)
         if digits is not None and kind in ("net", "out", "delta") and values[key].is_Rational:
             assert (values[key] * 10**digits).is_Integer, (key, digits)
+
+
+def test_moodle_quiz_writes_scaled_activations_and_thresholds(tmp_path):
+    """The quiz's statement of the network: a·f(b·net) with the spec's numbers, and net = Σ w x − θ."""
+    spec = tmp_path / "q.yaml"
+    spec.write_text(SCALED.replace("loss: binary_cross_entropy\n", "conventions: {bias_as: threshold}\n")
+                    + "randomize: {weights: {range: [-0.5, 0.5], decimals: 1}}\n")
+    assert main(["worksheet", str(spec), "-n", "1", "--seed", "3", "--out", str(tmp_path / "out"),
+                 "--format", "moodle", "--quiet"]) == 0
+    quiz = (tmp_path / "out" / "quiz.xml").read_text()
+    assert "1.7159&amp;middot;tanh(2/3&amp;middot;" in quiz or "1.7159&middot;tanh(2/3&middot;" in quiz
+    assert "sigmoid(2&amp;middot;" in quiz or "sigmoid(2&middot;" in quiz
+    assert "&amp;minus; <i>&amp;theta;" in quiz or "&minus; " in quiz
