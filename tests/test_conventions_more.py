@@ -363,3 +363,12 @@ def test_moodle_quiz_writes_scaled_activations_and_thresholds(tmp_path):
     assert "1.7159&amp;middot;tanh(2/3&amp;middot;" in quiz or "1.7159&middot;tanh(2/3&middot;" in quiz
     assert "sigmoid(2&amp;middot;" in quiz or "sigmoid(2&middot;" in quiz
     assert "&amp;minus; <i>&amp;theta;" in quiz or "&minus; " in quiz
+
+
+def test_bias_column_notation_weight_of_x0():
+    """Indexed names write the folded bias as the weight w_{j0} of x0 = 1; the prose and table say so."""
+    text = derive.solve(LFD, style="scalar", names="indexed").markdown()
+    assert r"\mathit{net}_{h1,1} &= w^{(1)}_{11} x_{1} + w^{(1)}_{10}" in text
+    assert "the bias being the weight on an input fixed at $x_0 = 1$" in text
+    assert "| Bias (weight of x0 = 1) |" in text
+    assert "<th scope=\"col\">Bias (weight of x0 = 1)</th>" in derive.solve(LFD, style="matrix").html()

@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from pylatex.utils import NoEscape
 
+from ..spec.model import BIAS_COLUMNS
 from ..steps import Value
 from .escape import tex_name
 from .numbers import NumberFormat
@@ -121,6 +122,8 @@ class Names:
             sep = "," if max(param.j, param.k) >= 9 else ""
             return rf"w^{{({param.layer})}}_{{{param.j + 1}{sep}{param.k + 1}}}"
         layer = self.network.layers[param.layer - 1]
+        if self.network.spec.conventions.bias_as in BIAS_COLUMNS:  # the weight on x0 = 1: w_{j0}
+            return rf"w^{{({param.layer})}}_{{{param.j + 1}{',' if param.j >= 9 else ''}0}}"
         if layer.bias_mode == "shared":
             return rf"b^{{({param.layer})}}"
         return rf"b^{{({param.layer})}}_{{{param.j + 1}}}"

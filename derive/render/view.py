@@ -224,7 +224,8 @@ def _problem(derivation, printer, diagram_values) -> dict:
         "optimizer": st.optimizer, "updated_weights_convention": st.backprop_through_updated_weights,
         "diagram": _diagram(st, printer, diagram_values),
         "frozen": [m(symbol) for symbol in st.frozen],
-        "bias_header": "Threshold" if st.bias_as == "threshold" else "Bias",
+        "bias_header": {"threshold": "Threshold", "weight_column_first": "Bias (weight of x0 = 1)",
+                        "weight_column_last": "Bias (weight of x0 = 1)"}.get(st.bias_as, "Bias"),
     }
 
 

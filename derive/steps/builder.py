@@ -7,6 +7,7 @@ import contextlib
 import sympy as sp
 
 from ..engine.functions import activation_formula
+from ..spec.model import BIAS_COLUMNS
 from . import model as S
 from .model import Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
 
@@ -209,6 +210,8 @@ class Builder:
         """The forward rule: plus a bias, or minus a threshold (``bias_as: threshold``)."""
         if layer.bias_names and self.problem.spec.conventions.bias_sign < 0:
             return S.SUM_MINUS_THRESHOLD
+        if layer.bias_names and self.problem.spec.conventions.bias_as in BIAS_COLUMNS:
+            return S.SUM_WITH_BIAS_WEIGHT
         return S.SUM_OF_WEIGHTED_INPUTS
 
     def net_display(self, layer, j: int, n) -> sp.Expr:

@@ -25,6 +25,7 @@ from sympy.core.symbol import Str
 # Rules, as a step names them (the templates turn them into prose).
 SUM_OF_WEIGHTED_INPUTS = "sum of weighted inputs"
 SUM_MINUS_THRESHOLD = "sum of weighted inputs minus the threshold"
+SUM_WITH_BIAS_WEIGHT = "sum of weighted inputs with the bias weight"  # bias_as: weight_column_first / _last
 ACTIVATION = "activation"
 LOSS = "loss"
 SUM_OF_TERMS = "sum of the error terms"
