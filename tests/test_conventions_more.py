@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 
 import pytest
 
@@ -372,3 +373,39 @@ def test_bias_column_notation_weight_of_x0():
     assert "the bias being the weight on an input fixed at $x_0 = 1$" in text
     assert "| Bias (weight of x0 = 1) |" in text
     assert "<th scope=\"col\">Bias (weight of x0 = 1)</th>" in derive.solve(LFD, style="matrix").html()
+
+
+# Zurada, *Introduction to Artificial Neural Systems* (West, 1992), Example 2.5: the delta learning rule
+# for one neuron with the bipolar continuous activation f(net) = 2/(1 + e^(−λ·net)) − 1, λ = 1 (that is
+# tanh(net/2): tanh with gain 1/2), f′(net) = ½(1 − o²), c = 0.1, the augmented input x4 = −1 (its weight
+# w4 a threshold), presented X1, X2, X3 in turn, each step from the weights the last one left.
+# (Quoted from the book as remembered: the search corpus does not hold its text; every number agrees with
+# the arithmetic, three only as truncations, below.)
+ZURADA_X = [([1, -2, 0], -1), ([0, "1.5", "-0.5"], -1), ([-1, 1, "0.5"], 1)]
+ZURADA_PRINTED = [  # per step: net, o, f′(net) and the weights after the step (w1, w2, w3, w4)
+    ("2.5", "0.848", "0.140", ("0.974", "-0.948", "0", "0.526")),
+    ("-1.948", "-0.75", "0.218", ("0.974", "-0.956", "0.002", "0.531")),
+    ("-2.46", "-0.842", "0.145", ("0.947", "-0.929", "0.016", "0.505")),
+]
+
+
+def test_zurada_example_2_5_bipolar_sigmoid_delta_rule(tmp_path):
+    """Every number the example prints; derive check names the three the book truncates instead of rounding."""
+    weights = ["1", "-1", "0", "0.5"]
+    matches = []
+    for (x, d), (net, out, slope, after) in zip(ZURADA_X, ZURADA_PRINTED):
+        D = lambda values: [Decimal(str(v)) for v in values]  # noqa: E731
+        spec = {"inputs": D(x), "targets": [d], "learning_rate": Decimal("0.1"),
+                "conventions": {"bias_as": "threshold"},
+                "layers": [{"units": 1, "activation": {"name": "tanh", "gain": "1/2"},
+                            "weights": [D(weights[:3])], "bias": Decimal(weights[3])}]}
+        problem = derive.load(spec)
+        claims = {"net_o1": net, "out_o1": out, "dout_o1/dnet_o1": slope,
+                  **{f"{name}_new": text for name, text in zip(problem.parameter_names, after)}}
+        report = check_claims(problem.spec, claims)
+        assert all(r.ok for r in report.results), [(r.claim.name, r.claim.text, float(r.computed)) for r in report.results]
+        matches += [(r.claim.key, r.match) for r in report.results if r.match != "rounded"]
+        values = problem.values()
+        weights = [str(sp.N(values[f"{name}_new"], 30)) for name in problem.parameter_names]
+    # the book cuts three numbers to 3 places: w3 = 0.0027 after step 2, o = −0.8426 and w2 = −0.9296 in step 3
+    assert matches == [("w3_new", "truncated"), ("out_o1", "truncated"), ("w2_new", "truncated")], matches
