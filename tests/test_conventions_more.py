@@ -409,3 +409,18 @@ def test_zurada_example_2_5_bipolar_sigmoid_delta_rule(tmp_path):
         weights = [str(sp.N(values[f"{name}_new"], 30)) for name in problem.parameter_names]
     # the book cuts three numbers to 3 places: w3 = 0.0027 after step 2, o = −0.8426 and w2 = −0.9296 in step 3
     assert matches == [("w3_new", "truncated"), ("out_o1", "truncated"), ("w2_new", "truncated")], matches
+
+
+def test_training_scaled_and_bias_column_match_pytorch():
+    """``derive train`` (the compiled gradient, step after step) against torch.optim.SGD."""
+    import torch
+
+    from derive.engine.train import train
+
+    for text in (SCALED, LFD):
+        problem = derive.load(text)
+        run = train(problem, 4)
+        net = TorchNet(problem)
+        history = net.train(torch.optim.SGD(net.trained, lr=float(problem.spec.learning_rate)), 4)
+        assert run.loss_history == pytest.approx(history, rel=1e-9, abs=1e-12)
+        assert run.parameters == pytest.approx(net.parameters(), rel=1e-9, abs=1e-12)
