@@ -361,9 +361,10 @@ def test_moodle_quiz_writes_scaled_activations_and_thresholds(tmp_path):
     assert main(["worksheet", str(spec), "-n", "1", "--seed", "3", "--out", str(tmp_path / "out"),
                  "--format", "moodle", "--quiet"]) == 0
     quiz = (tmp_path / "out" / "quiz.xml").read_text()
-    assert "1.7159&amp;middot;tanh(2/3&amp;middot;" in quiz or "1.7159&middot;tanh(2/3&middot;" in quiz
-    assert "sigmoid(2&amp;middot;" in quiz or "sigmoid(2&middot;" in quiz
-    assert "&amp;minus; <i>&amp;theta;" in quiz or "&minus; " in quiz
+    assert ("x<sub>2</sub> &minus; b<sub>1</sub>, out<sub>h1_1</sub> = 1.7159&middot;tanh(2/3&middot;net<sub>h1_1</sub>)"
+            in quiz)
+    assert "out<sub>h2_1</sub> = 0.5&middot;net<sub>h2_1</sub>" in quiz
+    assert "out<sub>o1</sub> = sigmoid(2&middot;net<sub>o1</sub>)" in quiz
 
 
 def test_bias_column_notation_weight_of_x0():
