@@ -425,3 +425,12 @@ def test_training_scaled_and_bias_column_match_pytorch():
         history = net.train(torch.optim.SGD(net.trained, lr=float(problem.spec.learning_rate)), 4)
         assert run.loss_history == pytest.approx(history, rel=1e-9, abs=1e-12)
         assert run.parameters == pytest.approx(net.parameters(), rel=1e-9, abs=1e-12)
+
+
+def test_check_reads_claims_in_the_books_indexed_notation(tmp_path):
+    """LFD's ∂e/∂W(1) entries by index: the bias row's entry is w_{10}, the weight of x0 = 1."""
+    claims = tmp_path / "c.yaml"
+    claims.write_text("dE/dw^(1)_10: -0.44\ndE/dw^(1)_11: -0.88\n\"∂E/∂w_{20}^{(1)}\": 0.88\ndE/dw^(3)_11: 1.67\n")
+    results = check_claims(derive.load(LFD).spec, str(claims)).results
+    assert sorted((r.claim.key, r.status) for r in results) == [
+        ("grad_b_h1_1", "ok"), ("grad_b_h1_2", "ok"), ("grad_w1", "ok"), ("grad_w5", "ok")]

@@ -126,6 +126,24 @@ class CheckReport:
         }
 
 
+def _indexed_names(network) -> dict:
+    """Indexed parameter names (``w2_11`` for w^(2)_11) to names; a bias column's bias is ``w{l}_{j}0``.
+
+    >>> import derive
+    >>> _indexed_names(derive.load("2-2-2").network)["w2_12"]
+    'w6'
+    """
+    from ..spec.model import BIAS_COLUMNS
+
+    names = {}
+    for layer in network.layers:
+        for j, row in enumerate(layer.weight_names):
+            names.update({f"w{layer.index}_{j + 1}{k + 1}": w for k, w in enumerate(row) if j < 9 and k < 9})
+        if layer.bias_names and network.spec.conventions.bias_as in BIAS_COLUMNS:
+            names.update({f"w{layer.index}_{j + 1}0": b for j, b in enumerate(layer.bias_names) if j < 9})
+    return names
+
+
 def _result_dict(result: ClaimResult) -> dict:
     claim = result.claim
     return {
@@ -171,7 +189,7 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
     model = evaluations.base.model
     if not isinstance(claims, Claims):
         claims = read_claims(claims, model.by_key, after_steps=after_steps,
-                             error_term=model.network.spec.conventions.error_term)
+                             error_term=model.network.spec.conventions.error_term, indexed=_indexed_names(model.network))
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
     scheme = DEFAULT_SCHEME if scheme is None else read_scheme(scheme, model.by_key)

@@ -144,11 +144,13 @@ def display_names(keys) -> list[str]:
 
 
 def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = MAX_FILE_STEPS,
-                error_term: str = "positive") -> Claims:
+                error_term: str = "positive", indexed: dict | None = None) -> Claims:
     """Read and validate a claims file (path, YAML/JSON text or dict) against the model ``keys``.
 
     Under ``error_term="negative"`` (δ = −∂E/∂net) a claim named ``dE/dnet_o1`` is ``delta_o1``
     negated: its text and value are kept in δ's sign (``sign`` −1) and ``written`` gives it back.
+    ``indexed`` maps a parameter's indexed name, written ``w{l}_{j}{k}`` (``w^(2)_11``, ``w_{11}^{(2)}``
+    as the student writes it), to its name; under a bias column ``w1_10`` is neuron 1's bias.
 
     ``after_steps`` (from the command line) overrides the file's own ``after_steps``. In a dict,
     a number may also be given as text (``"0.10"``), which keeps its printed precision.
@@ -177,6 +179,8 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
             steps = file_steps if after_steps is None else after_steps
             continue
         key = resolve_name(name, keys)
+        if key is None and indexed:
+            key = resolve_name(_indexed(name, indexed), keys)
         if key is None:
             raise SpecError(f"is not a quantity of this network{_suggest(name, keys)}", field=_shown(name), **where)
         if key in seen:
@@ -190,6 +194,23 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
     if not claims:
         raise SpecError("the claims file claims no quantity", source=doc.source or "<claims>")
     return Claims(tuple(claims), steps or 0, doc.source)
+
+
+# w^(l)_jk, w(l)_jk, w^{(l)}_{jk} (layer first) or w_{jk}^{(l)}, w_jk^(l) (layer last); one digit each
+_INDEXED = re.compile(r"w\^?\{?\((?P<l>\d)\)\}?_\{?(?P<j>\d),?(?P<k>\d)\}?"
+                      r"|w_\{?(?P<j2>\d),?(?P<k2>\d)\}?\^\{?\((?P<l2>\d)\)\}?")
+
+
+def _indexed(name: str, indexed: dict) -> str:
+    """A name with an indexed weight (``w^(1)_10``, ``w_{10}^{(1)}``) written as the parameter's own name.
+
+    >>> _indexed("dE/dw^(1)_10", {"w1_10": "b_h1_1"}), _indexed("w_{21}^{(2)} new", {"w2_21": "w4"})
+    ('dE/db_h1_1', 'w4 new')
+    """
+    def swap(m):
+        layer, j, k = (m["l"], m["j"], m["k"]) if m["l"] else (m["l2"], m["j2"], m["k2"])
+        return indexed.get(f"w{layer}_{j}{k}", m[0])
+    return _INDEXED.sub(swap, name)
 
 
 def _names_derivative(name: str, key: str) -> bool:
