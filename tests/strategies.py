@@ -133,6 +133,11 @@ def _loss_and_output(draw, losses, activations):
 @st.composite
 def _layer(draw, units: int, fan_in: int, activation: str, top_layout, bias_modes, weight_range) -> dict:
     layer: dict = {"units": units, "activation": activation}
+    if activation in SCALED and draw(st.integers(0, 3)) == 0:  # f(net) = scale · g(gain · net)
+        scaled = {"name": activation, "gain": draw(st.sampled_from(GAINS))}
+        if activation == "tanh" and draw(st.booleans()):
+            scaled["scale"] = draw(st.sampled_from(GAINS))
+        layer["activation"] = scaled
     if activation == "leaky_relu" and draw(st.booleans()):
         layer["negative_slope"] = draw(decimals("0", "0.5"))
     weights = _matrix(draw, units, fan_in, decimals(*weight_range, nonzero=True))  # neuron-major
@@ -152,7 +157,31 @@ def _layer(draw, units: int, fan_in: int, activation: str, top_layout, bias_mode
     return layer
 
 
+# scaled activations σ(λ·net), a·tanh(b·net), k·net: LeCun's 1.7159 and 2/3, Fausett's bipolar 1/2, ...
+SCALED = ("sigmoid", "tanh", "linear")
+GAINS = (Decimal("0.5"), Decimal("2"), "2/3", Decimal("1.7159"), Decimal("0.25"))
+
+
 # ---------------------------------------------------------------- reading a spec dict back
+
+def activation_of(layer: dict) -> tuple[str, float, float]:
+    """A spec layer's activation as (name, gain, scale), whether written as a name or a mapping.
+
+    >>> activation_of({"activation": {"name": "tanh", "gain": "2/3", "scale": Decimal("1.7159")}})
+    ('tanh', 0.6666666666666666, 1.7159)
+    """
+    act = layer["activation"]
+    if isinstance(act, str):
+        return act, 1.0, 1.0
+    return act["name"], _float(act.get("gain", 1)), _float(act.get("scale", 1))
+
+
+def _float(value) -> float:
+    if isinstance(value, str) and "/" in value:
+        p, q = value.split("/")
+        return int(p) / int(q)
+    return float(value)
+
 
 def neuron_major(spec: dict, index: int) -> list[list[Decimal]]:
     """Layer ``index``'s weights with row j = the weights into neuron j, whatever the layout.
@@ -191,7 +220,7 @@ def threshold_sign(spec: dict) -> int:
 
 
 def _activate(layer: dict, net: list[float]) -> list[float]:
-    act = layer["activation"]
+    act, gain, scale = activation_of(layer)
     if act == "softmax":
         m = max(net)
         exps = [math.exp(x - m) for x in net]
@@ -199,7 +228,7 @@ def _activate(layer: dict, net: list[float]) -> list[float]:
     slope = float(layer.get("negative_slope", Decimal("0.01")))
     table = {"sigmoid": lambda x: 1 / (1 + math.exp(-x)), "tanh": math.tanh, "linear": lambda x: x,
              "relu": lambda x: max(x, 0.0), "leaky_relu": lambda x: x if x > 0 else slope * x}
-    return [table[act](x) for x in net]
+    return [scale * table[act](gain * x) for x in net]
 
 
 def near_kink(spec: dict, margin: float = KINK_MARGIN) -> bool:
@@ -211,7 +240,7 @@ def near_kink(spec: dict, margin: float = KINK_MARGIN) -> bool:
     """
     for example in examples_of(spec):
         for layer, net in zip(spec["layers"], float_nets(spec, example["inputs"])):
-            if layer["activation"] in ("relu", "leaky_relu") and any(abs(x) < margin for x in net):
+            if activation_of(layer)[0] in ("relu", "leaky_relu") and any(abs(x) < margin for x in net):
                 return True
     return False
 

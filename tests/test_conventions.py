@@ -281,4 +281,4 @@ def test_threshold_convention_in_json_and_errors(capsys, tmp_path):
     path = tmp_path / "spec.yaml"
     path.write_text(_spec_with("conventions: {bias_as: theta}"))
     assert main(["solve", str(path)]) == 2
-    assert "conventions.bias_as must be one of bias, threshold; got text 'theta'" in capsys.readouterr().err
+    assert "conventions.bias_as must be one of bias, threshold, weight_column_first, weight_column_last; got text 'theta'" in capsys.readouterr().err

@@ -21,7 +21,7 @@ import derive
 from derive.engine.numeric import evaluate
 from derive.engine.symbolic import Model, expand
 
-from strategies import ACTIVATIONS, LOSSES, examples_of, networks, neuron_major, threshold_sign
+from strategies import ACTIVATIONS, LOSSES, activation_of, examples_of, networks, neuron_major, threshold_sign
 from torch_net import needs_torch, torch
 
 
@@ -63,13 +63,15 @@ def torch_loss_and_gradients(spec: dict, network) -> tuple[float, dict[str, floa
             z = W @ a + (threshold_sign(spec) * b if b is not None else 0)
             a = _torch_activation(layer, z)
         t = torch.tensor([float(x) for x in example["targets"]], dtype=f64)
-        if spec["layers"][-1]["activation"] == "softmax" and spec["loss"] == "cross_entropy":
+        out_act, out_gain, _ = activation_of(spec["layers"][-1])
+        if out_act == "softmax" and spec["loss"] == "cross_entropy":
             log_o = torch.log_softmax(z, 0)  # stable for large logits, where log(softmax) gives 0·(−inf)
         else:
             log_o = torch.log(a)
-        if spec["layers"][-1]["activation"] == "sigmoid" and spec["loss"] == "binary_cross_entropy":
-            scale = _log_scale(spec)  # from the logits: stable where ln(1 − σ) would be ln 0
-            per_example.append(torch.nn.functional.binary_cross_entropy_with_logits(z, t, reduction="sum") * scale)
+        if out_act == "sigmoid" and spec["loss"] == "binary_cross_entropy":
+            scale = _log_scale(spec)  # from the logits (λ·net for σ(λ·net)): stable where ln(1 − σ) would be ln 0
+            per_example.append(torch.nn.functional.binary_cross_entropy_with_logits(out_gain * z, t, reduction="sum")
+                               * scale)
             continue
         per_example.append(_torch_loss(spec, a, log_o, t))
     total = torch.stack(per_example).sum()
@@ -90,12 +92,12 @@ def torch_loss_and_gradients(spec: dict, network) -> tuple[float, dict[str, floa
 
 
 def _torch_activation(layer: dict, z):
-    name = layer["activation"]
+    name, gain, scale = activation_of(layer)  # f(net) = scale · g(gain · net)
     if name == "leaky_relu":
         return torch.nn.functional.leaky_relu(z, float(layer.get("negative_slope", 0.01)))
     table = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda x: x,
              "softmax": lambda x: torch.softmax(x, 0)}
-    return table[name](z)
+    return scale * table[name](gain * z)
 
 
 def _log_scale(spec: dict) -> float:
@@ -125,7 +127,9 @@ def test_strategy_covers_every_feature():
     @settings(max_examples=150, deadline=None, derandomize=True, database=None)
     @given(networks())
     def draw(spec):
-        seen.update(layer["activation"] for layer in spec["layers"])
+        seen.update(activation_of(layer)[0] for layer in spec["layers"])
+        seen.update(f"scaled:{activation_of(layer)[0]}" for layer in spec["layers"]
+                    if not isinstance(layer["activation"], str))
         seen[spec["loss"]] += 1
         seen.update("bias:" + ("none" if layer.get("bias") is None else
                                "per_neuron" if isinstance(layer["bias"], list) else "shared")
@@ -140,7 +144,7 @@ def test_strategy_covers_every_feature():
     draw()
     wanted = [*ACTIVATIONS, *LOSSES, "bias:none", "bias:shared", "bias:per_neuron", "train_bias:True",
               "train_bias:False", "batch", "single", "reduction:sum", "reduction:mean", "layout:input_major",
-              "layout:neuron_major", "slope", "log_base:2"]
+              "layout:neuron_major", "slope", "log_base:2", "scaled:sigmoid", "scaled:tanh", "scaled:linear"]
     assert [key for key in wanted if not seen[key]] == []
 
 

@@ -57,11 +57,11 @@ class Net(TorchNet):
         for layer, weights, bias in self.layers:
             z = a @ weights.T
             if bias is not None:  # a threshold θ sits on an input fixed at −1
-                z = z + bias if self.spec.conventions.bias_as == "bias" else z - bias
+                z = z - bias if self.spec.conventions.bias_as == "threshold" else z + bias
             if layer.activation == "leaky_relu":
                 a = torch.nn.functional.leaky_relu(z, float(layer.negative_slope))
             else:
-                a = ACTIVATIONS[layer.activation](z)
+                a = float(layer.scale) * ACTIVATIONS[layer.activation](float(layer.gain) * z)  # scale · f(gain · net)
             result.append((layer, z, a))
         return result
 

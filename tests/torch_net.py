@@ -65,8 +65,8 @@ class TorchNet:
         for layer, weights, bias in self.layers:
             z = a @ weights.T
             if bias is not None:  # a threshold θ sits on an input fixed at −1
-                z = z + bias if self.spec.conventions.bias_as == "bias" else z - bias
-            a = ACTIVATIONS[layer.activation](z)
+                z = z - bias if self.spec.conventions.bias_as == "threshold" else z + bias
+            a = float(layer.scale) * ACTIVATIONS[layer.activation](float(layer.gain) * z)  # scale · f(gain · net)
             result.append((layer, z, a))
         return result
 

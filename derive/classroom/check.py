@@ -124,11 +124,30 @@ class CheckReport:
         }
 
 
+def _indexed_names(network) -> dict:
+    """Indexed parameter names (``w2_11`` for w^(2)_11) to names; a bias column's bias is ``w{l}_{j}0``.
+
+    >>> import derive
+    >>> _indexed_names(derive.load("2-2-2").network)["w2_12"]
+    'w6'
+    """
+    from ..spec.model import BIAS_COLUMNS
+
+    names = {}
+    for layer in network.layers:
+        for j, row in enumerate(layer.weight_names):
+            names.update({f"w{layer.index}_{j + 1}{k + 1}": w for k, w in enumerate(row) if j < 9 and k < 9})
+        if layer.bias_names and network.spec.conventions.bias_as in BIAS_COLUMNS:
+            names.update({f"w{layer.index}_{j + 1}0": b for j, b in enumerate(layer.bias_names) if j < 9})
+    return names
+
+
 def _result_dict(result: ClaimResult) -> dict:
     claim = result.claim
     return {
-        "name": claim.name, "quantity": claim.key, "line": claim.line, "claimed": claim.text,
-        "computed": float(result.computed), "computed_rounded": fixed(result.computed, claim.decimals),
+        "name": claim.name, "quantity": claim.key, "line": claim.line, "claimed": claim.written,
+        "computed": float(claim.shown(result.computed)),
+        "computed_rounded": fixed(claim.shown(result.computed), claim.decimals),
         "status": result.status, "match": result.match, "roots": list(result.roots),
         "follow_through_value": None if result.follow_value is None else float(result.follow_value),
         "points": float(result.points), "out_of": float(result.out_of),
@@ -167,7 +186,8 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
     evaluations = evaluations or Evaluations(load_spec(spec))
     model = evaluations.base.model
     if not isinstance(claims, Claims):
-        claims = read_claims(claims, model.by_key, after_steps=after_steps)
+        claims = read_claims(claims, model.by_key, after_steps=after_steps,
+                             error_term=model.network.spec.conventions.error_term, indexed=_indexed_names(model.network))
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
     scheme = spec_scheme(evaluations.spec, model.by_key, scheme, tolerance)

@@ -242,7 +242,7 @@ class _Generator:
             for n in range(self.model.n_examples):
                 for neuron in layer.neurons:
                     net = abs(Fraction(str(values[self.model.ex(f"net_{neuron}", n)])))
-                    if layer.activation in SQUASHING and net > SATURATION_LIMIT:
+                    if layer.activation in SQUASHING and net * layer.gain > SATURATION_LIMIT:  # σ(λ·net) saturates at λ·net
                         return "saturated"
                     if layer.activation in KINKED and net <= margin:
                         return "relu_at_zero"

@@ -277,13 +277,13 @@ def stable_softplus(x: float) -> float:
 
 
 def _stable_binary_cross_entropy(model: Model, q) -> sp.Expr:
-    """−[t ln σ(net) + (1 − t) ln(1 − σ(net))] = t·softplus(−net) + (1 − t)·softplus(net).
+    """−[t ln σ(net) + (1 − t) ln(1 − σ(net))] = t·softplus(−net) + (1 − t)·softplus(net) (λ·net for σ(λ·net)).
 
     ln(1 − σ(net)) in floating point is ln(0) once net > 37; the softplus form stays finite.
     """
     out = model.symbol(model.ex(f"out_{q.neuron}", q.example))
     t = next(iter(q.formula.free_symbols - {out}))
-    net = model.symbol(model.ex(f"net_{q.neuron}", q.example))
+    net = model.symbol(model.ex(f"net_{q.neuron}", q.example)) * sp.Rational(model.network.output_layer.gain)
     scale = log_factor(model.network.spec.log_base)
     return (t * _softplus(-net) + (1 - t) * _softplus(net)) * scale
 

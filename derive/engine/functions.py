@@ -54,49 +54,60 @@ def stable_sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-def activation_formula(name: str, net: sp.Symbol, slope: sp.Rational) -> sp.Expr:
-    """out = f(net) for an element-wise activation.
+def activation_formula(name: str, net: sp.Symbol, slope: sp.Rational, gain=1, scale=1) -> sp.Expr:
+    """out = f(net) for an element-wise activation; scaled ones are σ(λ·net), a·tanh(b·net), k·net.
 
     >>> n = sp.Symbol("net")
     >>> activation_formula("relu", n, sp.Rational(1, 100))
     Max(0, net)
+    >>> activation_formula("tanh", n, 0, sp.Rational(2, 3), sp.Rational(17159, 10000))
+    17159*tanh(2*net/3)/10000
     """
+    gain, scale = sp.Rational(gain), sp.Rational(scale)
     if name == "sigmoid":
-        return sigmoid(net)
+        return sigmoid(gain * net)
     if name == "tanh":
-        return sp.tanh(net)
+        return scale * sp.tanh(gain * net)
     if name == "relu":
         return sp.Max(0, net)
     if name == "leaky_relu":
         return sp.Piecewise((net, net > 0), (slope * net, True))
     if name == "linear":
-        return net
+        return sp.Rational(gain) * net
     raise ValueError(f"not an element-wise activation: {name}")
 
 
-def activation_derivative(name: str, net: sp.Symbol, out: sp.Symbol, slope: sp.Rational):
+def activation_derivative(name: str, net: sp.Symbol, out: sp.Symbol, slope: sp.Rational, gain=1, scale=1):
     """(raw, in_out) : d f(net)/d net as SymPy gives it, and the form in ``out`` the tutorials use.
 
     ReLU's derivative at exactly 0 is 0 and leaky ReLU's is its slope (PyTorch's convention).
+    Scaled: λ·out(1 − out) for σ(λ·net) (Zurada), (b/a)(a² − out²) for a·tanh(b·net) (LeCun), k for k·net.
 
     >>> n, o = sp.symbols("net out")
     >>> activation_derivative("sigmoid", n, o, 0)[1]
     out*(1 - out)
     >>> activation_derivative("tanh", n, o, 0)[1]
     1 - out**2
+    >>> activation_derivative("sigmoid", n, o, 0, 2)[1]
+    2*out*(1 - out)
+    >>> activation_derivative("tanh", n, o, 0, sp.Rational(1, 2), 2)[1]
+    (2 - out)*(out + 2)/4
     """
+    gain, scale = sp.Rational(gain), sp.Rational(scale)
     if name == "sigmoid":
-        raw = sp.diff(sigmoid(net), net)
-        return raw, raw.xreplace({sigmoid(net): out})
+        raw = sp.diff(sigmoid(gain * net), net)
+        return raw, raw.xreplace({sigmoid(gain * net): out})
     if name == "tanh":
-        raw = sp.diff(sp.tanh(net), net)
-        return raw, raw.xreplace({sp.tanh(net): out})
+        raw = sp.diff(scale * sp.tanh(gain * net), net)
+        if scale == 1:
+            return raw, raw.xreplace({sp.tanh(gain * net): out})
+        return raw, gain / scale * ((scale - out) * (scale + out))  # (b/a)(a − out)(a + out), kept factored
     if name in ("relu", "leaky_relu"):
         low = sp.S.Zero if name == "relu" else sp.sympify(slope)
         step = sp.Piecewise((sp.S.One, net > 0), (low, True))
         return step, step
     if name == "linear":
-        return sp.S.One, sp.S.One
+        return gain, gain
     raise ValueError(f"not an element-wise activation: {name}")
 
 

@@ -37,6 +37,8 @@ class Layer:
     bias_names: tuple[str, ...] | None  # one per neuron (repeated when shared)
     train_bias: bool
     is_output: bool
+    gain: Fraction = Fraction(1)  # f(net) = scale · g(gain · net)
+    scale: Fraction = Fraction(1)
 
     @property
     def is_hidden(self) -> bool:
@@ -117,7 +119,7 @@ def build_network(spec: Spec) -> Network:
             negative_slope=layer_spec.negative_slope, neurons=layer_names.neurons, inputs=previous,
             weights=layer_spec.weights, weight_names=layer_names.weights, bias_mode=mode,
             bias_values=bias_values, bias_names=layer_names.biases, train_bias=layer_spec.train_bias,
-            is_output=index == len(spec.layers),
+            is_output=index == len(spec.layers), gain=layer_spec.gain, scale=layer_spec.scale,
         ))
         previous = layer_names.neurons
     return Network(spec=spec, input_names=names.inputs, target_names=names.targets, layers=tuple(layers))

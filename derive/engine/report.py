@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..spec.model import Spec
+from ..spec.model import BIAS_COLUMNS, Spec
 
 
 def result_dict(problem) -> dict:
@@ -30,6 +30,8 @@ def result_dict(problem) -> dict:
     for layer in network.layers:
         item = {
             "activation": layer.activation,
+            # out = activation_scale · f(activation_gain · net): σ(λ·net), a·tanh(b·net), k·net (1 and 1 unscaled)
+            "activation_gain": float(layer.gain), "activation_scale": float(layer.scale),
             "neurons": list(layer.neurons),
             "net": [[f(model.ex(f"net_{x}", n)) for x in layer.neurons] for n in range(n_examples)],
             "out": [[f(model.ex(f"out_{x}", n)) for x in layer.neurons] for n in range(n_examples)],
@@ -42,6 +44,8 @@ def result_dict(problem) -> dict:
             "delta": [[f(model.ex(f"delta_{x}", n)) for x in layer.neurons] for n in range(n_examples)],
         }
         item.update(_bias(layer, f))
+        if network.spec.conventions.bias_as in BIAS_COLUMNS:  # the matrix as the spec wrote it, bias column in
+            item["weights_with_bias_column"] = _augmented(network.spec.conventions.bias_as, item["weights"], item["bias"])
         layers.append(item)
     output = network.output_layer
     params = network.parameters
@@ -67,6 +71,17 @@ def _bias(layer, f) -> dict:
     return {"bias": [float(b) for b in layer.bias_values],
             "bias_gradient": [f(f"grad_{n}") for n in names],
             "bias_updated": [f(f"{n}_new") for n in names], "bias_names": names}
+
+
+def _augmented(form: str, weights: list, bias: list) -> list:
+    """Neuron-major rows with the bias (the weight on x0 = 1) as the first or last column.
+
+    >>> _augmented("weight_column_first", [[0.3], [0.4]], [0.1, 0.2])
+    [[0.1, 0.3], [0.2, 0.4]]
+    """
+    if form == "weight_column_first":
+        return [[b, *row] for row, b in zip(weights, bias)]
+    return [[*row, b] for row, b in zip(weights, bias)]
 
 
 def conventions_dict(spec: Spec) -> dict:

@@ -181,7 +181,8 @@ def _forward(model: Model, n: int) -> None:
             if layer.activation == "softmax":
                 formula = softmax_formula(nets, j)
             else:
-                formula = activation_formula(layer.activation, nets[j], sp.Rational(layer.negative_slope))
+                formula = activation_formula(layer.activation, nets[j], sp.Rational(layer.negative_slope),
+                                             layer.gain, layer.scale)
             model.add(Quantity(_sym(model.ex(f"out_{neuron}", n)), "out", formula, name=f"out_{neuron}",
                                layer=layer.index, neuron=neuron, example=n))
 
@@ -233,7 +234,8 @@ def _backward_layer(model: Model, layer: Layer, n: int) -> None:
         _softmax_deltas(model, layer, n, outs, nets)
         return
     for j, neuron in enumerate(layer.neurons):
-        raw, formula = _activation_derivative(layer.activation, nets[j], outs[j], layer.negative_slope)
+        raw, formula = _activation_derivative(layer.activation, nets[j], outs[j], layer.negative_slope,
+                                              layer.gain, layer.scale)
         d_out = model.add(Quantity(_sym(key(f"dout_dnet_{neuron}")), "dout_dnet", formula,
                                    name=f"dout_dnet_{neuron}", layer=layer.index, neuron=neuron, example=n,
                                    num=f"out_{neuron}", den=f"net_{neuron}", of=model[key(f"out_{neuron}")].formula,
@@ -260,16 +262,17 @@ _NET, _OUT = sp.Symbol("net", real=True), sp.Symbol("out", real=True)
 
 
 @lru_cache(maxsize=None)
-def _derivative_template(activation: str, slope) -> tuple[sp.Expr, sp.Expr]:
-    return activation_derivative(activation, _NET, _OUT, sp.Rational(slope))
+def _derivative_template(activation: str, slope, gain=1, scale=1) -> tuple[sp.Expr, sp.Expr]:
+    return activation_derivative(activation, _NET, _OUT, sp.Rational(slope), gain, scale)
 
 
-def _activation_derivative(activation: str, net: sp.Symbol, out: sp.Symbol, slope) -> tuple[sp.Expr, sp.Expr]:
+def _activation_derivative(activation: str, net: sp.Symbol, out: sp.Symbol, slope, gain=1,
+                           scale=1) -> tuple[sp.Expr, sp.Expr]:
     """:func:`activation_derivative` for one neuron: differentiated once per activation, then renamed.
 
     ``sympy.diff`` of σ(net) asks assumption queries that cost ~20 ms per neuron.
     """
-    raw, formula = _derivative_template(activation, slope)
+    raw, formula = _derivative_template(activation, slope, gain, scale)
     names = {_NET: net, _OUT: out}
     return raw.xreplace(names), formula.xreplace(names)
 
@@ -343,8 +346,8 @@ def _simplified_delta(model: Model, layer: Layer, n: int, j: int):
     scale = _scale(model) * log_factor(spec.log_base) * spec.conventions.delta_sign
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
         return scale * (outs[j] * sp.Add(*targets) - targets[j])
-    if layer.activation == "sigmoid" and spec.loss == "binary_cross_entropy":
-        return scale * (outs[j] - targets[j])
+    if layer.activation == "sigmoid" and spec.loss == "binary_cross_entropy":  # λ·(out − t) for σ(λ·net)
+        return scale * sp.Rational(layer.gain) * (outs[j] - targets[j])
     return None
 
 

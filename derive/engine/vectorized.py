@@ -175,20 +175,30 @@ def _forward_lines(network: Network) -> list[str]:
 def _activation(layer, i: int) -> list[str]:
     """``a{i}`` (and what its derivative needs) from ``n{i}``; overflow-free forms, as the scalar path."""
     name = layer.activation
+    gain, scale = _times(layer.gain), _times(layer.scale)  # f(net) = scale · g(gain · net)
     if name == "sigmoid":  # e^(−net) = inf gives 1/inf = 0, the limit (callers ignore the overflow flag)
-        return [f"a{i} = 1.0 / (1.0 + np.exp(-n{i}))"]
+        return [f"a{i} = 1.0 / (1.0 + np.exp(-{gain}n{i}))"]
     if name == "tanh":
-        return [f"a{i} = np.tanh(n{i})"]
+        return [f"a{i} = {scale}np.tanh({gain}n{i})"]
     if name == "relu":
         return [f"a{i} = np.maximum(n{i}, 0.0)"]
     if name == "leaky_relu":
         return [f"a{i} = np.where(n{i} > 0, n{i}, {float(layer.negative_slope)!r} * n{i})"]
     if name == "linear":
-        return [f"a{i} = n{i}"]
+        return [f"a{i} = {gain}n{i}"]
     if name == "softmax":  # shifted by the largest logit; lse = log Σ e^net for the loss
         return [f"m{i} = n{i}.max(axis=-1, keepdims=True)", f"e{i} = np.exp(n{i} - m{i})",
                 f"s{i} = e{i}.sum(axis=-1, keepdims=True)", f"a{i} = e{i} / s{i}", f"lse{i} = m{i} + np.log(s{i})"]
     raise ValueError(f"unknown activation {name}")
+
+
+def _times(factor) -> str:
+    """``"k * "`` for a gain or scale other than 1, else nothing (the unscaled code unchanged).
+
+    >>> _times(1), _times(Fraction(2, 3))
+    ('', '0.6666666666666666 * ')
+    """
+    return "" if factor == 1 else f"{float(factor)!r} * "
 
 
 def _loss_lines(network: Network, scale: float, log_scale: float) -> list[str]:
@@ -215,8 +225,9 @@ def _loss_lines(network: Network, scale: float, log_scale: float) -> list[str]:
         grad = f"-T / {a}"
     elif spec.loss == "binary_cross_entropy":
         if layer.activation == "sigmoid":  # softplus form: ln(1 − σ(net)) is ln 0 once net > 37
-            loss = f"np.sum(T * _softplus(-{n}) + (1.0 - T) * _softplus({n}))"
-            shortcut = f"{a} - T"
+            gain = _times(layer.gain)
+            loss = f"np.sum(T * _softplus(-{gain}{n}) + (1.0 - T) * _softplus({gain}{n}))"
+            shortcut = f"{gain}({a} - T)"
         else:
             loss = f"-np.sum(T * np.log({a}) + (1.0 - T) * np.log(1.0 - {a}))"
         grad = f"-(T / {a} - (1.0 - T) / (1.0 - {a}))"
@@ -242,16 +253,19 @@ def _delta_line(layer, i: int) -> list[str]:
     """``d{i}`` = δ = ∂E/∂net from ``g{i}`` = ∂E/∂out and the activation's derivative."""
     name = layer.activation
     g, a, n = f"g{i}", f"a{i}", f"n{i}"
-    if name == "sigmoid":
-        return [f"        d{i} = {g} * {a} * (1.0 - {a})"]
-    if name == "tanh":
-        return [f"        d{i} = {g} * (1.0 - {a} ** 2)"]
+    gain = _times(layer.gain)
+    if name == "sigmoid":  # λ·out(1 − out)
+        return [f"        d{i} = {gain}{g} * {a} * (1.0 - {a})"]
+    if name == "tanh":  # (b/a)(a² − out²)
+        if layer.scale != 1:
+            return [f"        d{i} = {_times(layer.gain / layer.scale)}{g} * ({float(layer.scale ** 2)!r} - {a} ** 2)"]
+        return [f"        d{i} = {gain}{g} * (1.0 - {a} ** 2)"]
     if name == "relu":
         return [f"        d{i} = {g} * ({n} > 0)"]  # 0 at exactly 0, PyTorch's convention
     if name == "leaky_relu":
         return [f"        d{i} = {g} * np.where({n} > 0, 1.0, {float(layer.negative_slope)!r})"]
     if name == "linear":
-        return [f"        d{i} = {g}"]
+        return [f"        d{i} = {gain}{g}"]
     if name == "softmax":  # δ_j = Σ_i g_i out_i (δ_ij − out_j) = out_j (g_j − Σ_i g_i out_i)
         return [f"        d{i} = {a} * ({g} - ({g} * {a}).sum(axis=-1, keepdims=True))"]
     raise ValueError(f"unknown activation {name}")

@@ -34,8 +34,8 @@ def render_check_markdown(report) -> str:
         if result.status == "wrong":
             verdict = "**wrong**" + (" (first wrong step)" if result is first else "")
         why = escape_markdown(reason_text(result))
-        cells = [str(number), escape_markdown(claim.name), escape_markdown(claim.text),
-                 fixed(result.computed, claim.decimals), verdict, why]
+        cells = [str(number), escape_markdown(claim.name), escape_markdown(claim.written),
+                 fixed(claim.shown(result.computed), claim.decimals), verdict, why]
         lines.append("| " + " | ".join(cells) + " |")
     roots = report.root_errors()
     if roots:
@@ -125,8 +125,8 @@ def render_check_html(report, *, template_dir=None) -> str:
         steps = dict(_step_numbers(solution.derivation))
         worked = render_solution_body(solution.derivation, number_format=solution.number_format)
     first = report.first_wrong
-    rows = [{"number": number, "name": r.claim.name, "claimed": r.claim.text, "line": r.claim.line,
-             "computed": fixed(r.computed, r.claim.decimals), "ok": r.ok, "match": r.match, "first": r is first,
+    rows = [{"number": number, "name": r.claim.name, "claimed": r.claim.written, "line": r.claim.line,
+             "computed": fixed(r.claim.shown(r.computed), r.claim.decimals), "ok": r.ok, "match": r.match, "first": r is first,
              "why": r.explanation.text if r.explanation else None,
              "alternatives": [a.text for a in r.alternatives[:3]], "step": steps.get(r.claim.key)}
             for number, r in enumerate(report.results, start=1)]

@@ -26,13 +26,13 @@ def feedback_context(student: str, variant: dict, report, steps: dict, *, asked=
     places = variant.get("decimals", 0)
     results = report.results if report is not None else ()
     claimed = {r.claim.key for r in results}
-    rows = [{"name": r.claim.name, "claimed": r.claim.text, "correct": fixed(r.computed, max(r.claim.decimals, places)),
+    rows = [{"name": r.claim.name, "claimed": r.claim.written, "correct": fixed(r.claim.shown(r.computed), max(r.claim.decimals, places)),
              "verdict": verdict_text(r), "reason": reason_text(r),
              "points": _points(r.points), "out_of": _points(r.out_of)} for r in results]
     roots = []
     for root, follows in (report.root_errors() if report is not None else ()):
-        roots.append({"name": root.claim.name, "claimed": root.claim.text,
-                      "correct": fixed(root.computed, max(root.claim.decimals, places)),
+        roots.append({"name": root.claim.name, "claimed": root.claim.written,
+                      "correct": fixed(root.claim.shown(root.computed), max(root.claim.decimals, places)),
                       "why": root.explanation.text if root.explanation else "",
                       "follows": [f.claim.name for f in follows], "step": steps.get(root.claim.key)})
     return {"student": student, **variant, "score": _points(earned), "out_of": _points(possible),

@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from pylatex.utils import NoEscape
 
+from ..spec.model import BIAS_COLUMNS
 from ..steps import Value
 from .escape import tex_name
 from .numbers import NumberFormat
@@ -121,6 +122,8 @@ class Names:
             sep = "," if max(param.j, param.k) >= 9 else ""
             return rf"w^{{({param.layer})}}_{{{param.j + 1}{sep}{param.k + 1}}}"
         layer = self.network.layers[param.layer - 1]
+        if self.network.spec.conventions.bias_as in BIAS_COLUMNS:  # the weight on x0 = 1: w_{j0}
+            return rf"w^{{({param.layer})}}_{{{param.j + 1}{',' if param.j >= 9 else ''}0}}"
         if layer.bias_mode == "shared":
             return rf"b^{{({param.layer})}}"
         return rf"b^{{({param.layer})}}_{{{param.j + 1}}}"
@@ -356,7 +359,13 @@ class DerivePrinter(LatexPrinter):
         name = _ACTIVATION_TEX[expr.activation]
         if expr.prime:
             name += "'"
-        return rf"{name}\left({self._print(expr.arg)}\right)"
+        arg = self._print(expr.arg)
+        if expr.gain != 1:  # a scaled activation: scale · f(gain · z)
+            arg = rf"{self._print(expr.gain)} \cdot {arg}"
+        if expr.activation == "linear":
+            return arg
+        scale = rf"{self._print(expr.scale)} \cdot " if expr.scale != 1 else ""
+        return rf"{scale}{name}\left({arg}\right)"
 
     def _operand(self, arg) -> str:
         tex = self._print(arg)

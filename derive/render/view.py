@@ -215,6 +215,7 @@ def _problem(derivation, printer, diagram_values) -> dict:
             "biases": [{"name": m(s), "value": m(v)} for s, v in info.biases],
             "bias_mode": info.bias_mode, "train_bias": info.train_bias,
             "negative_slope": m(info.negative_slope),
+            "scaled": m(info.scaled) if info.scaled is not None else None,
         })
     eta, eta_value = st.learning_rate
     return {
@@ -223,7 +224,8 @@ def _problem(derivation, printer, diagram_values) -> dict:
         "optimizer": st.optimizer, "updated_weights_convention": st.backprop_through_updated_weights,
         "diagram": _diagram(st, printer, diagram_values),
         "frozen": [m(symbol) for symbol in st.frozen],
-        "bias_header": "Threshold" if st.bias_as == "threshold" else "Bias",
+        "bias_header": {"threshold": "Threshold", "weight_column_first": "Bias (weight of x0 = 1)",
+                        "weight_column_last": "Bias (weight of x0 = 1)"}.get(st.bias_as, "Bias"),
     }
 
 

@@ -69,6 +69,18 @@ class Claim:
     value: Fraction
     decimals: int  # places after the point as written ("0.10" has 2)
     line: int | None = None
+    # −1 when the name is the negative of its model key: ∂E/∂net claimed where δ = −∂E/∂net
+    # (error_term: negative); text and value are then in the key's sign, ``written`` as the student wrote it
+    sign: int = 1
+
+    @property
+    def written(self) -> str:
+        """The number as the student wrote it (``text`` is in the model key's sign)."""
+        return self.text if self.sign > 0 else _negated(self.text)
+
+    def shown(self, computed):
+        """A computed value of the key in the sign of the name as written."""
+        return computed if self.sign > 0 else -computed
 
     @property
     def significant(self) -> int:
@@ -131,8 +143,14 @@ def display_names(keys) -> list[str]:
     return names
 
 
-def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = MAX_FILE_STEPS) -> Claims:
+def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int = MAX_FILE_STEPS,
+                error_term: str = "positive", indexed: dict | None = None) -> Claims:
     """Read and validate a claims file (path, YAML/JSON text or dict) against the model ``keys``.
+
+    Under ``error_term="negative"`` (δ = −∂E/∂net) a claim named ``dE/dnet_o1`` is ``delta_o1``
+    negated: its text and value are kept in δ's sign (``sign`` −1) and ``written`` gives it back.
+    ``indexed`` maps a parameter's indexed name, written ``w{l}_{j}{k}`` (``w^(2)_11``, ``w_{11}^{(2)}``
+    as the student writes it), to its name; under a bias column ``w1_10`` is neuron 1's bias.
 
     ``after_steps`` (from the command line) overrides the file's own ``after_steps``. In a dict,
     a number may also be given as text (``"0.10"``), which keeps its printed precision.
@@ -140,6 +158,9 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
     >>> claims = read_claims("out_o1: 0.7514\\ndE/dw1: 0.000438568\\n", {"out_o1", "grad_w1"})
     >>> [(c.key, c.text, c.decimals, c.line) for c in claims.claims]
     [('out_o1', '0.7514', 4, 1), ('grad_w1', '0.000438568', 9, 2)]
+    >>> claim = read_claims("dE/dnet_o1: -0.25\\n", {"delta_o1"}, error_term="negative").claims[0]
+    >>> claim.key, claim.text, claim.value, claim.written, claim.sign
+    ('delta_o1', '0.25', Fraction(1, 4), '-0.25', -1)
     >>> read_claims("out_01: 0.75\\n", {"out_o1", "out_o2"})
     Traceback (most recent call last):
     ...
@@ -158,6 +179,8 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
             steps = file_steps if after_steps is None else after_steps
             continue
         key = resolve_name(name, keys)
+        if key is None and indexed:
+            key = resolve_name(_indexed(name, indexed), keys)
         if key is None:
             raise SpecError(f"is not a quantity of this network{_suggest(name, keys)}", field=_shown(name), **where)
         if key in seen:
@@ -165,10 +188,50 @@ def read_claims(source, keys, *, after_steps: int | None = None, max_steps: int 
         seen[key] = name
         if isinstance(value, bool) or not isinstance(value, Num):
             raise SpecError(f"must be a number; got {_describe(value)}", field=_shown(name), **where)
-        claims.append(Claim(name, key, value.text, Fraction(value.text), _decimals(value.text), line))
+        sign = -1 if error_term == "negative" and _names_derivative(name, key) else 1
+        text = value.text if sign > 0 else _negated(value.text)
+        claims.append(Claim(name, key, text, Fraction(text), _decimals(text), line, sign))
     if not claims:
         raise SpecError("the claims file claims no quantity", source=doc.source or "<claims>")
     return Claims(tuple(claims), steps or 0, doc.source)
+
+
+# w^(l)_jk, w(l)_jk, w^{(l)}_{jk} (layer first) or w_{jk}^{(l)}, w_jk^(l) (layer last); one digit each
+_INDEXED = re.compile(r"w\^?\{?\((?P<l>\d)\)\}?_\{?(?P<j>\d),?(?P<k>\d)\}?"
+                      r"|w_\{?(?P<j2>\d),?(?P<k2>\d)\}?\^\{?\((?P<l2>\d)\)\}?")
+
+
+def _indexed(name: str, indexed: dict) -> str:
+    """A name with an indexed weight (``w^(1)_10``, ``w_{10}^{(1)}``) written as the parameter's own name.
+
+    >>> _indexed("dE/dw^(1)_10", {"w1_10": "b_h1_1"}), _indexed("w_{21}^{(2)} new", {"w2_21": "w4"})
+    ('dE/db_h1_1', 'w4 new')
+    """
+    def swap(m):
+        layer, j, k = (m["l"], m["j"], m["k"]) if m["l"] else (m["l2"], m["j2"], m["k2"])
+        return indexed.get(f"w{layer}_{j}{k}", m[0])
+    return _INDEXED.sub(swap, name)
+
+
+def _names_derivative(name: str, key: str) -> bool:
+    """Whether a name resolved to a δ key is written as the derivative ∂E/∂net (not as δ itself).
+
+    >>> _names_derivative("dE/dnet_o1", "delta_o1"), _names_derivative("δ_o1", "delta_o1")
+    (True, False)
+    """
+    return key.startswith("delta_") and normalise(name).split("__")[0] != key.split("__")[0]
+
+
+def _negated(text: str) -> str:
+    """A number's text with the other sign, every digit kept.
+
+    >>> _negated("0.25"), _negated("-0.25"), _negated("+1e-3")
+    ('-0.25', '0.25', '-1e-3')
+    """
+    text = text.strip()
+    if text.startswith("-"):
+        return text[1:]
+    return "-" + text.lstrip("+")
 
 
 def _shown(name: str) -> str:

@@ -7,8 +7,11 @@ so this module stays below :mod:`.validate`.
 from __future__ import annotations
 
 import difflib
+import re
+from fractions import Fraction
 
-from .model import BIAS_FORMS, CARRY_ROUNDING_KINDS, CONVENTION_KEYS, CarryRounding, Conventions, ERROR_TERMS, Spec
+from .source import Num
+from .model import ACTIVATION_KEYS, ACTIVATIONS, SCALED_ACTIVATIONS, BIAS_FORMS, CARRY_ROUNDING_KINDS, CONVENTION_KEYS, CarryRounding, Conventions, ERROR_TERMS, Spec
 from .naming import name_network
 
 
@@ -69,3 +72,49 @@ def frozen_parameters(check, value, spec: Spec) -> tuple[str, ...]:
             check.fail(("frozen", i), f"must name each parameter once; got {name!r} twice")
         frozen.append(name)
     return tuple(frozen)
+
+
+_FRACTION = re.compile(r"\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*\Z")
+
+
+def activation(check, value, path: tuple) -> tuple[str, Fraction, Fraction]:
+    """A layer's activation: a name, or ``{name, scale, gain}`` for f(net) = scale · g(gain · net).
+
+    The numbers are read exactly from their text; a gain or scale may also be a fraction ``p/q``
+    (``2/3``), parsed here (never evaluated).
+
+    >>> from derive.spec import load_spec
+    >>> layer = {"units": 1, "weights": [[0.5]], "activation": {"name": "tanh", "scale": 1.7159, "gain": "2/3"}}
+    >>> spec = load_spec({"inputs": [1], "targets": [1], "layers": [layer]}).layers[0]
+    >>> spec.activation, spec.scale, spec.gain
+    ('tanh', Fraction(17159, 10000), Fraction(2, 3))
+    """
+    if not isinstance(value, dict):
+        return check.choice(value, path, ACTIVATIONS), Fraction(1), Fraction(1)
+    check.mapping(value, path, ACTIVATION_KEYS)
+    if "name" not in value:
+        check.fail(path, "is missing the required key 'name'")
+    name = check.choice(value["name"], path + ("name",), ACTIVATIONS)
+    allowed = SCALED_ACTIVATIONS.get(name, ())
+    numbers = {}
+    for key in ("scale", "gain"):
+        if key not in value or value[key] is None:
+            continue
+        if key not in allowed:
+            takes = " and ".join(allowed) if allowed else "no scale or gain"
+            check.fail(path + (key,), f"does not apply to {name} (it takes {takes})")
+        numbers[key] = _positive(check, value[key], path + (key,))
+    return name, numbers.get("gain", Fraction(1)), numbers.get("scale", Fraction(1))
+
+
+def _positive(check, value, path: tuple) -> Fraction:
+    """A gain or scale: a positive number from its decimal text, or a fraction ``p/q`` of whole numbers."""
+    if isinstance(value, str) and not isinstance(value, Num):
+        match = _FRACTION.match(value)
+        if match is None or int(match[2]) == 0:
+            check.fail(path, f"must be a positive number or a fraction p/q (2/3); got text {value[:40]!r}")
+        number = Fraction(int(match[1]), int(match[2]))
+        if not 0 < number <= 100:
+            check.fail(path, f"must be greater than 0 and at most 100; got {value.strip()}")
+        return number
+    return check.number(value, path, low=Fraction(0), high=Fraction(100), low_open=True)

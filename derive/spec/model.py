@@ -48,7 +48,14 @@ CONVENTION_KEYS = ("backprop_through_updated_weights", "carry_rounding", "error_
 ERROR_TERMS = ("positive", "negative")
 # a bias added to the net input (net = Σ w x + b), or a threshold θ on a fixed input of −1
 # (net = Σ w x − θ: Negnevitsky, Haykin, Rojas, Fausett's perceptron)
-BIAS_FORMS = ("bias", "threshold")
+# or folded into the weight matrix as the column of an input x0 = 1, first or last (Abu-Mostafa et al.,
+# Learning From Data, e-Chapter 7: W(l) has the bias row x0 first; the spec's matrices carry the extra column)
+BIAS_FORMS = ("bias", "threshold", "weight_column_first", "weight_column_last")
+BIAS_COLUMNS = ("weight_column_first", "weight_column_last")
+# a scaled activation: ``activation: {name: tanh, scale: 1.7159, gain: 2/3}`` is a·tanh(b·net);
+# sigmoid takes a gain (σ(λ·net), Zurada's λ), linear a gain (out = k·net); a fraction is read as p/q
+SCALED_ACTIVATIONS = {"sigmoid": ("gain",), "tanh": ("scale", "gain"), "linear": ("gain",)}
+ACTIVATION_KEYS = ("name", "scale", "gain")
 RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
 RANGE_KEYS = ("range", "decimals")
 
@@ -66,6 +73,8 @@ class LayerSpec:
     neuron_names: tuple[str, ...] | None = None
     weight_names: tuple[tuple[str, ...], ...] | None = None
     bias_names: tuple[str, ...] | None = None
+    gain: Fraction = Fraction(1)  # f(net) = scale · g(gain · net): σ(λ·net), a·tanh(b·net), k·net
+    scale: Fraction = Fraction(1)
 
     @property
     def bias_mode(self) -> str:

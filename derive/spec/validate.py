@@ -15,11 +15,11 @@ from pathlib import Path
 
 from ..errors import SpecError
 from .marking import read_marking
-from .model import (ACTIVATIONS, Example, LAYER_KEYS, LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_EXAMPLES,
+from .model import (ACTIVATIONS, BIAS_COLUMNS, BIAS_FORMS, Example, LAYER_KEYS, LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_EXAMPLES,
                     MAX_LAYERS, MAX_UNITS, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS, PROBABILITY_ACTIVATIONS,
                     Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS, Spec, TOP_KEYS)
 from .checker import Checker, show_number, describe
-from .conventions import conventions, frozen_parameters
+from .conventions import activation as activation_form, conventions, frozen_parameters
 from .naming import all_names, name_network
 from .source import Doc, Num, from_python, parse_text, read_document
 
@@ -108,8 +108,11 @@ def validate(doc: Doc) -> Spec:
     layer_items = check.sequence(top["layers"], ("layers",), max_len=MAX_LAYERS, what="a list of layers")
     layers = []
     fan_in = n_in
+    told = top.get("conventions")
+    form = check.choice(told.get("bias_as", "bias"), ("conventions", "bias_as"), BIAS_FORMS) if isinstance(told, dict) else None
+    column = form if form in BIAS_COLUMNS else None  # the matrices' shape depends on it
     for index, item in enumerate(layer_items):
-        layer = _layer(check, item, ("layers", index), fan_in, layout, train_all,
+        layer = _layer(check, item, ("layers", index), fan_in, layout, train_all, bias_column=column,
                        is_last=index == len(layer_items) - 1,
                        inputs_note=f"; the spec gives {n_in} input{'s' if n_in > 1 else ''}" if index == 0 else "")
         layers.append(layer)
@@ -185,21 +188,32 @@ def _examples(check: Checker, top: dict):
 
 
 def _layer(check: Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool,
-           inputs_note: str = ""):
+           inputs_note: str = "", bias_column: str | None = None):
     check.mapping(item, path, LAYER_KEYS)
     for key in ("units", "activation", "weights"):
         if key not in item:
             check.fail(path, f"is missing the required key '{key}'")
     units = check.integer(item["units"], path + ("units",), low=1, high=MAX_UNITS)
-    activation = check.choice(item["activation"], path + ("activation",), ACTIVATIONS)
+    activation, gain, scale = activation_form(check, item["activation"], path + ("activation",))
     slope = Fraction(1, 100)
     if "negative_slope" in item:
         if activation != "leaky_relu":
             check.fail(path + ("negative_slope",), f"only applies to leaky_relu; the activation is {activation}")
         slope = check.number(item["negative_slope"], path + ("negative_slope",), low=Fraction(0), high=Fraction(1))
     layer_layout = check.choice(item.get("weights_layout", layout), path + ("weights_layout",), LAYOUTS)
-    weights = _matrix(check, item["weights"], path + ("weights",), units, fan_in, layer_layout, inputs_note)
     bias = None
+    if bias_column is not None:  # the bias is the weight on x0 = 1, a column of the matrix
+        if item.get("bias") is not None:
+            check.fail(path + ("bias",), f"must not be given under conventions.bias_as {bias_column}: "
+                                         "the bias is the weight matrix's extra column")
+        where = "first" if bias_column == "weight_column_first" else "last"
+        augmented = _matrix(check, item["weights"], path + ("weights",), units, fan_in + 1, layer_layout,
+                            f"{inputs_note}, plus the bias column {where} for x0 = 1")
+        column = 0 if where == "first" else fan_in
+        weights = tuple(row[:column] + row[column + 1:] for row in augmented)
+        bias = tuple(row[column] for row in augmented)
+    else:
+        weights = _matrix(check, item["weights"], path + ("weights",), units, fan_in, layer_layout, inputs_note)
     if item.get("bias") is not None:
         value = item["bias"]
         if isinstance(value, list):
@@ -223,7 +237,7 @@ def _layer(check: Checker, item, path: tuple, fan_in: int, layout: str, train_al
         bias_names = _names(check, raw, path + ("bias_names",), count)
     return LayerSpec(units=units, activation=activation, weights=weights, bias=bias,
                      negative_slope=slope, train_bias=train_bias, neuron_names=neuron_names,
-                     weight_names=weight_names, bias_names=bias_names)
+                     weight_names=weight_names, bias_names=bias_names, gain=gain, scale=scale)
 
 
 def _matrix_shape(check: Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):

@@ -6,6 +6,8 @@ import contextlib
 
 import sympy as sp
 
+from ..engine.functions import activation_formula
+from ..spec.model import BIAS_COLUMNS
 from . import model as S
 from .model import Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
 
@@ -134,7 +136,8 @@ class Builder:
     def _activation_derivative(self, q):
         n = q.example
         net = self.sym(self.ex(q.den, n))
-        activation = self.network.layers[q.layer - 1].activation
+        layer = self.network.layers[q.layer - 1]
+        activation = layer.activation if layer.gain == 1 else "scaled"  # λ·σ(1 − σ) is not the rule's σ(1 − σ)
         rule = {"sigmoid": S.SIGMOID_DERIVATIVE, "softmax": S.QUOTIENT_RULE}.get(activation, S.ACTIVATION_DERIVATIVE)
         forms = [sp.Derivative(q.of, net, evaluate=False), q.raw, q.formula]
         self.emit(self.quantity_step(q.key, rule, forms))
@@ -207,6 +210,8 @@ class Builder:
         """The forward rule: plus a bias, or minus a threshold (``bias_as: threshold``)."""
         if layer.bias_names and self.problem.spec.conventions.bias_sign < 0:
             return S.SUM_MINUS_THRESHOLD
+        if layer.bias_names and self.problem.spec.conventions.bias_as in BIAS_COLUMNS:
+            return S.SUM_WITH_BIAS_WEIGHT
         return S.SUM_OF_WEIGHTED_INPUTS
 
     def net_display(self, layer, j: int, n) -> sp.Expr:
@@ -272,7 +277,8 @@ class Builder:
         return LayerInfo(index=layer.index, units=layer.units, activation=layer.activation,
                          neurons=tuple(sp.Symbol(f"out_{x}", real=True) for x in layer.neurons),
                          weights=names, weight_values=values, biases=biases, bias_mode=layer.bias_mode,
-                         train_bias=layer.train_bias, negative_slope=sp.Rational(layer.negative_slope))
+                         train_bias=layer.train_bias, negative_slope=sp.Rational(layer.negative_slope),
+                         scaled=_scaled_formula(layer))
 
     def _diagram(self):
         network = self.network
@@ -427,3 +433,10 @@ def _replace(step, **changes):
     from dataclasses import replace
 
     return replace(step, **changes)
+
+
+def _scaled_formula(layer):
+    """out = scale · f(gain · net) for the problem's table, or None for an unscaled activation."""
+    if layer.gain == 1 and layer.scale == 1:
+        return None
+    return activation_formula(layer.activation, sp.Symbol("net", real=True), 0, layer.gain, layer.scale)

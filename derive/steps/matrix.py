@@ -109,11 +109,11 @@ class MatrixBuilder(Builder):
         z = self.emit_vector(Step(f"z@{l}", self.weighted_sum_rule(layer), self.msym("z", l, n), forms=(form,),
                                   substituted=(number,), value=self.column(nets),
                                   uses=self.uses(*self.source_keys(layer, n)), example=self._example(n)), nets)
-        if layer.activation == "linear":
+        if layer.activation == "linear" and layer.gain == 1:
             forms, substituted = (self.msym("z", l, n),), ()
-        else:
-            forms = (Applied(layer.activation, self.msym("z", l, n)),)
-            substituted = (Applied(layer.activation, self.column(nets)),)
+        else:  # a scaled activation shows its scale and gain: a·tanh(b·z), σ(λ·z), k·z
+            forms = (Applied(layer.activation, self.msym("z", l, n), gain=layer.gain, scale=layer.scale),)
+            substituted = (Applied(layer.activation, self.column(nets), gain=layer.gain, scale=layer.scale),)
         self.emit_vector(Step(f"a@{l}", S.ACTIVATION, self.msym("a", l, n), forms=forms, substituted=substituted,
                               value=self.column(outs), uses=(z.number,), example=self._example(n)), outs)
 

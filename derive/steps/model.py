@@ -25,6 +25,7 @@ from sympy.core.symbol import Str
 # Rules, as a step names them (the templates turn them into prose).
 SUM_OF_WEIGHTED_INPUTS = "sum of weighted inputs"
 SUM_MINUS_THRESHOLD = "sum of weighted inputs minus the threshold"
+SUM_WITH_BIAS_WEIGHT = "sum of weighted inputs with the bias weight"  # bias_as: weight_column_first / _last
 ACTIVATION = "activation"
 LOSS = "loss"
 SUM_OF_TERMS = "sum of the error terms"
@@ -115,8 +116,18 @@ class Applied(sp.Basic):
     'sigmoid'
     """
 
-    def __new__(cls, activation: str, arg, prime: bool = False):
-        return super().__new__(cls, Str(activation), arg, sp.true if prime else sp.false)
+    def __new__(cls, activation: str, arg, prime: bool = False, gain=1, scale=1):
+        # a scaled activation scale · f(gain · z) (σ(λ·z), a·tanh(b·z), k·z) keeps its two numbers
+        return super().__new__(cls, Str(activation), arg, sp.true if prime else sp.false,
+                               sp.Rational(gain), sp.Rational(scale))
+
+    @property
+    def gain(self) -> sp.Rational:
+        return self.args[3]
+
+    @property
+    def scale(self) -> sp.Rational:
+        return self.args[4]
 
     @property
     def activation(self) -> str:
@@ -225,6 +236,7 @@ class LayerInfo:
     bias_mode: str
     train_bias: bool
     negative_slope: sp.Basic
+    scaled: sp.Basic | None = None  # out in net for a scaled activation (a·tanh(b·net), σ(λ·net), k·net)
 
 
 @dataclass(frozen=True)
