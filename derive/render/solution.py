@@ -154,6 +154,15 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     number_format = NumberFormat(digits=digits) if digits is not None else \
         NumberFormat(decimals=DEFAULT_DECIMALS if decimals is None else decimals)
     problem = spec if isinstance(spec, Problem) else load(spec)
+    if problem.spec.update != "batch":
+        from ..engine.updates import update_problems
+        from .updates import UpdatesSolution
+
+        updates = update_problems(problem, carry_rounding=carry_rounding)
+        derivations = [derive_steps(u.problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
+                                    collapse=collapse) for u in updates]
+        return UpdatesSolution(updates, derivations, number_format=number_format, template_dir=template_dir,
+                               diagram_values=diagram_values)
     derivation = derive_steps(problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                               collapse=collapse)
     return Solution(derivation, number_format=number_format, template_dir=template_dir,
