@@ -58,7 +58,7 @@ def round4(value) -> str:
 
 
 def test_negnevitsky_first_iteration_every_printed_number():
-    first = update_problems(XOR)[0]
+    first = update_problems(derive.load(XOR))[0]
     assert first.examples == (1,)
     values = first.problem.values()
     for key, printed in BOOK_FIRST_ITERATION.items():
@@ -72,13 +72,13 @@ def test_negnevitsky_first_iteration_every_printed_number():
 def test_negnevitsky_with_the_books_rounding_of_intermediates_agrees():
     # the book carries 4 places; the first iteration's printed numbers do not change
     spec = derive.engine.train.with_conventions(XOR, carry_rounding=4)
-    values = update_problems(spec, carry_rounding=4)[0].problem.values(carry_rounding=4)
+    values = update_problems(derive.load(spec), carry_rounding=4)[0].problem.values(carry_rounding=4)
     for key, printed in BOOK_FIRST_ITERATION.items():
         assert f"{float(values[key]):.4f}" == printed, key
 
 
 def test_second_update_starts_from_the_first_updates_weights_exactly():
-    updates = update_problems(XOR)
+    updates = update_problems(derive.load(XOR))
     first, second = updates[0].problem.values(), updates[1].problem
     assert second.spec.examples[0].inputs == (0, 1)
     for p in second.network.parameters:
@@ -94,7 +94,7 @@ def test_the_book_epoch_count_is_not_reached_at_its_learning_rate():
 
 
 def test_exact_rationals_carried_through_updates():
-    updates = update_problems(SMALL)
+    updates = update_problems(derive.load(SMALL))
     # w ← w − η (out − t) x, b ← b − η (out − t)
     w, b = Fraction(1, 2), Fraction(1, 4)
     for update, (x, t) in zip(updates, ((1, 0), (2, 1), (-1, 1))):
@@ -102,13 +102,13 @@ def test_exact_rationals_carried_through_updates():
         assert (layer.weights[0][0], layer.bias) == (w, b)
         error = w * x + b - t
         w, b = w - Fraction(1, 2) * error * x, b - Fraction(1, 2) * error
-    assert exact_updates(SMALL, 1)[-1] == {"w1": w, "b1": b}
+    assert exact_updates(derive.load(SMALL), 1)[-1] == {"w1": w, "b1": b}
 
 
 def test_mini_batch_groups_and_sums():
     spec = load_spec(SMALL.replace("update: online", "update: {batch_size: 2}"))
     assert spec.update == "mini-batch" and spec.update_groups == ((0, 1), (2,))
-    updates = update_problems(spec)
+    updates = update_problems(derive.load(spec))
     assert [u.examples for u in updates] == [(1, 2), (3,)]
     grad = updates[0].problem.values()["grad_w1"]
     assert grad == (Fraction(3, 4) - 0) * 1 + (Fraction(5, 4) - 1) * 2
@@ -184,11 +184,11 @@ def test_train_counts_epochs_and_steps_and_offers_both_epoch_errors():
     data = before.to_dict()
     assert data["update"] == "online" and data["epoch_error"] == "before" and data["shuffle_seed"] is None
     # before: each update's own error, summed over the epoch
-    history, seen = exact_updates(SMALL, 1), 0
-    problems = update_problems(SMALL)
+    history, seen = exact_updates(derive.load(SMALL), 1), 0
+    problems = update_problems(derive.load(SMALL))
     seen = sum(float(u.problem.values()["E_total"]) for u in problems)
     assert before.epoch_errors[0] == pytest.approx(seen, rel=1e-12)
-    assert before.parameters == pytest.approx({k: float(v) for k, v in exact_updates(SMALL, 2)[-1].items()})
+    assert before.parameters == pytest.approx({k: float(v) for k, v in exact_updates(derive.load(SMALL), 2)[-1].items()})
 
 
 def test_shuffle_only_with_a_seed_and_reproducible():
@@ -227,7 +227,7 @@ def test_check_a_students_second_update_with_a_wrong_value():
 
 
 def test_update_at_follows_epochs():
-    u = update_at(XOR, 5)
+    u = update_at(derive.load(XOR), 5)
     assert u.number == 6 and u.examples == (2,)
 
 

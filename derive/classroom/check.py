@@ -197,14 +197,16 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
 def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> CheckReport:
     """Online or mini-batch: the claims are the quantities of the update made after ``after_steps`` updates
     (``after_steps: 1`` is update 2, from the weights update 1 left), named as in a one-example solution."""
+    from ..engine.problem import Problem
     from ..engine.updates import update_at, update_problems
 
-    keys = update_problems(spec)[0].problem.model.by_key
+    problem = Problem(spec)
+    keys = update_problems(problem)[0].problem.model.by_key
     if not isinstance(claims, Claims):
         claims = read_claims(claims, keys, after_steps=after_steps)
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
-    update = update_at(spec, claims.after_steps)
+    update = update_at(problem, claims.after_steps)
     report = check_claims(update.problem.spec, Claims(claims.claims, 0, claims.source), explain=explain,
                           scheme=scheme, tolerance=tolerance)
     return dataclasses.replace(report, spec=spec, after_steps=claims.after_steps)

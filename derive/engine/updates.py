@@ -30,16 +30,14 @@ def update_problems(source, *, carry_rounding=None) -> list[Update]:
     >>> import derive
     >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
     ...         "learning_rate": 0.5, "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}
-    >>> updates = update_problems(spec)
+    >>> updates = update_problems(derive.load(spec))
     >>> [u.examples for u in updates], updates[1].problem.spec.layers[0].weights
     ([(1,), (2,)], ((Fraction(1, 4),),))
     >>> updates[1].problem.values()["w1_new"]
     3/4
     """
-    from .problem import Problem
-    from ..spec.validate import load_spec
-
-    spec = source.spec if isinstance(source, Problem) else load_spec(source)
+    Problem = type(source)  # the caller's class: importing engine.problem here would close an import cycle
+    spec = source.spec
     updates = []
     current = spec
     for number, group in enumerate(spec.update_groups, start=1):
@@ -109,8 +107,8 @@ def run_updates(problem, steps: int, *, epoch_error: str = "after", shuffle_seed
     import random
 
     from .compiled import compile_gradient
-    from .problem import Problem
 
+    Problem = type(problem)
     spec = problem.spec
     if spec.optimizer.name != "sgd":
         raise SpecError(f"must be sgd with update: {spec.update} (one plain gradient-descent step per update); "
@@ -158,19 +156,18 @@ def run_updates(problem, steps: int, *, epoch_error: str = "after", shuffle_seed
 def exact_updates(source, epochs: int, *, carry_rounding=None) -> list[dict]:
     """The parameters after 0, 1, ... ``epochs`` epochs of updates (spec order), exact.
 
+    >>> from derive import load
     >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
     ...         "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}
-    >>> exact_updates(spec, 1)
+    >>> exact_updates(load(spec), 1)
     [{'w1': Fraction(1, 2)}, {'w1': Fraction(3, 4)}]
     """
-    from .problem import Problem
-    from ..spec.validate import load_spec
-
-    spec = source.spec if isinstance(source, Problem) else load_spec(source)
+    Problem = type(source)
+    spec = source.spec
     rounding = spec.conventions.carry_rounding if carry_rounding is None else carry_rounding
-    history = [{p.name: p.value for p in Problem(spec).network.parameters}]
+    history = [{p.name: p.value for p in source.network.parameters}]
     for _ in range(epochs):
-        last = update_problems(spec, carry_rounding=rounding)[-1].problem
+        last = update_problems(Problem(spec), carry_rounding=rounding)[-1].problem
         params = updated_parameters(last, rounding)
         history.append(params)
         spec = with_parameters(spec, params)
@@ -180,18 +177,17 @@ def exact_updates(source, epochs: int, *, carry_rounding=None) -> list[dict]:
 def update_at(source, steps: int) -> Update:
     """The update made after ``steps`` updates (0: the first), at the parameters they left; spec order, exact.
 
+    >>> from derive import load
     >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
     ...         "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}
-    >>> u = update_at(spec, 3)
+    >>> u = update_at(load(spec), 3)
     >>> u.number, u.examples, u.problem.spec.layers[0].weights
     (4, (2,), ((Fraction(3, 8),),))
     """
-    from .problem import Problem
-    from ..spec.validate import load_spec
-
-    spec = source.spec if isinstance(source, Problem) else load_spec(source)
+    Problem = type(source)
+    spec = source.spec
     per_epoch = len(spec.update_groups)
     epochs, within = divmod(steps, per_epoch)
-    start = with_parameters(spec, exact_updates(spec, epochs)[-1])
-    update = update_problems(start)[within]
+    start = with_parameters(spec, exact_updates(source, epochs)[-1])
+    update = update_problems(Problem(start))[within]
     return Update(steps + 1, update.examples, update.problem)

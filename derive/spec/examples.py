@@ -15,7 +15,7 @@ _DESCRIPTIONS = {
                       "derive worksheet",
     "3-2-1-han-kamber": "Han & Kamber's sigmoid 3-2-1 example: error term −∂E/∂net, outputs rounded to 3 places, "
                         "δ to 4",
-    "2-2-1-xor-negnevitsky": "Negnevitsky's XOR network trained online: thresholds on a fixed input of −1, error "
+    "2-2-1-xor-negnevitsky": "Negnevitsky's sigmoid XOR network trained online: thresholds on a fixed input of −1, error "
                              "gradient −∂E/∂net, each example's update from the weights the last one left",
 }
 
