@@ -34,8 +34,8 @@ def test_examples_lists_the_reference_networks(capsys):
     assert all(len(line.split(None, 1)) == 2 for line in out.splitlines())  # each with a description
 
 
-@pytest.mark.parametrize("name", derive.example_names())
-def test_solve_json_contract(name, capsys):
+@pytest.mark.parametrize("name", [name for name in derive.example_names() if derive.load_spec(name).update == "batch"])
+def test_solve_json_contract(name, capsys):  # online updates' contract: tests/test_online.py
     data = solve_json(name, capsys)
     problem = derive.load(name)
     network, values = problem.network, problem.values()

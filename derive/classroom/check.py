@@ -183,6 +183,8 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
     """
     from ..spec.validate import load_spec
 
+    if evaluations is None and load_spec(spec).update != "batch":
+        return _check_update(load_spec(spec), claims, after_steps, explain, scheme, tolerance)
     evaluations = evaluations or Evaluations(load_spec(spec))
     model = evaluations.base.model
     if not isinstance(claims, Claims):
@@ -206,6 +208,24 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
         follow.record(claim.key, result.status, tuple(c.key for c in ordered if c.name in result.roots))
         results.append(result)
     return CheckReport(evaluations.spec, step, tuple(results), claims.source)
+
+
+def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> CheckReport:
+    """Online or mini-batch: the claims are the quantities of the update made after ``after_steps`` updates
+    (``after_steps: 1`` is update 2, from the weights update 1 left), named as in a one-example solution."""
+    from ..engine.problem import Problem
+    from ..engine.updates import update_at, update_problems
+
+    problem = Problem(spec)
+    keys = update_problems(problem)[0].problem.model.by_key
+    if not isinstance(claims, Claims):
+        claims = read_claims(claims, keys, after_steps=after_steps)
+    elif after_steps is not None:
+        claims = Claims(claims.claims, after_steps, claims.source)
+    update = update_at(problem, claims.after_steps)
+    report = check_claims(update.problem.spec, Claims(claims.claims, 0, claims.source), explain=explain,
+                          scheme=scheme, tolerance=tolerance)
+    return dataclasses.replace(report, spec=spec, after_steps=claims.after_steps)
 
 
 def _match(evaluations, scheme: Scheme, claim: Claim, step: int, values: dict) -> str | None:

@@ -172,6 +172,11 @@ class _Generator:
 
         if not isinstance(decimals, int) or not 0 <= decimals <= 15:
             raise SpecError(f"must be a whole number from 0 to 15; got {decimals!r}", field=keyword("decimals"))
+        if spec.update != "batch":
+            # a variant's answers are one step's quantities; an update sequence is not asked yet
+            raise SpecError(f"must be batch for a worksheet or exam (its questions ask one step's quantities); "
+                            f"got {spec.update} (use derive solve or derive check for online updates)",
+                            field="update", source=spec.source)
         self.spec = spec
         self.network = build_network(spec)
         self.model = build_model(self.network)

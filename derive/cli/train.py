@@ -45,6 +45,12 @@ def add_parser(sub) -> None:
                         "-o FILE) (default: from the suffix of -o, .txt for the table, else table)")
     p.add_argument("--every", type=_count("--every", 1), metavar="K",
                    help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
+    p.add_argument("--epoch-error", choices=("after", "before"), default="after",
+                   help="update: online or batch_size: the epoch error reported, at the end of each epoch (after, "
+                        "the default) or summed over its updates, each before its update (before)")
+    p.add_argument("--shuffle-seed", type=_count("--shuffle-seed", 0), metavar="SEED",
+                   help="update: online or batch_size: shuffle the examples each epoch with this seed "
+                        "(default: the spec's order)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--template-dir", metavar="DIR",
@@ -123,7 +129,7 @@ def run(args) -> int:
         # the report holds the worked first step: refused before the run, not after it
         check_document_size(len(build_network(spec).parameters),
                             way_out="use --format table or json, and 'derive solve --only' for a few parameters")
-    result = train(spec, args.steps)
+    result = train(spec, args.steps, epoch_error=args.epoch_error, shuffle_seed=args.shuffle_seed)
     if args.format == "json":
         import json
 
@@ -153,6 +159,17 @@ def format_table(result, every: int | None = None) -> str:
     lines = [f"{result.steps} steps of {spec.optimizer.name}, learning rate {float(spec.learning_rate):g}{title}"]
     switches = conventions_dict(spec)
     lines.append("conventions: " + ", ".join(f"{k}={_show(v)}" for k, v in switches.items()))
+    if result.update != "batch":
+        size = "" if result.update == "online" else f" of {spec.batch_size} examples"
+        lines.append(f"update: {result.update}{size}; {result.steps} steps (updates) = {result.epochs} complete "
+                     f"epoch{'s' * (result.epochs != 1)} of {len(spec.update_groups)} updates; examples "
+                     + ("in the spec's order" if result.shuffle_seed is None
+                        else f"shuffled each epoch (seed {result.shuffle_seed})"))
+        label = ("the error at the end of the epoch" if result.epoch_error == "after"
+                 else "summed over the epoch's updates, each before its update")
+        lines.append(f"epoch error ({result.epoch_error}: {label}):")
+        lines += [f"  epoch {e + 1}: {format_number(x)}" for e, x in enumerate(result.epoch_errors)
+                  if e in (0, result.epochs - 1) or (e + 1) % max(1, result.epochs // 10) == 0]
     lines.append("")
     rows = result.thinned(every)
     width = max(4, len(str(result.steps)))

@@ -21,6 +21,8 @@ def result_dict(problem) -> dict:
     >>> data["layers"][1]["bias"], data["layers"][1]["bias_updated"]
     (0.6, 0.6)
     """
+    if problem.spec.update != "batch":
+        return updates_dict(problem)
     network = problem.network
     values = problem.values()
     model = problem.model
@@ -57,6 +59,32 @@ def result_dict(problem) -> dict:
         "gradients": {p.name: f(f"grad_{p.name}") for p in params},
         "updated": {p.name: f(f"{p.name}_new") for p in params},
         "conventions": conventions_dict(network.spec),
+    }
+
+
+def updates_dict(problem) -> dict:
+    """Online or mini-batch updates: the mode, each update's own result (at the parameters the updates before
+    it left) and the final parameters.
+
+    >>> import derive
+    >>> data = derive.load({"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}],
+    ...                     "update": "online", "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}
+    ...                    ).to_dict()
+    >>> data["update"], [u["examples"] for u in data["updates"]], data["parameters"]
+    ('online', [[1], [2]], {'w1': 0.75})
+    """
+    from .updates import update_problems
+
+    spec = problem.spec
+    updates = update_problems(problem)
+    items = [{"update": u.number, "examples": list(u.examples), **result_dict(u.problem)} for u in updates]
+    return {
+        "title": spec.title,
+        "update": spec.update,
+        "batch_size": spec.batch_size,
+        "updates": items,
+        "parameters": dict(items[-1]["updated"]),
+        "conventions": conventions_dict(spec),
     }
 
 

@@ -42,6 +42,11 @@ class TrainingRun:
     loss_history: tuple[float, ...]
     parameters: dict[str, float]
     outputs: tuple[tuple[float, ...], ...]
+    update: str = "batch"  # online or mini-batch: a step is one update, an epoch one pass over the examples
+    epochs: int | None = None  # complete passes over the examples (online and mini-batch)
+    epoch_error: str | None = None  # after: the error at the end of each epoch; before: summed over its updates
+    epoch_errors: tuple[float, ...] = ()
+    shuffle_seed: int | None = None
 
     @property
     def loss(self) -> float:
@@ -86,6 +91,10 @@ class TrainingRun:
             "loss": self.loss,
             "outputs": [list(row) for row in self.outputs],
             "parameters": dict(self.parameters),
+            **({} if self.update == "batch" else {
+                "update": self.update, "batch_size": spec.batch_size, "epochs": self.epochs,
+                "epoch_error": self.epoch_error, "epoch_errors": list(self.epoch_errors),
+                "shuffle_seed": self.shuffle_seed}),
         }
 
 
@@ -178,12 +187,15 @@ def check_trainable(spec: Spec) -> None:
 
 # ---------------------------------------------------------------- the compiled loop
 
-def train(source, steps: int, *, backend: str = "auto") -> TrainingRun:
+def train(source, steps: int, *, backend: str = "auto", epoch_error: str = "after",
+          shuffle_seed: int | None = None) -> TrainingRun:
     """Run ``steps`` full-batch steps of the spec's optimizer through the compiled gradient.
 
     ``source`` is a spec (path, text, dict, example name, :class:`Spec`) or a
     :class:`~derive.engine.problem.Problem`; ``backend`` picks the compiled gradient
     (``"scalar"``, ``"vector"`` or ``"auto"``, see :func:`~derive.engine.compiled.compile_gradient`).
+    With ``update: online`` or ``{batch_size: k}`` a step is one update and an epoch one pass over
+    the examples (see :func:`~derive.engine.updates.run_updates` for ``epoch_error`` and ``shuffle_seed``).
 
     >>> run = train("2-2-2", 10000)
     >>> round(run.loss_history[1], 9), len(run.loss_history), f"{run.loss:.10f}"
@@ -194,11 +206,28 @@ def train(source, steps: int, *, backend: str = "auto") -> TrainingRun:
     problem = _problem(source)
     steps = _check_steps(steps)
     check_trainable(problem.spec)
+    if problem.spec.update != "batch":
+        return _train_updates(problem, steps, epoch_error, shuffle_seed)
     history, captured = _float_loop(problem, steps, {steps}, backend=backend)
     final = captured[steps]
     names = [p.name for p in problem.network.parameters]
     return TrainingRun(problem.spec, steps, tuple(history), dict(zip(names, final)),
                        _outputs(problem, dict(zip(names, final))))
+
+
+def _train_updates(problem, steps: int, epoch_error: str, shuffle_seed) -> TrainingRun:
+    """Online or mini-batch training (see :func:`train`)."""
+    from .updates import run_updates
+
+    if shuffle_seed is not None and (isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int)):
+        raise SpecError(f"must be a whole number or None (no shuffling); got {shuffle_seed!r}", field="shuffle_seed")
+    history, epoch_errors, params = run_updates(problem, steps, epoch_error=epoch_error, shuffle_seed=shuffle_seed)
+    if not all(math.isfinite(x) for x in history):
+        raise DeriveError("training diverged: a value left floating point's range; try a smaller learning rate "
+                          "or smaller weights")
+    return TrainingRun(problem.spec, steps, tuple(history), params, _outputs(problem, params),
+                       update=problem.spec.update, epochs=len(epoch_errors), epoch_error=epoch_error,
+                       epoch_errors=tuple(epoch_errors), shuffle_seed=shuffle_seed)
 
 
 def _problem(source):

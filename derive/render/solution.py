@@ -1,6 +1,7 @@
 """The public face of a worked solution: ``derive.solve(spec) -> Solution``.
 
-A :class:`Solution` renders itself as Markdown, LaTeX or HTML, writes a file, and shows itself
+A :class:`Solution` (an :class:`UpdatesSolution` for online and mini-batch updates: each update's
+worked solution in turn, through ``templates/updates.*.j2``) renders itself as Markdown, LaTeX or HTML, writes a file, and shows itself
 rendered in Jupyter (``_repr_html_``, ``_repr_markdown_``, ``_repr_latex_``).
 """
 
@@ -135,6 +136,77 @@ class Solution:
                             template_dir=self.template_dir, diagram=False)
 
 
+class UpdatesSolution(Solution):
+    """A worked solution of several updates (``update: online`` or ``{batch_size: k}``).
+
+    >>> import derive
+    >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
+    ...         "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}
+    >>> solution = derive.solve(spec)
+    >>> solution
+    <Solution (online, 2 updates): scalar style, ... steps>
+    >>> "# Update 2 (example 2)" in solution.markdown()
+    True
+    """
+
+    def __init__(self, updates, derivations, **options):
+        super().__init__(derivations[0], **options)
+        self.updates = updates
+        self.derivations = derivations
+
+    @property
+    def spec(self):
+        return self.updates[0].problem.spec
+
+    def _context(self, **extra) -> dict:
+        from .view import build_view
+
+        spec = self.derivations[0].problem.spec
+        full = self.updates[0]
+        mode = "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
+        items = []
+        for update, derivation in zip(self.updates, self.derivations):
+            view = build_view(derivation, number_format=self.number_format, diagram_values=self.diagram_values)
+            items.append({"number": update.number, "examples": list(update.examples), "view": view,
+                          **({k: f(derivation) for k, f in extra.items()})})
+        last = items[-1]["view"]["summary"]["rows"]
+        return {"title": spec.title, "mode": mode, "batch_size": len(full.examples), "updates": items,
+                "final": [{"name": row["param"], "value": row["updated"]} for row in last]}
+
+    @property
+    def _markdown(self) -> str:
+        from .environment import render_template
+
+        return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
+
+    def latex(self, fragment: bool = False) -> str:
+        from .environment import render_template
+
+        return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
+                                                         "show_diagram": True}, self.template_dir)
+
+    def html(self, *, reveal: bool = False) -> str:
+        from .html import render_page, render_solution_body
+
+        def body(derivation):
+            return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir)
+
+        context = {**self._context(body=body), "reveal": False}
+        return render_page("html/updates.html.j2", context, self.template_dir)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def _repr_latex_(self) -> str:
+        return self.latex(fragment=True)
+
+    def __repr__(self) -> str:
+        title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
+        steps = sum(len(list(d.steps())) for d in self.derivations)
+        mode = "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
+        return f"<Solution{title} ({mode}, {len(self.updates)} updates): {self.derivation.style} style, {steps} steps>"
+
+
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
           digits: int | None = None, carry_rounding: int | None = None, collapse: bool | None = None,
           template_dir=None, diagram_values: bool = False) -> Solution:
@@ -154,6 +226,13 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     number_format = NumberFormat(digits=digits) if digits is not None else \
         NumberFormat(decimals=DEFAULT_DECIMALS if decimals is None else decimals)
     problem = spec if isinstance(spec, Problem) else load(spec)
+    if problem.spec.update != "batch":
+        from ..engine.updates import update_problems
+        updates = update_problems(problem, carry_rounding=carry_rounding)
+        derivations = [derive_steps(u.problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
+                                    collapse=collapse) for u in updates]
+        return UpdatesSolution(updates, derivations, number_format=number_format, template_dir=template_dir,
+                               diagram_values=diagram_values)
     derivation = derive_steps(problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                               collapse=collapse)
     return Solution(derivation, number_format=number_format, template_dir=template_dir,

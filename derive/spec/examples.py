@@ -15,6 +15,8 @@ _DESCRIPTIONS = {
                       "derive worksheet",
     "3-2-1-han-kamber": "Han & Kamber's sigmoid 3-2-1 example: error term −∂E/∂net, outputs rounded to 3 places, "
                         "δ to 4",
+    "2-2-1-xor-negnevitsky": "Negnevitsky's sigmoid XOR network trained online: thresholds on a fixed input of −1, error "
+                             "gradient −∂E/∂net, each example's update from the weights the last one left",
 }
 
 
@@ -22,7 +24,7 @@ def example_names() -> list[str]:
     """The names of the built-in examples.
 
     >>> example_names()
-    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise', '3-2-1-han-kamber']
+    ['2-2-2', '2-2-1', '3-3-3-3', '2-2-2-exercise', '3-2-1-han-kamber', '2-2-1-xor-negnevitsky']
     """
     return list(_DESCRIPTIONS)
 

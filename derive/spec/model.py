@@ -35,7 +35,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
 TOP_KEYS = (
     "title", "inputs", "targets", "batch", "reduction", "layers", "loss", "log_base",
     "learning_rate", "train_biases", "weights_layout", "input_names", "target_names",
-    "optimizer", "conventions", "randomize", "frozen", "marking",
+    "optimizer", "conventions", "randomize", "frozen", "marking", "update",
 )
 LAYER_KEYS = (
     "units", "activation", "negative_slope", "weights", "bias", "weights_layout",
@@ -56,6 +56,10 @@ BIAS_COLUMNS = ("weight_column_first", "weight_column_last")
 # sigmoid takes a gain (σ(λ·net), Zurada's λ), linear a gain (out = k·net); a fraction is read as p/q
 SCALED_ACTIVATIONS = {"sigmoid": ("gain",), "tanh": ("scale", "gain"), "linear": ("gain",)}
 ACTIVATION_KEYS = ("name", "scale", "gain")
+# when the weights change: after the whole batch (batch), after each example (online: Mitchell's
+# stochastic backpropagation, Han & Kamber's case updating, Negnevitsky), or after each k examples
+UPDATE_MODES = ("batch", "online")
+UPDATE_KEYS = ("batch_size",)
 RANDOMIZE_KEYS = ("weights", "biases", "inputs", "targets", "decimals", "max_draws")
 RANGE_KEYS = ("range", "decimals")
 
@@ -227,6 +231,27 @@ class Spec:
     batch: bool = False
     frozen: tuple[str, ...] = ()  # weights and biases held fixed (besides a layer's train_bias: false)
     marking: Marking | None = None  # the spec's own marking scheme (tolerances, points)
+    batch_size: int | None = None  # examples per update: None = the whole batch, 1 = online (``update:``)
+
+    @property
+    def update(self) -> str:
+        """``batch``, ``online`` or ``mini-batch`` (``update: {batch_size: k}``)."""
+        if self.batch_size is None or self.batch_size >= len(self.examples):
+            return "batch"
+        return "online" if self.batch_size == 1 else "mini-batch"
+
+    @property
+    def update_groups(self) -> tuple[tuple[int, ...], ...]:
+        """The examples (0-based) of each update, in order: one group for a full batch.
+
+        >>> from derive.spec import load_spec
+        >>> load_spec({"batch": [{"inputs": [i], "targets": [0]} for i in range(5)], "update": {"batch_size": 2},
+        ...            "layers": [{"units": 1, "activation": "linear", "weights": [[1]]}]}).update_groups
+        ((0, 1), (2, 3), (4,))
+        """
+        n = len(self.examples)
+        size = self.batch_size or n
+        return tuple(tuple(range(start, min(start + size, n))) for start in range(0, n, size))
 
     @property
     def n_inputs(self) -> int:

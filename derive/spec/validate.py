@@ -17,7 +17,8 @@ from ..errors import SpecError
 from .marking import read_marking
 from .model import (ACTIVATIONS, BIAS_COLUMNS, BIAS_FORMS, Example, LAYER_KEYS, LayerSpec, LAYOUTS, LOG_BASES, LOSSES, MAX_EXAMPLES,
                     MAX_LAYERS, MAX_UNITS, Optimizer, OPTIMIZER_KEYS, OPTIMIZERS, PROBABILITY_ACTIVATIONS,
-                    Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS, Spec, TOP_KEYS)
+                    Randomize, RANDOMIZE_KEYS, Range, RANGE_KEYS, REDUCTIONS, Spec, TOP_KEYS, UPDATE_KEYS,
+                    UPDATE_MODES)
 from .checker import Checker, show_number, describe
 from .conventions import activation as activation_form, conventions, frozen_parameters
 from .naming import all_names, name_network
@@ -149,6 +150,7 @@ def validate(doc: Doc) -> Spec:
         source=doc.source,
         batch=is_batch,
         marking=read_marking(check, top["marking"], ("marking",)) if top.get("marking") is not None else None,
+        batch_size=_update(check, top.get("update", "batch"), len(examples)),
     )
     _check_unique_names(check, spec)
     if top.get("frozen") is not None:
@@ -185,6 +187,20 @@ def _examples(check: Checker, top: dict):
     inputs = check.numbers(top["inputs"], ("inputs",))
     targets = check.numbers(top["targets"], ("targets",))
     return (Example(inputs, targets),), False
+
+
+def _update(check: Checker, value, n_examples: int) -> int | None:
+    """``update``: batch (None), online (1) or ``{batch_size: k}`` with 1 ≤ k ≤ the number of examples."""
+    if isinstance(value, dict):
+        check.mapping(value, ("update",), UPDATE_KEYS)
+        if "batch_size" not in value:
+            check.fail(("update",), "is missing the required key 'batch_size'")
+        size = check.integer(value["batch_size"], ("update", "batch_size"), low=1, high=n_examples)
+        return None if size == n_examples else size
+    if not isinstance(value, str):
+        check.fail(("update",), f"must be one of {', '.join(UPDATE_MODES)} or {{batch_size: k}}; got {describe(value)}")
+    mode = check.choice(value, ("update",), UPDATE_MODES)
+    return 1 if mode == "online" and n_examples > 1 else None
 
 
 def _layer(check: Checker, item, path: tuple, fan_in: int, layout: str, train_all: bool, is_last: bool,
