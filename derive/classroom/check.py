@@ -36,6 +36,7 @@ says so: no explanation is invented.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
