@@ -17,6 +17,7 @@ from pylatex.utils import NoEscape
 
 from ..steps import Value
 from .escape import tex_name
+from .language import localize_tex
 from .numbers import NumberFormat
 
 _SPLIT = re.compile(r"([A-Za-z]+)(\d+)\Z")
@@ -223,6 +224,7 @@ class DerivePrinter(LatexPrinter):
         '-1 \\\\cdot 10^{-9}'
         """
         mantissa, exponent = self.number_format.parts(value)
+        mantissa = localize_tex(mantissa)
         if exponent is None:
             return mantissa
         return rf"{mantissa} \cdot 10^{{{exponent}}}"

@@ -164,7 +164,10 @@ def _tex_number(value) -> str:
     """Nine significant digits; a power of ten as ``\\cdot 10^{n}``."""
     from .numbers import NumberFormat
 
+    from .language import localize_tex
+
     mantissa, exponent = NumberFormat(digits=9).parts(value)
+    mantissa = localize_tex(mantissa)
     return mantissa if exponent is None else rf"{mantissa} \cdot 10^{{{exponent}}}"
 
 
