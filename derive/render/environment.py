@@ -164,7 +164,7 @@ def _cached_environment(kind: str, template_dir: str | None, lang: str = "en") -
 def _install_translations(env: jinja2.Environment, kind: str, lang: str) -> None:
     """``_``, ``gettext`` and ``ngettext`` for the templates: the catalog's sentence, trusted like the
     template's own text, with each placeholder's value escaped as any printed value is."""
-    from .language import gettext, language, ngettext
+    from .language import babel_preamble, gettext, language, ngettext
 
     finalize = _FINALIZE[kind]
 
@@ -182,7 +182,7 @@ def _install_translations(env: jinja2.Environment, kind: str, lang: str) -> None
     env.newstyle_gettext = True  # the functions fill the placeholders themselves
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
-                       lang=lang)
+                       lang=lang, babel_preamble=lambda: NoEscape(babel_preamble(lang)))
 
 
 def _number_text(text) -> NoEscape:

@@ -34,6 +34,20 @@ _current: ContextVar[str] = ContextVar("derive_language", default="en")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+def babel_preamble(lang: str | None = None) -> str:
+    """The LaTeX lines that set the document's language (babel, from its own locale files, so no
+    separate babel-german or babel-spanish package is needed); empty for English.
+
+    >>> print(babel_preamble("de"))
+    \\usepackage{babel}
+    \\babelprovide[import, main]{ngerman}
+    """
+    lang = check_language(lang or current_language())
+    if lang == "en":
+        return ""
+    return "\\usepackage{babel}\n\\babelprovide[import, main]{%s}" % BABEL_NAMES[lang]
+
+
 def check_language(lang) -> str:
     """``lang`` if it is a shipped language, else a clear error naming them.
 
