@@ -57,6 +57,9 @@ def add_parser(sub) -> None:
     p.add_argument("--scheme", metavar="FILE", help="marking scheme (points, follow-through credit, tolerances)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    from .options import add_lang
+
+    add_lang(p)
     add_convention_arguments(p)
 
 

@@ -47,6 +47,9 @@ def add_parser(sub) -> None:
                    help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    from .options import add_lang
+
+    add_lang(p)
     p.add_argument("--template-dir", metavar="DIR",
                    help="md, tex, pdf: a folder of templates that override the shipped ones")
     p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",

@@ -85,6 +85,25 @@ def language(lang):
         _current.reset(token)
 
 
+def with_language(function):
+    """Give an API function a ``lang`` keyword: its documents are printed in that language.
+
+    >>> @with_language
+    ... def title():
+    ...     return gettext("Summary")
+    >>> title(lang="de"), title()
+    ('Zusammenfassung', 'Summary')
+    """
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, lang=None, **kwargs):
+        with language(lang):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def current_language() -> str:
     """The language documents are printed in now ("en" unless :func:`language` says otherwise)."""
     return _current.get()

@@ -25,11 +25,11 @@ class Solution:
     """
 
     def __init__(self, derivation, *, number_format=None, template_dir=None, diagram_values: bool = False,
-                 lang: str = "en"):
-        from .language import check_language
+                 lang: str | None = None):
+        from .language import check_language, current_language
         from .numbers import NumberFormat
 
-        self.lang = check_language(lang)
+        self.lang = check_language(lang) if lang is not None else current_language()
         self.derivation = derivation
         self.number_format = number_format or NumberFormat()
         self.template_dir = template_dir
@@ -150,10 +150,11 @@ class Solution:
 
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
           digits: int | None = None, carry_rounding: int | None = None, collapse: bool | None = None,
-          template_dir=None, diagram_values: bool = False, lang: str = "en") -> Solution:
+          template_dir=None, diagram_values: bool = False, lang: str | None = None) -> Solution:
     """Work out one backpropagation step of ``spec`` (path, text, dict, example name or Problem).
 
-    ``lang`` is the language of its sentences and numbers: "en", "de" or "es".
+    ``lang`` is the language of its sentences and numbers: "en", "de" or "es" (default: English,
+    or the language of an enclosing ``with derive.language(...)``).
 
     >>> import derive
     >>> solution = derive.solve("2-2-1", style="matrix", carry_rounding=3)
@@ -164,7 +165,7 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     """
     from .language import check_language
 
-    lang = check_language(lang)
+    lang = check_language(lang) if lang is not None else None
     from ..engine.problem import Problem, load
     from .numbers import DEFAULT_DECIMALS, NumberFormat
     from ..steps import derive_steps
