@@ -41,11 +41,15 @@ def babel_preamble(lang: str | None = None) -> str:
     >>> print(babel_preamble("de"))
     \\usepackage{babel}
     \\babelprovide[import, main]{ngerman}
+    \\setlength{\\emergencystretch}{3em}
     """
     lang = check_language(lang or current_language())
     if lang == "en":
         return ""
-    return "\\usepackage{babel}\n\\babelprovide[import, main]{%s}" % BABEL_NAMES[lang]
+    # German and Spanish words are longer, and a TeX without the language's hyphenation patterns
+    # (babel then warns and does not hyphenate) must still fill its lines: room to stretch instead.
+    return ("\\usepackage{babel}\n\\babelprovide[import, main]{%s}\n\\setlength{\\emergencystretch}{3em}"
+            % BABEL_NAMES[lang])
 
 
 def check_language(lang) -> str:
