@@ -149,7 +149,7 @@ def gettext(message: str, **values) -> str:
 
     >>> with language("de"):
     ...     gettext("Question %(number)s", number=2)
-    'Frage 2'
+    'Aufgabe 2'
     """
     text = catalog(current_language()).get(message) or message
     if isinstance(text, tuple):
