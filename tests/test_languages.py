@@ -199,3 +199,17 @@ def test_german_and_spanish_pdfs_typeset_without_overfull_boxes(tmp_path, lang):
         log = source.with_suffix(".log").read_text(encoding="latin-1")
         assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line][:5]
         assert "babel" in log
+
+
+def test_moodle_quiz_text_in_german_with_answers_moodle_parses(tmp_path):
+    derive.make_worksheets("2-2-2", n=1, seed=3, out_dir=tmp_path, fmt="moodle", lang="de")
+    quiz = (tmp_path / "quiz.xml").read_text(encoding="utf-8")
+    assert "Gegeben:" in quiz and "Geben Sie jede Antwort auf" in quiz and "Zusammenfassung" in quiz
+    assert "w<sub>1</sub> = 0,15" in quiz
+    # The Cloze answers are what Moodle's import reads: a decimal point, whatever the language.
+    assert re.findall(r"NUMERICAL:[^}]*", quiz)
+    assert not re.search(r"NUMERICAL:=?-?\d+,\d", quiz)
+    assert re.search(r"NUMERICAL:%?[0-9]*%?=?-?\d+\.\d", quiz)
+    english = tmp_path / "en"
+    derive.make_worksheets("2-2-2", n=1, seed=3, out_dir=english, fmt="moodle")
+    assert "Given:" in (english / "quiz.xml").read_text(encoding="utf-8")
