@@ -213,3 +213,18 @@ def test_moodle_quiz_text_in_german_with_answers_moodle_parses(tmp_path):
     english = tmp_path / "en"
     derive.make_worksheets("2-2-2", n=1, seed=3, out_dir=english, fmt="moodle")
     assert "Given:" in (english / "quiz.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_grade_feedback_in_the_language(lang):
+    from derive.classroom.check import check_claims
+    from derive.render.feedback import feedback_context, render_feedback
+
+    report = check_claims("2-2-2", {"net_o2": "1.3", "out_o2": "0.7858", "out_o1": "0.7513"})
+    with derive.language(lang):
+        context = feedback_context("s1", {"index": 1, "seed": 0, "title": "Demo", "decimals": 4}, report, {})
+        texts = {fmt: render_feedback(context, fmt) for fmt in ("md", "tex")}
+    for fmt, text in texts.items():
+        assert ("Rückmeldung für s1" if lang == "de" else "Comentarios para s1") in text
+        assert "0,75" in text
+        assert "Feedback for" not in text and "Correct answer" not in text and "Score:" not in text

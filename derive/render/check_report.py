@@ -51,11 +51,15 @@ def verdict_text(result) -> str:
     >>> [verdict_text(r) for r in check_claims("2-2-2", {"net_o2": "1.3", "out_o2": "0.7858", "out_o1": "0.7513"}).results]
     ['wrong', 'ok (truncated)', 'follows through from net_o2']
     """
+    from .language import gettext
+
     if result.status == "follow_through":
-        return "follows through from " + ", ".join(result.roots)
+        return gettext("follows through from %(quantities)s", quantities=", ".join(result.roots))
     if result.status == "wrong":
-        return "wrong"
-    return {"rounded": "ok", "carried": "ok (rounding difference)"}.get(result.match, f"ok ({result.match})")
+        return gettext("wrong")
+    known = {"rounded": gettext("ok"), "carried": gettext("ok (rounding difference)"),
+             "truncated": gettext("ok (truncated)")}
+    return known.get(result.match) or gettext("ok (%(how)s)", how=result.match)
 
 
 def reason_text(result) -> str:
