@@ -69,10 +69,14 @@ def _visible_text(text: str, fmt: str, title: str) -> str:
     if fmt == "tex":
         text = re.sub(r"(?<!\\)%.*", "", text)
         text = re.sub(r"\\[A-Za-z]+", " ", text)  # TeX commands: \section, \mathit, \begin
-    if fmt == "html":
+    if fmt in ("html", "md"):  # Markdown holds inline SVG (a training run's curve)
         text = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", text, flags=re.S)
         text = re.sub(r"<[^>]+>", " ", text)
     return text
+
+
+def _visible_text_of(text: str, fmt: str, title: str) -> str:
+    return _math_free(_visible_text(_math_free(text), fmt, title))
 
 
 def _english_left(text: str) -> list[str]:
@@ -109,7 +113,7 @@ def test_no_english_sentence_left_in_any_style_or_format(example, lang):
                           ("notebook", solution._repr_markdown_()), ("notebook-tex", solution._repr_latex_()),
                           ("notebook-html", solution._repr_html_())):
             kind = {"notebook": "md", "notebook-tex": "tex", "notebook-html": "html"}.get(fmt, fmt)
-            visible = _math_free(_visible_text(text, kind, title))
+            visible = _visible_text_of(text, kind, title)
             assert not _english_left(visible), (example, style, fmt, _english_left(visible))
 
 
@@ -178,7 +182,7 @@ def test_worksheet_key_and_exam_in_the_language(lang):
         run = ExamRun(exam, 1, 6, papers, ())
         exams = exam_document([paper_body(run, papers[0]), paper_body(run, papers[0], key=True)])
     for text in (sheets, exams):
-        visible = _math_free(_visible_text(text, "tex", variant.spec.title or ""))
+        visible = _visible_text_of(text, "tex", variant.spec.title or "")
         visible = visible.replace("Quiz", " ")
         assert not _english_left(visible), _english_left(visible)
         assert "{,}" in text and "babelprovide" in text
@@ -228,3 +232,16 @@ def test_grade_feedback_in_the_language(lang):
         assert ("Rückmeldung für s1" if lang == "de" else "Comentarios para s1") in text
         assert "0,75" in text
         assert "Feedback for" not in text and "Correct answer" not in text and "Score:" not in text
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_training_report_in_the_language(lang):
+    from derive.render.training import render_training
+
+    run = derive.train("2-2-2", 3)
+    with derive.language(lang):
+        texts = {kind: render_training(run, kind) for kind in ("md", "tex", "html")}
+    for kind, text in texts.items():
+        visible = _visible_text_of(text, kind, "Two inputs, two hidden, two outputs (sigmoid)")
+        visible = re.sub(r"\w+(\\?_\w+)+|\bsgd\b|\bpositive\b|\bbias\b|\bsum\b", " ", visible)  # the spec's own keywords
+        assert not _english_left(visible), (kind, _english_left(visible))
