@@ -245,3 +245,16 @@ def test_training_report_in_the_language(lang):
         visible = _visible_text_of(text, kind, "Two inputs, two hidden, two outputs (sigmoid)")
         visible = re.sub(r"\w+(\\?_\w+)+|\bsgd\b|\bpositive\b|\bbias\b|\bsum\b", " ", visible)  # the spec's own keywords
         assert not _english_left(visible), (kind, _english_left(visible))
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_check_report_in_the_language(lang):
+    from derive.classroom.check import check_claims
+    from derive.render.check_report import render_check_html, render_check_markdown
+
+    report = check_claims("2-2-2", {"net_o2": "1.3", "out_o2": "0.7858", "out_o1": "0.7513"})
+    with derive.language(lang):
+        texts = {"md": render_check_markdown(report), "html": render_check_html(report)}
+    for fmt, text in texts.items():
+        assert ("Prüfung von den Angaben" if lang == "de" else "Revisión de las respuestas") in text
+        assert "claims are wrong" not in text and "Check of" not in text and "quantity" not in text
