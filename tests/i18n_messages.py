@@ -29,7 +29,7 @@ def template_messages() -> dict[str, str | tuple]:
 
 def python_messages() -> dict:
     found = {}
-    for folder in ("render", "classroom"):
+    for folder in ("render", "classroom", "cli"):
         for path in sorted((ROOT / "derive" / folder).glob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
