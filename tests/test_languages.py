@@ -258,3 +258,24 @@ def test_check_report_in_the_language(lang):
     for fmt, text in texts.items():
         assert ("Prüfung von den Angaben" if lang == "de" else "Revisión de las respuestas") in text
         assert "claims are wrong" not in text and "Check of" not in text and "quantity" not in text
+
+
+def test_catalogs_ship_with_a_non_editable_install(tmp_path):
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    source = tmp_path / "src"  # a copy, so the build leaves nothing in the working tree
+    shutil.copytree(root, source, ignore=shutil.ignore_patterns(".git", "build", "dist", "outputs", "*.egg-info",
+                                                                ".venv", "__pycache__", ".hypothesis", ".pytest_cache"))
+    target = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q",
+                           "--target", str(target), str(source)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (target / "derive" / "render" / "catalogs" / "de.po").is_file()
+    assert (target / "derive" / "render" / "catalogs" / "es.po").is_file()
+    run = subprocess.run([sys.executable, "-c", "import derive; print(derive.solve('2-2-1', lang='es').markdown())"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    assert "## 1. El problema" in run.stdout and "Resumen" in run.stdout
