@@ -279,3 +279,18 @@ def test_catalogs_ship_with_a_non_editable_install(tmp_path):
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert run.returncode == 0, run.stderr
     assert "## 1. El problema" in run.stdout and "Resumen" in run.stdout
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_notebook_displays_in_the_language(lang):
+    from derive.classroom.check import check_claims
+
+    objects = (derive.load("2-2-2"), derive.train("2-2-2", 3), derive.load("2-2-2").quantity("net_h1"),
+               check_claims("2-2-2", {"net_o2": "1.3", "out_o2": "0.7858"}))
+    with derive.language(lang):
+        shown = [(obj._repr_markdown_(), obj._repr_html_()) for obj in objects]
+    for markdown, page in shown:
+        for kind, text in (("md", markdown), ("html", page)):
+            visible = _visible_text_of(text, kind, "Two inputs, two hidden, two outputs (sigmoid)")
+            visible = re.sub(r"\w+(\\?_\w+)+|\bsgd\b|\bsigmoid\b|\bnet\b", " ", visible)  # the spec's own keywords
+            assert not _english_left(visible), (kind, _english_left(visible), visible[:300])
