@@ -24,6 +24,7 @@ _API = {
     "ClassGrades": ".classroom.grade", "grade_class": ".classroom.grade", "write_grades": ".classroom.grade",
     "make_exam": ".classroom.exam", "load_exam": ".spec.exam",
     "Tolerance": ".classroom.tolerance", "parse_tolerance": ".classroom.tolerance",
+    "language": ".render.language", "LANGUAGES": ".render.language",
 }
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "Variant", "VariantSet", "generate_variant", "generate_variants", "make_worksheets",
     "load_exam", "make_exam",
     "TrainingRun", "train", "with_conventions", "CheckReport", "check_claims",
-    "ClassGrades", "grade_class", "write_grades", "Tolerance", "parse_tolerance",
+    "ClassGrades", "grade_class", "write_grades", "Tolerance", "parse_tolerance", "language", "LANGUAGES",
 ]
 
 

@@ -26,6 +26,7 @@ from ..render.escape import escape_latex
 from ..spec.exam import Exam, load_exam
 from ..spec.roster import Student, read_roster
 from .variants import MAX_VARIANTS, Variant, _Generator, _variant_dict, format_exact
+from ..render.language import gettext, with_language
 from .worksheet import (_environment, _make_folder, _solution, _write_texts, check_outputs_at, compile_into,
                         latex_document, sheet_text, variant_stem)
 
@@ -179,6 +180,7 @@ TEX_TIMEOUT = 120
 SECONDS_PER_PAPER = 3
 
 
+@with_language
 def make_exam(exam, *, seed: int, out_dir, students=1, roster=None, key: str = "short", fmt: str = "pdf",
               tolerance=None, force: bool = False, workers: int | None = None, progress: bool | None = None,
               template_dir=None) -> ExamRun:
@@ -287,7 +289,8 @@ def paper_body(run: ExamRun, paper: Paper, *, key: bool = False, full: bool = Fa
                "questions": questions, "total": format_exact(exam.total_points)}
     text = _environment(template_dir).get_template("exam.tex.j2").render(paper=context)
     who = escape_latex(f"{paper.student.name} ({paper.student.id})" if paper.student.id else "")
-    info = NoEscape(rf"{'Answer key' if key else 'Exam'} {escape_latex(paper.stem)}, seed {run.seed}")
+    info = escape_latex(gettext("%(kind)s %(paper)s, seed %(seed)s", kind=gettext("Answer key") if key else gettext("Exam"),
+                                paper=paper.stem, seed=run.seed))
     head = escape_latex(" \N{EM DASH} ".join(t for t in (exam.course, exam.title) if t))
     parts = [UnsafeCommand("renewcommand", r"\examwho", extra_arguments=who),
              UnsafeCommand("renewcommand", r"\examhead", extra_arguments=head),
@@ -316,6 +319,6 @@ def _page_style() -> list:
     with style.create(Foot("L")) as foot:
         foot.append(NoEscape(r"\footnotesize\examinfo"))
     with style.create(Foot("R")) as foot:
-        foot.append(NoEscape(r"\footnotesize Page \thepage"))
+        foot.append(NoEscape(r"\footnotesize " + escape_latex(gettext("Page")) + r" \thepage"))
     macros = [UnsafeCommand("newcommand", name, extra_arguments="") for name in (r"\examwho", r"\examhead", r"\examinfo")]
     return [*macros, style]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import DeriveError, OutputError, SpecError, keyword
 from ..spec.source import Num, read_document
+from ..render.language import with_language
 from .ask import Question
 from .roster import Problem, Submission, merge, read_claims_folder, read_roster
 from .scheme import spec_scheme
@@ -213,6 +214,7 @@ def _question(key: str) -> Question:
 
 # ---------------------------------------------------------------- writing
 
+@with_language
 def write_grades(grades: ClassGrades, out_dir, *, force: bool = False, pdf: bool = True, workers=None,
                  progress: bool = False) -> list[Path]:
     """Write ``grades.csv`` and ``feedback/<student>.md`` (and ``.pdf``) into ``out_dir``; return the paths."""

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import DeriveError
 from ..render.numbers import fixed as format_fixed
+from ..render.language import gettext, localize_number
 from .ask import Question
 from .scheme import tolerance_of
 from .tolerance import DEFAULT, Tolerance, parse_tolerance
@@ -148,13 +149,14 @@ def _category(title: str) -> str:
     return ("<!-- question: 0 -->\n"
             '<question type="category">\n'
             f"  <category><text>{xml_escape(path)}</text></category>\n"
-            '  <info format="html"><text>' + _cdata(f"<p>{_text(title)}: worksheet variants made by derive.</p>")
+            '  <info format="html"><text>' + _cdata("<p>" + gettext("%(title)s: worksheet variants made by derive.", title=_text(title)) + "</p>")
             + "</text></info>\n"
             "</question>")
 
 
 def _cloze(variant: Variant, variants: VariantSet, title: str, blanks: dict, feedback_html: str) -> str:
-    name = f"{title} - variant {variant.index:02d} (seed {variant.seed})"
+    name = gettext("%(title)s - variant %(index)s (seed %(seed)s)", title=title, index=f"{variant.index:02d}",
+                   seed=variant.seed)
     return ("<question type=\"cloze\">\n"
             f"  <name><text>{xml_escape(name)}</text></name>\n"
             '  <questiontext format="html"><text>'
@@ -196,11 +198,11 @@ def _text(text: str) -> str:
 def question_html(variant: Variant, questions, decimals: int, blanks: dict) -> str:
     """The question text: the network, this variant's numbers, one NUMERICAL blank per quantity (``blanks``)."""
     spec = variant.spec
-    lines = [f"<p><strong>{_text(spec.title or 'Backpropagation exercise')}</strong> "
-             f"(variant {variant.index}, seed {variant.seed})</p>",
+    lines = [f"<p><strong>{_text(spec.title or gettext('Backpropagation exercise'))}</strong> "
+             + gettext("(variant %(index)s, seed %(seed)s)", index=variant.index, seed=variant.seed) + "</p>",
              _network_html(variant),
              _givens_html(variant),
-             f"<p>Give each answer to {decimals} decimal places.</p>",
+             "<p>" + gettext("Give each answer to %(decimals)s decimal places.", decimals=decimals) + "</p>",
              "<table>"]
     for q in questions:
         lines.append(f"<tr><td>{label_html(q)} =</td><td>{blanks[q.key]}</td></tr>")
@@ -217,8 +219,9 @@ def answers_html(variant: Variant, questions, decimals: int) -> str:
     >>> "0.298371" in answers_html(v, parse_ask("E_total", __import__("derive").load("2-2-2").network), 6)
     True
     """
-    rows = [f"<tr><td>{label_html(q)}</td><td>{variant.answer_text(q.key, decimals)}</td></tr>" for q in questions]
-    return "<p>Answers:</p>\n<table>\n" + "\n".join(rows) + "\n</table>"
+    rows = [f"<tr><td>{label_html(q)}</td><td>{localize_number(variant.answer_text(q.key, decimals))}</td></tr>"
+            for q in questions]
+    return "<p>" + gettext("Answers:") + "</p>\n<table>\n" + "\n".join(rows) + "\n</table>"
 
 
 def solution_html(variant: Variant, questions, decimals: int) -> str:
@@ -321,7 +324,7 @@ def _network_html(variant: Variant) -> str:
     network = build_network(variant.spec)
     items = []
     for layer in network.layers:
-        role = "output" if layer.is_output else "hidden"
+        role = gettext("(output layer)") if layer.is_output else gettext("(hidden layer)")
         for j, neuron in enumerate(layer.neurons):
             sources = [name_html(s if layer.index == 1 else f"out_{s}") for s in layer.inputs]
             terms = [f"{name_html(w)}&middot;{s}" for w, s in zip(layer.weight_names[j], sources)]
@@ -331,19 +334,20 @@ def _network_html(variant: Variant) -> str:
                 net += joiner + name_html(layer.bias_names[j])
             items.append(f"<li>{name_html('net_' + neuron)} = {net}, "
                          f"{name_html('out_' + neuron)} = {_applied(layer, name_html('net_' + neuron))} "
-                         f"({role} layer)</li>")
+                         f"{role}</li>")
     spec = variant.spec
     loss = LOSS_HTML[spec.loss]
     trained = ", ".join(name_html(p.name) for p in network.parameters if p.trainable)
-    return (f"<p>The network:</p>\n<ul>\n" + "\n".join(items) + "\n</ul>\n"
-            f"<p>Error: {loss}. One step of gradient descent with learning rate &eta; updates {trained}: "
-            "p<sup>+</sup> = p &minus; &eta;&middot;&part;E<sub>total</sub>/&part;p.</p>")
+    return ("<p>" + gettext("The network:") + "</p>\n<ul>\n" + "\n".join(items) + "\n</ul>\n<p>"
+            + gettext("Error: %(loss)s. One step of gradient descent with learning rate &eta; updates %(parameters)s:",
+                      loss=loss, parameters=trained)
+            + " p<sup>+</sup> = p &minus; &eta;&middot;&part;E<sub>total</sub>/&part;p.</p>")
 
 
 def _givens_html(variant: Variant) -> str:
-    cells = [f"{name_html(key) if key != 'eta' else '&eta;'} = {_text(text)}"
+    cells = [f"{name_html(key) if key != 'eta' else '&eta;'} = {_text(localize_number(text))}"
              for key, text in variant.parameters.items()]
-    return "<p>Given: " + ", ".join(cells) + ".</p>"
+    return "<p>" + gettext("Given:") + " " + ", ".join(cells) + ".</p>"
 
 
 def label_html(q: Question) -> str:
@@ -357,7 +361,7 @@ def label_html(q: Question) -> str:
     if q.kind == "E_total":
         text = "E<sub>total</sub>"
     elif q.kind == "E_total_after":
-        text = "E<sub>total</sub> after the update"
+        text = "E<sub>total</sub> " + gettext("after the update")
     elif q.kind == "grad":
         text = f"&part;E<sub>total</sub>/&part;{name_html(q.subject)}"
     elif q.kind == "updated":
@@ -366,7 +370,7 @@ def label_html(q: Question) -> str:
         text = f"&delta;<sub>{_text(q.subject)}</sub>"
     else:
         text = f"{_text(q.kind)}<sub>{_text(q.subject)}</sub>"
-    return text if q.example is None else f"{text} (example {q.example})"
+    return text if q.example is None else f"{text} " + gettext("(example %(number)s)", number=q.example)
 
 
 def name_html(name: str) -> str:
@@ -376,7 +380,7 @@ def name_html(name: str) -> str:
     ('w<sub>5</sub>', 'net<sub>h1</sub>', 'x<sub>1</sub> (example 2)', '&lt;b&gt;')
     """
     base, _, example = name.partition("__")
-    suffix = f" (example {example})" if example else ""
+    suffix = " " + gettext("(example %(number)s)", number=example) if example else ""
     head, underscore, tail = base.partition("_")
     if not underscore:
         match = re.fullmatch(r"([A-Za-z]+)([0-9]+)", base)

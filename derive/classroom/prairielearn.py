@@ -15,6 +15,7 @@ import re
 import uuid
 from pathlib import Path
 
+from ..render.language import current_language, gettext, language
 from .moodle import _givens_html, _network_html, _text, label_html
 from .scheme import tolerance_of
 from .tolerance import Tolerance, parse_tolerance
@@ -67,7 +68,7 @@ def question_html(questions, decimals: int, tolerance=None, spec=None) -> str:
     inputs = [f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading(q.key)}>'
               "</pl-number-input>" for q in questions]
     return ("<pl-question-panel>\n{{{params.problem_html}}}\n"
-            f"<p>Give each answer to {decimals} decimal places.</p>\n"
+            "<p>" + gettext("Give each answer to %(decimals)s decimal places.", decimals=decimals) + "</p>\n"
             "</pl-question-panel>\n\n" + "\n".join(inputs) + "\n")
 
 
@@ -87,7 +88,10 @@ def grading_attributes(tolerance, decimals: int) -> dict:
 
 
 def server_py(ask: str, decimals: int) -> str:
-    """``server.py``: PrairieLearn's ``generate(data)`` drawing the variant of ``data["variant_seed"]``."""
+    """``server.py``: PrairieLearn's ``generate(data)`` drawing the variant of ``data["variant_seed"]``
+    (in the export's language: a German or Spanish export passes ``lang`` on)."""
+    lang = current_language()
+    keyword = "" if lang == "en" else f", lang={lang!r}"
     return (f'"""A derive question: every variant is drawn by derive from PrairieLearn\'s variant seed."""\n\n'
             "import pathlib\n\n"
             "from derive.classroom.prairielearn import generate_question\n\n"
@@ -95,12 +99,13 @@ def server_py(ask: str, decimals: int) -> str:
             f"ASK = {ask!r}\n"
             f"DECIMALS = {decimals}\n\n\n"
             "def generate(data):\n"
-            '    params, answers = generate_question(SPEC.read_text(encoding="utf-8"), ASK, DECIMALS, data["variant_seed"])\n'
+            '    params, answers = generate_question(SPEC.read_text(encoding="utf-8"), ASK, DECIMALS, data["variant_seed"]'
+            f"{keyword})\n"
             '    data["params"].update(params)\n'
             '    data["correct_answers"].update(answers)\n')
 
 
-def generate_question(spec_text: str, ask: str, decimals: int, seed: int) -> tuple:
+def generate_question(spec_text: str, ask: str, decimals: int, seed: int, lang: str | None = None) -> tuple:
     """``(params, correct_answers)`` of the variant of ``seed``: the problem as HTML and each answer.
 
     >>> params, answers = generate_question(Path(__import__("derive.spec.examples", fromlist=["x"])
@@ -112,8 +117,9 @@ def generate_question(spec_text: str, ask: str, decimals: int, seed: int) -> tup
 
     generator = _Generator(load_spec(spec_text), ask, decimals)
     variant = generator.variant(int(seed) % SEED_LIMIT, 1)
-    problem = "\n".join([f"<p><strong>{_text(variant.spec.title or 'Backpropagation exercise')}</strong></p>",
-                         _network_html(variant), _givens_html(variant)])
+    with language(lang):
+        problem = "\n".join([f"<p><strong>{_text(variant.spec.title or gettext('Backpropagation exercise'))}</strong></p>",
+                             _network_html(variant), _givens_html(variant)])
     params = {"problem_html": problem, "seed": variant.seed, "givens": dict(variant.parameters)}
     answers = {q.key: float(variant.answers[q.key]) for q in generator.questions}
     return params, answers

@@ -20,6 +20,7 @@ from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 from ..render.numbers import fixed as format_fixed
+from ..render.language import gettext
 from ..render.numbers import to_fraction
 from .moodle import _cdata, _givens_html, _network_html, _text, label_html
 from .scheme import tolerance_of
@@ -128,16 +129,17 @@ def _item(question, asked, j: int, paper, decimals: int, tolerance, points: Frac
     variant = question.variant
     ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance_of(variant.spec, asked.key, tolerance))
     scale = max(canvas_scale(value, radius) for value, radius, _ in ranges)
-    unit = (f" Give it in units of 10<sup>&minus;{scale}</sup>, that is, the value &times; 10<sup>{scale}</sup>."
-            if scale else "")
+    unit = (" " + gettext("Give it in units of %(unit)s, that is, the value &times; %(factor)s.",
+                          unit=f"10<sup>&minus;{scale}</sup>", factor=f"10<sup>{scale}</sup>") if scale else "")
     text = "\n".join([
-        f"<p><strong>{_text(variant.spec.title or 'Backpropagation exercise')}</strong></p>",
+        f"<p><strong>{_text(variant.spec.title or gettext('Backpropagation exercise'))}</strong></p>",
         _network_html(variant), _givens_html(variant),
-        f"<p>Find {label_html(asked)} to {decimals} decimal places.{unit}</p>"])
+        "<p>" + gettext("Find %(quantity)s to %(decimals)s decimal places.", quantity=label_html(asked),
+                        decimals=decimals) + f"{unit}</p>"])
     ident = f"derive_q{question.number}_{j + 1}_p{paper.position}"
     conditions = "".join(_condition(value * 10 ** scale, radius * 10 ** scale, percent)
                          for value, radius, percent in ranges)
-    xml = (f'<item ident="{ident}" title={quoteattr(f"Question {question.number}.{j + 1}, variant {paper.position}")}>\n'
+    xml = (f'<item ident="{ident}" title={quoteattr(gettext("Question %(number)s, variant %(index)s", number=f"{question.number}.{j + 1}", index=paper.position))}>\n'
            + _metadata({"question_type": "numerical_question", "points_possible": format_exact(points)}, "itemmetadata")
            + '<presentation><material><mattext texttype="text/html">' + _cdata(text) + "</mattext></material>\n"
            '<response_str ident="response1" rcardinality="Single"><render_fib fibtype="Decimal">'

@@ -28,6 +28,7 @@ from ..errors import OutputError, SpecError, keyword
 from ..io.folder import staged_folder
 from ..io.progress import task
 from ..render.escape import escape_latex
+from ..render.language import babel_preamble, gettext, with_language
 from .ask import Question
 from .variants import DEFAULT_DECIMALS, Variant, VariantSet, check_seed, generate_variants
 
@@ -73,6 +74,7 @@ def variant_stem(index: int, n: int) -> str:
     return f"variant-{index:0{max(2, len(str(n)))}d}"
 
 
+@with_language
 def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str = "short", fmt: str = "pdf",
                     decimals: int = DEFAULT_DECIMALS, tolerance=None, force: bool = False,
                     workers: int | None = None, progress: bool | None = None, template_dir=None,
@@ -354,6 +356,8 @@ def latex_document(bodies: list[str], template_dir=None, *, page_style=None) -> 
     for item in (*(page_style or _page_style()), *_macros()):
         doc.preamble.append(item)
     doc.preamble.append(_render("tex/_macros.tex.j2", template_dir))  # the same macros as a worked solution
+    if babel_preamble():  # German, Spanish: babel's captions and hyphenation for the language
+        doc.preamble.append(NoEscape(babel_preamble()))
     for i, body in enumerate(bodies):
         if i:
             doc.append(Command("clearpage"))
@@ -367,7 +371,7 @@ def _page_style() -> list:
     with style.create(Foot("L")) as foot:
         foot.append(NoEscape(r"\footnotesize\variantinfo"))
     with style.create(Foot("R")) as foot:
-        foot.append(NoEscape(r"\footnotesize Page \thepage"))
+        foot.append(NoEscape(r"\footnotesize " + escape_latex(gettext("Page")) + r" \thepage"))
     return [UnsafeCommand("newcommand", r"\variantinfo", extra_arguments=""), style]
 
 
@@ -385,11 +389,15 @@ def _macros() -> list:
 
 def _sheet(sheet: dict, body: str) -> str:
     """One sheet: who it is for in the foot of its pages, its title, and the template's ``body``."""
-    who = NoEscape(rf"{sheet['kind']}, variant {sheet['index']}, seed {sheet['seed']}")
+    plain_kind = gettext("Worksheet") if sheet["kind"] == "Worksheet" else gettext("Answer key")
+    kind = escape_latex(plain_kind)
+    who = escape_latex(gettext("%(kind)s, variant %(index)s, seed %(seed)s", kind=plain_kind, index=sheet["index"],
+                               seed=sheet["seed"]))
     section = Section(NoEscape(r"\nohyphens " + escape_latex(sheet["title"])), numbering=False, label=False)
-    section.append(NoEscape(rf"{sheet['kind']} \hfill Variant {sheet['index']} \quad Seed {sheet['seed']}"))
+    section.append(NoEscape(rf"{kind} \hfill {escape_latex(gettext('Variant'))} {sheet['index']} \quad "
+                            rf"{escape_latex(gettext('Seed'))} {sheet['seed']}"))
     if sheet["kind"] == "Worksheet":
-        section.append(NoEscape("\n\n\\medskip\nName: \\rule{7cm}{0.4pt}"))
+        section.append(NoEscape("\n\n\\medskip\n" + escape_latex(gettext("Name:")) + " \\rule{7cm}{0.4pt}"))
     section.append(NoEscape("\n" + body))
     parts = [UnsafeCommand("renewcommand", r"\variantinfo", extra_arguments=who), Command("pagestyle", "worksheet"),
              Command("setcounter", arguments=["page", "1"]), section]
@@ -463,7 +471,7 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
              for q in questions]
     return {
         "kind": kind,
-        "title": variant.spec.title or "Backpropagation exercise",
+        "title": variant.spec.title or gettext("Backpropagation exercise"),
         "index": variant.index,
         "seed": variant.seed,
         "decimals": decimals,
@@ -480,12 +488,18 @@ def _render(name: str, template_dir=None, **context) -> str:
     return NoEscape(render_template("tex", name, context, template_dir))
 
 
-@lru_cache(maxsize=4)
 def _environment(template_dir=None):
-    """The renderer's LaTeX environment (TeX-safe delimiters, escaping finalize, ``|trusted``)."""
+    """The renderer's LaTeX environment (TeX-safe delimiters, escaping finalize, ``|trusted``), in the current language."""
+    from ..render.language import current_language
+
+    return _environment_in(template_dir, current_language())
+
+
+@lru_cache(maxsize=8)
+def _environment_in(template_dir, lang: str):
     from ..render.environment import make_environment
 
-    return make_environment("tex", template_dir)
+    return make_environment("tex", template_dir, lang)
 
 
 def _example_variant() -> Variant:

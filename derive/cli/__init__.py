@@ -105,6 +105,17 @@ def _stop_signals():
             signal.signal(getattr(signal, name), handler)
 
 
+def _run_in_language(args) -> int:
+    """The command, its documents printed in ``--lang`` (English when the command has no such option)."""
+    lang = getattr(args, "lang", None)
+    if lang is None:
+        return _command(args.command).run(args)
+    from ..render.language import language
+
+    with language(lang):
+        return _command(args.command).run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 a check found a wrong step, 2 an error).
 
@@ -120,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
             progress.enable(not getattr(args, "quiet", False))
             try:
-                code = _command(args.command).run(args)
+                code = _run_in_language(args)
                 line = progress.summary(args.command)
             finally:
                 progress.enable(False)  # the API stays silent after a command ran in-process

@@ -57,6 +57,9 @@ def add_parser(sub) -> None:
     p.add_argument("--scheme", metavar="FILE", help="marking scheme (points, follow-through credit, tolerances)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    from .options import add_lang
+
+    add_lang(p)
     add_convention_arguments(p)
 
 
@@ -110,40 +113,43 @@ def _tolerance(text):
 def format_text(report) -> str:
     """The plain-text report: one row per claim, the explanation under each wrong one."""
     from ..render.check_report import reason_text, root_lines, score_text, verdict_text
+    from ..render.language import gettext, localize_number, ngettext
     from ..render.numbers import fixed
     from ..engine.train import conventions_dict
     from .train import _show
 
-    head = f"claims of {_plain(report.source or 'the claims')}"
+    head = gettext("claims of %(source)s", source=_plain(report.source or gettext("the claims")))
     if report.after_steps:
-        head += f" about the network after {report.after_steps} step{'s' if report.after_steps > 1 else ''}"
-    lines = [head, "conventions: " + ", ".join(f"{k}={_show(v)}" for k, v in conventions_dict(report.spec).items()),
-             ""]
-    rows = [("quantity", "claimed", "computed", "verdict")]
+        head += " " + ngettext("about the network after %(num)s step", "about the network after %(num)s steps",
+                               report.after_steps)
+    lines = [head, gettext("conventions:") + " "
+             + ", ".join(f"{k}={_show(v)}" for k, v in conventions_dict(report.spec).items()), ""]
+    rows = [(gettext("quantity"), gettext("claimed"), gettext("computed"), gettext("verdict"))]
     first = report.first_wrong
     for result in report.results:
         claim = result.claim
         verdict = verdict_text(result)
         if result.status == "wrong":
-            verdict = "WRONG" + (" <- first wrong step" if result is first else "")
-        rows.append((_plain(claim.name), claim.text, fixed(result.computed, claim.decimals), _plain(verdict)))
+            verdict = gettext("WRONG") + (" <- " + gettext("first wrong step") if result is first else "")
+        rows.append((_plain(claim.name), claim.text, localize_number(fixed(result.computed, claim.decimals)),
+                     _plain(verdict)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for index, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])
         result = report.results[index - 1] if index else None
         if result is not None and result.status == "wrong":
-            lines.append(" " * (widths[0] + 2) + f"why: {_plain(reason_text(result))}")
+            lines.append(" " * (widths[0] + 2) + gettext("why: %(reason)s", reason=_plain(reason_text(result))))
             for other in result.alternatives[:3]:
-                lines.append(" " * (widths[0] + 2) + f"or:  {_plain(other.text)}")
+                lines.append(" " * (widths[0] + 2) + gettext("or:  %(reason)s", reason=_plain(other.text)))
     wrong = sum(not r.ok for r in report.results)
     lines.append("")
     if wrong:
-        where = f" (line {first.claim.line})" if first.claim.line else ""
-        lines.append(f"{wrong} of {len(report.results)} claims wrong; first wrong step: "
-                     f"{_plain(first.claim.name)}{where}")
-        lines += ["root errors:"] + [f"  {_plain(line)}" for line in root_lines(report)]
+        where = " " + gettext("(line %(line)s)", line=first.claim.line) if first.claim.line else ""
+        lines.append(gettext("%(wrong)s of %(total)s claims wrong; first wrong step: %(first)s",
+                             wrong=wrong, total=len(report.results), first=_plain(first.claim.name) + where))
+        lines += [gettext("root errors:")] + [f"  {_plain(line)}" for line in root_lines(report)]
     else:
-        lines.append(f"all {len(report.results)} claims right")
+        lines.append(gettext("all %(total)s claims right", total=len(report.results)))
     lines.append(score_text(report))
     return "\n".join(lines) + "\n"
 

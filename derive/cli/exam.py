@@ -39,6 +39,9 @@ def add_parser(sub) -> None:
                    help=f"TeX runs at once (default and most: one per core, {max_workers()} here)")
     p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    from .options import add_lang
+
+    add_lang(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary")
 
 

@@ -45,6 +45,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-pdf", action="store_true", help="write the feedback as Markdown only")
     p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    from .options import add_lang
+
+    add_lang(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr (problems are still listed)")
 
 

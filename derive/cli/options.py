@@ -75,3 +75,9 @@ def integer(text: str) -> int:
     if re.fullmatch(r"-?[0-9]{1,30}", text) is None:
         raise argparse.ArgumentTypeError(f"must be a whole number in the digits 0-9; got {text[:40]!r}")
     return int(text)
+
+
+def add_lang(parser) -> None:
+    """``--lang``: the language of the documents' sentences and numbers (checked by the API, which names the shipped ones)."""
+    parser.add_argument("--lang", metavar="LANG", default=None,
+                        help="language of the documents: en, de or es (default: en)")

@@ -47,7 +47,7 @@ FORMATS = {"json": _json, "md": _markdown, "tex": _latex, "html": _html, "pdf": 
 # options that only shape a worked solution, with their defaults (to refuse them with --format json)
 SOLUTION_OPTIONS = {"style": "scalar", "only": None, "names": "sequential", "decimals": None, "digits": None,
                     "carry_rounding": None, "template_dir": None, "diagram_values": False, "fragment": False,
-                    "tex_timeout": None, "reveal": False}
+                    "tex_timeout": None, "reveal": False, "lang": None}
 
 
 def add_parser(sub) -> None:
@@ -71,6 +71,9 @@ def add_parser(sub) -> None:
                    help="output format (default: from the suffix of -o, else json)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    from .options import add_lang
+
+    add_lang(p)
     p.add_argument("--style", choices=("scalar", "delta", "matrix"), default="scalar",
                    help="scalar: each weight by the chain rule; delta: with δ per neuron; "
                         "matrix: vectorised (default: scalar)")

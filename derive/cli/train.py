@@ -53,6 +53,9 @@ def add_parser(sub) -> None:
                         "(default: the spec's order)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    from .options import add_lang
+
+    add_lang(p)
     p.add_argument("--template-dir", metavar="DIR",
                    help="md, tex, pdf: a folder of templates that override the shipped ones")
     p.add_argument("--tex-timeout", type=seconds("--tex-timeout", MAX_TIMEOUT), metavar="SECONDS",

@@ -43,6 +43,9 @@ def add_parser(sub) -> None:
                    help="time TeX may take per PDF (default: 120 s plus 1 s per 4 KB of LaTeX)")
     p.add_argument("--template-dir", metavar="DIR", help="a folder of templates that override the shipped ones")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    from .options import add_lang
+
+    add_lang(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary")
 
 

@@ -26,7 +26,9 @@ _FINALIZE = {"md": finalize_markdown, "tex": finalize_latex, "html": finalize_ht
 # Names a template from elsewhere may not use: Jinja's helper globals (their functions carry
 # ``__globals__``), the template's own reference and Flask's/Django's usual ways in.
 FORBIDDEN = frozenset({"cycler", "joiner", "namespace", "lipsum", "self", "config", "request", "os",
-                       "range", "dict", "gettext", "ngettext"})
+                       "range", "dict"})
+# The templates' translation functions (``_("...")``, ``((* trans *))``): ours, safe in the sandbox.
+TRANSLATION_NAMES = frozenset({"_", "gettext", "ngettext"})
 
 
 def template_folder() -> Path:
@@ -44,8 +46,8 @@ def template_folder() -> Path:
     return Path(str(resources.files("derive.templates")))
 
 
-def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
-    """A Jinja2 environment for ``kind`` ("md", "tex" or "html").
+def make_environment(kind: str, template_dir=None, lang: str = "en") -> jinja2.Environment:
+    """A Jinja2 environment for ``kind`` ("md", "tex" or "html") printing sentences in ``lang``.
 
     >>> env = make_environment("tex")
     >>> env.from_string("((( x ))) ((( y|trusted )))").render(x="50%", y=r"\\alpha")
@@ -67,6 +69,7 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
         line_statement_prefix=None, line_comment_prefix=None,
         undefined=jinja2.StrictUndefined, autoescape=False, finalize=_FINALIZE[kind],
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
     if template_dir is None:
         env = jinja2.Environment(**options, bytecode_cache=_bytecode_cache())
@@ -75,8 +78,10 @@ def make_environment(kind: str, template_dir=None) -> jinja2.Environment:
         # compiled outside the sandbox calls functions without the sandbox's checks.
         env = _Sandbox(**options)
         env.globals.clear()
+    _install_translations(env, kind, lang)
     env.filters["trusted"] = _trusted
     env.filters["eq"] = _equation_number
+    env.filters["num"] = _number_text
     if kind == "html":
         from .mathml import inline_math, math_chain, text_with_math
 
@@ -101,6 +106,8 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         tree = super()._parse(source, name, filename)
         for node in tree.find_all((nodes.Name, nodes.Getattr)):
             used = node.name if isinstance(node, nodes.Name) else node.attr
+            if used in TRANSLATION_NAMES and isinstance(node, nodes.Name):
+                continue
             if used in FORBIDDEN or used.startswith("_"):
                 raise jinja2.TemplateSyntaxError(f"{used!r} is not available to a template from a template folder",
                                                  node.lineno, name, filename)
@@ -148,10 +155,41 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
-@lru_cache(maxsize=8)
-def _cached_environment(kind: str, template_dir: str | None) -> jinja2.Environment:
-    # One environment per kind and folder, so each template is compiled (or loaded) once per process.
-    return make_environment(kind, template_dir)
+@lru_cache(maxsize=16)
+def _cached_environment(kind: str, template_dir: str | None, lang: str = "en") -> jinja2.Environment:
+    # One environment per kind, folder and language, so each template is compiled (or loaded) once per process.
+    return make_environment(kind, template_dir, lang)
+
+
+def _install_translations(env: jinja2.Environment, kind: str, lang: str) -> None:
+    """``_``, ``gettext`` and ``ngettext`` for the templates: the catalog's sentence, trusted like the
+    template's own text, with each placeholder's value escaped as any printed value is."""
+    from .language import babel_preamble, gettext, language, ngettext
+
+    finalize = _FINALIZE[kind]
+
+    def escaped(values: dict) -> dict:
+        return {name: finalize(value) for name, value in values.items()}
+
+    def template_gettext(message: str, **values) -> NoEscape:
+        with language(lang):
+            return NoEscape(gettext(message, **escaped(values)))
+
+    def template_ngettext(singular: str, plural: str, n, **values) -> NoEscape:
+        with language(lang):
+            return NoEscape(ngettext(singular, plural, n, **escaped(values)))
+
+    env.newstyle_gettext = True  # the functions fill the placeholders themselves
+    env.policies["ext.i18n.trimmed"] = True
+    env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
+                       lang=lang, babel_preamble=lambda: NoEscape(babel_preamble(lang)))
+
+
+def _number_text(text) -> NoEscape:
+    """A number's plain text with the document language's decimal mark (0,5 in German)."""
+    from .language import localize_number
+
+    return NoEscape(localize_number(text))
 
 
 def _equation_number(number) -> NoEscape:
@@ -183,7 +221,9 @@ def render_template(kind: str, name: str, context: dict, template_dir=None) -> s
     >>> text.startswith("# ")
     True
     """
-    env = _cached_environment(kind, None if template_dir is None else str(template_dir))
+    from .language import current_language
+
+    env = _cached_environment(kind, None if template_dir is None else str(template_dir), current_language())
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as err:

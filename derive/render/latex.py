@@ -18,6 +18,7 @@ from pylatex.utils import NoEscape
 from ..spec.model import BIAS_COLUMNS
 from ..steps import Value
 from .escape import tex_name
+from .language import current_language, gettext, localize_tex
 from .numbers import NumberFormat
 
 _SPLIT = re.compile(r"([A-Za-z]+)(\d+)\Z")
@@ -226,9 +227,18 @@ class DerivePrinter(LatexPrinter):
         '-1 \\\\cdot 10^{-9}'
         """
         mantissa, exponent = self.number_format.parts(value)
+        mantissa = localize_tex(mantissa)
         if exponent is None:
             return mantissa
         return rf"{mantissa} \cdot 10^{{{exponent}}}"
+
+    def _print_Piecewise(self, expr):
+        """SymPy's cases, with its words ("for", "otherwise") in the document's language."""
+        tex = super()._print_Piecewise(expr)
+        if current_language() == "en":
+            return tex
+        return tex.replace(r"\text{for}", r"\text{%s}" % gettext("for")).replace(
+            r"\text{otherwise}", r"\text{%s}" % gettext("otherwise"))
 
     def _print_Value(self, expr):
         tex = self.number(expr.value)

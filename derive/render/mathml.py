@@ -23,6 +23,8 @@ from ..errors import RenderError
 _REWRITES = ((r"\begin{bmatrix}", r"\left[\begin{matrix}"), (r"\end{bmatrix}", r"\end{matrix}\right]"))
 _OUTER = re.compile(r"\A<math[^>]*>(.*)</math>\Z", re.S)
 _INLINE = re.compile(r"\$([^$]+)\$")
+# The printer's decimal comma, 0{,}5, which the converter splits into 0, a comma and 5: one <mn>0,5</mn>.
+_DECIMAL_COMMA = re.compile(r"<mn>([0-9]+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>([0-9]+)</mn>")
 
 
 def _inner(tex: str) -> str:
@@ -33,7 +35,7 @@ def _inner(tex: str) -> str:
         markup = convert(tex)
     except Exception as err:  # the converter raises bare exceptions of several kinds
         raise RenderError(f"cannot convert a formula to MathML: {tex!r} ({err})") from None
-    return _OUTER.match(markup).group(1)
+    return _DECIMAL_COMMA.sub(r"<mn>\1,\2</mn>", _OUTER.match(markup).group(1))
 
 
 def _trusted(tex) -> str:
@@ -47,6 +49,8 @@ def inline_math(tex) -> NoEscape:
 
     >>> print(inline_math(NoEscape("x_{1}")))
     <math><mrow><msub><mi>x</mi><mrow><mn>1</mn></mrow></msub></mrow></math>
+    >>> print(inline_math(NoEscape("0{,}25")))
+    <math><mrow><mn>0,25</mn></mrow></math>
     """
     return NoEscape(f"<math>{_inner(_trusted(tex))}</math>")
 

@@ -65,8 +65,11 @@ class NumberFormat:
         return mantissa, exponent
 
     def text(self, value) -> str:
-        """The number as plain text (``1e-12`` for a power of ten)."""
+        """The number as plain text (``1e-12`` for a power of ten), with the document language's decimal mark."""
+        from .language import localize_number
+
         mantissa, exponent = self.parts(value)
+        mantissa = localize_number(mantissa)
         return mantissa if exponent is None else f"{mantissa}e{exponent}"
 
 

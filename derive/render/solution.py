@@ -25,9 +25,12 @@ class Solution:
     False
     """
 
-    def __init__(self, derivation, *, number_format=None, template_dir=None, diagram_values: bool = False):
+    def __init__(self, derivation, *, number_format=None, template_dir=None, diagram_values: bool = False,
+                 lang: str | None = None):
+        from .language import check_language, current_language
         from .numbers import NumberFormat
 
+        self.lang = check_language(lang) if lang is not None else current_language()
         self.derivation = derivation
         self.number_format = number_format or NumberFormat()
         self.template_dir = template_dir
@@ -39,9 +42,11 @@ class Solution:
 
     @cached_property
     def _markdown(self) -> str:
+        from .language import language
         from .markdown import render_markdown
 
-        return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+        with language(self.lang):
+            return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
                                diagram_values=self.diagram_values)
 
     def markdown(self) -> str:
@@ -50,10 +55,12 @@ class Solution:
 
     def latex(self, fragment: bool = False) -> str:
         """The solution as a standalone LaTeX document, or (``fragment``) its body alone."""
+        from .language import language
         from .tex import render_latex
 
-        return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
-                            template_dir=self.template_dir, diagram_values=self.diagram_values)
+        with language(self.lang):
+            return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
+                                template_dir=self.template_dir, diagram_values=self.diagram_values)
 
     def html(self, *, reveal: bool = False) -> str:
         """The solution as one self-contained HTML page (``reveal``: each result behind a button).
@@ -63,9 +70,11 @@ class Solution:
         True
         """
         from .html import render_html
+        from .language import language
 
-        return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
-                           diagram_values=self.diagram_values, reveal=reveal)
+        with language(self.lang):
+            return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+                               diagram_values=self.diagram_values, reveal=reveal)
 
     def pdf(self, *, timeout: float | None = None) -> bytes:
         """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.io.texrun`.
@@ -122,18 +131,22 @@ class Solution:
 
     def _repr_html_(self) -> str:
         from .html import solution_html
+        from .language import language
 
-        return solution_html(self)
+        with language(self.lang):
+            return solution_html(self)
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
     def _repr_latex_(self) -> str:
         """The body without the TikZ picture, which nbconvert's LaTeX preamble cannot set."""
+        from .language import language
         from .tex import render_latex
 
-        return render_latex(self.derivation, fragment=True, number_format=self.number_format,
-                            template_dir=self.template_dir, diagram=False)
+        with language(self.lang):
+            return render_latex(self.derivation, fragment=True, number_format=self.number_format,
+                                template_dir=self.template_dir, diagram=False)
 
 
 class UpdatesSolution(Solution):
@@ -209,14 +222,22 @@ class UpdatesSolution(Solution):
 
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
           digits: int | None = None, carry_rounding: int | None = None, collapse: bool | None = None,
-          template_dir=None, diagram_values: bool = False) -> Solution:
+          template_dir=None, diagram_values: bool = False, lang: str | None = None) -> Solution:
     """Work out one backpropagation step of ``spec`` (path, text, dict, example name or Problem).
+
+    ``lang`` is the language of its sentences and numbers: "en", "de" or "es" (default: English,
+    or the language of an enclosing ``with derive.language(...)``).
 
     >>> import derive
     >>> solution = derive.solve("2-2-1", style="matrix", carry_rounding=3)
     >>> "-0.809" in solution.markdown()
     True
+    >>> "-0{,}809" in derive.solve("2-2-1", style="matrix", carry_rounding=3, lang="de").markdown()
+    True
     """
+    from .language import check_language
+
+    lang = check_language(lang) if lang is not None else None
     from ..engine.problem import Problem, load
     from .numbers import DEFAULT_DECIMALS, NumberFormat
     from ..steps import derive_steps
@@ -236,4 +257,4 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     derivation = derive_steps(problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                               collapse=collapse)
     return Solution(derivation, number_format=number_format, template_dir=template_dir,
-                    diagram_values=diagram_values)
+                    diagram_values=diagram_values, lang=lang)

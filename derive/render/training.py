@@ -66,17 +66,20 @@ def build_training_view(run, kind: str) -> dict:
     names = Names(problem.model)
     solution = solve(problem, carry_rounding=spec.conventions.carry_rounding)
     positive = all(loss > 0 for loss in run.loss_history)
+    from .language import localize_number, localize_tex
+
+    shown = localize_tex if kind == "tex" else localize_number  # LaTeX prints these in maths, the others as text
     return {
         "title": spec.title,
         "steps": run.steps,
         "optimizer": spec.optimizer.name,
-        "learning_rate": NoEscape(_decimal(spec.learning_rate)),
+        "learning_rate": NoEscape(localize_tex(_decimal(spec.learning_rate))),
         "conventions": [{"name": name, "value": switch_text(value)} for name, value in conventions_dict(spec).items()],
-        "rows": [{"step": step, "loss": NoEscape(format_number(loss))} for step, loss in run.thinned()],
-        "final_loss": NoEscape(format_number(run.loss)),
-        "parameters": [{"tex": NoEscape(names.tex(name)), "value": NoEscape(format_number(value))}
+        "rows": [{"step": step, "loss": NoEscape(shown(format_number(loss)))} for step, loss in run.thinned()],
+        "final_loss": NoEscape(shown(format_number(run.loss))),
+        "parameters": [{"tex": NoEscape(names.tex(name)), "value": NoEscape(shown(format_number(value)))}
                        for name, value in run.parameters.items()],
-        "outputs": _outputs(run, problem, names),
+        "outputs": [{**row, "value": NoEscape(shown(row["value"]))} for row in _outputs(run, problem, names)],
         "log_scale": positive,
         "curve": NoEscape(svg_curve(run.loss_history, log_scale=positive)) if kind != "tex"
         else NoEscape(pgfplots_coordinates(run.loss_history)),
@@ -95,10 +98,12 @@ def switch_text(value) -> str:
     >>> switch_text(None), switch_text(True), switch_text(3)
     ('off', 'on', '3')
     """
+    from .language import gettext
+
     if value is None:
-        return "off"
+        return gettext("off")
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return gettext("on") if value else gettext("off")
     return str(value)
 
 
@@ -164,7 +169,10 @@ def _tex_number(value) -> str:
     """Nine significant digits; a power of ten as ``\\cdot 10^{n}``."""
     from .numbers import NumberFormat
 
+    from .language import localize_tex
+
     mantissa, exponent = NumberFormat(digits=9).parts(value)
+    mantissa = localize_tex(mantissa)
     return mantissa if exponent is None else rf"{mantissa} \cdot 10^{{{exponent}}}"
 
 
@@ -218,6 +226,9 @@ def svg_curve(history, *, log_scale: bool = True) -> str:
     >>> svg.startswith("<svg") and "polyline" in svg and "10000" not in svg
     True
     """
+    from .escape import escape_html
+    from .language import gettext, localize_number
+
     points = sample(history)
     left, right, top, bottom = (_MARGIN[k] for k in ("left", "right", "top", "bottom"))
     width, height = SVG_WIDTH - left - right, SVG_HEIGHT - top - bottom
@@ -235,13 +246,13 @@ def svg_curve(history, *, log_scale: bool = True) -> str:
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{axis_y}" stroke="black"/>',
         f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="black"/>',
         f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{coords}"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{format_number(max(h for _, h in points), 3, 3)}</text>',
-        f'<text x="{left - 6}" y="{axis_y}" text-anchor="end">{format_number(min(h for _, h in points), 3, 3)}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{localize_number(format_number(max(h for _, h in points), 3, 3))}</text>',
+        f'<text x="{left - 6}" y="{axis_y}" text-anchor="end">{localize_number(format_number(min(h for _, h in points), 3, 3))}</text>',
         f'<text x="{left}" y="{axis_y + 16}" text-anchor="middle">0</text>',
         f'<text x="{left + width}" y="{axis_y + 16}" text-anchor="middle">{points[-1][0]}</text>',
-        f'<text x="{left + width / 2}" y="{axis_y + 34}" text-anchor="middle">step</text>',
+        f'<text x="{left + width / 2}" y="{axis_y + 34}" text-anchor="middle">{escape_html(gettext("step"))}</text>',
         f'<text x="14" y="{top + height / 2}" text-anchor="middle" transform="rotate(-90 14 {top + height / 2})">'
-        f'error{" (log scale)" if log_scale else ""}</text>',
+        + escape_html(gettext("error (log scale)") if log_scale else gettext("error")) + "</text>",
         "</svg>",
     ]
     return "".join(parts)

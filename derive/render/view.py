@@ -258,6 +258,7 @@ def _diagram(st, printer, diagram_values) -> dict:
         edges.append({"source": ids[edge.source], "target": ids[edge.target],
                       "source_ref": NoEscape(f"({ids[edge.source]})"), "target_ref": NoEscape(f"({ids[edge.target]})"),
                       "label": label, "text": _plain(edge.weight.name), "value": value,
+                      "value_text": NoEscape(value.replace("{,}", ",")),
                       "box": box, "at": _at(box.x, box.y) if box is not None else None,
                       "pos": NoEscape(f"{_label_pos(*rows[edge.target]):g}")})
     return {"nodes": nodes, "edges": edges, "labelled": labelled, "values": diagram_values, "columns": columns}
