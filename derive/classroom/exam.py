@@ -29,6 +29,7 @@ from .variants import MAX_VARIANTS, Variant, _Generator, _variant_dict, format_e
 from ..render.language import gettext, with_language
 from .worksheet import (_environment, _make_folder, _solution, _write_texts, check_outputs_at, compile_into,
                         latex_document, sheet_text, variant_stem)
+from .limits import EXAM_FORMATS
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def output_names(stems) -> list[str]:
     return names + ["exam.json", "exams.pdf", "keys.pdf"]
 
 
-FORMATS = ("pdf", "qti", "prairielearn")
+FORMATS = EXAM_FORMATS
 TEX_TIMEOUT = 120
 SECONDS_PER_PAPER = 3
 

@@ -24,16 +24,13 @@ from ..engine.network import Network, build_network
 from ..render.numbers import fixed as format_fixed
 from ..spec import Example, Randomize, Range, Spec, load_spec
 from .ask import parse_ask
+from .limits import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS  # noqa: F401  (re-exported)
 
 # A sigmoid or tanh with |net| beyond this is flat: its derivative is tiny and the exercise dull.
 SATURATION_LIMIT = Fraction(4)
 SQUASHING = ("sigmoid", "tanh")
 KINKED = ("relu", "leaky_relu")
 # Answers are printed (and graded) to this many decimals unless asked otherwise.
-DEFAULT_DECIMALS = 6
-DEFAULT_ASK = "forward,E_total,grad:*,updated:*"
-# More variants than any class needs; a typo such as -n 100000 fails at once instead of grinding.
-MAX_VARIANTS = 1000
 PROBABILITY_LOSSES = ("cross_entropy", "binary_cross_entropy")
 
 # Why a draw is rejected, in the order the rules are checked.

@@ -31,9 +31,9 @@ from ..render.escape import escape_latex
 from ..render.language import babel_preamble, gettext, with_language
 from .ask import Question
 from .variants import DEFAULT_DECIMALS, Variant, VariantSet, check_seed, generate_variants
+from .limits import KEY_STYLES, WORKSHEET_FORMATS, max_workers  # noqa: F401  (re-exported)
 
-KEY_STYLES = ("short", "full")
-FORMATS = ("pdf", "moodle")
+FORMATS = WORKSHEET_FORMATS
 PACKAGES = ("amsmath", "amssymb", "booktabs", "fancyhdr", "longtable", "tikz")
 
 
@@ -125,17 +125,6 @@ def is_run_output(name: str) -> bool:
     (True, False)
     """
     return _RUN_OUTPUT.fullmatch(name) is not None
-
-
-def max_workers() -> int:
-    """The most TeX runs at once: one per core (more only make each slower and use more memory).
-
-    >>> max_workers() >= 1
-    True
-    """
-    import os
-
-    return os.cpu_count() or 1
 
 
 def _check_options(*, n, seed, ask, key, fmt, workers, tolerance, tex_timeout) -> None:

@@ -53,8 +53,7 @@ def _command(name: str):
 def _check_sources(args) -> None:
     """A missing spec or claims file is refused before a command starts (and loads SymPy)."""
     # deferred, for start-up time: the spec readers are not needed for --help and --version
-    from ..spec.claims import claims_path
-    from ..spec.validate import spec_path
+    from ..spec.paths import claims_path, spec_path
 
     if isinstance(getattr(args, "spec", None), str):
         spec_path(args.spec)

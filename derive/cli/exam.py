@@ -6,9 +6,7 @@ import sys
 
 
 def add_parser(sub) -> None:
-    from ..classroom.variants import MAX_VARIANTS
-    from ..classroom.exam import FORMATS
-    from ..classroom.worksheet import KEY_STYLES, max_workers
+    from ..classroom.limits import EXAM_FORMATS as FORMATS, KEY_STYLES, MAX_VARIANTS, max_workers
     from .options import whole
 
     p = sub.add_parser(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..io.output import check_output_path, format_from_suffix
 
 
 def output_format(args, formats, *, default: str, text: str | None = None) -> str:
@@ -17,6 +16,8 @@ def output_format(args, formats, *, default: str, text: str | None = None) -> st
     >>> output_format(Namespace(format="md", output=None, force=False), ("json", "md"), default="json")
     'md'
     """
+    from ..io.output import check_output_path, format_from_suffix  # deferred, for start-up time (--help)
+
     if args.output:
         check_output_path(args.output, force=args.force)
     if args.format is not None:

@@ -59,7 +59,7 @@ def add_parser(sub) -> None:
     >>> parser.parse_args(["solve", "2-2-2", "--style", "delta", "--only", "w5"]).only
     'w5'
     """
-    from ..io.texrun import MAX_TIMEOUT
+    from ..io.limits import MAX_TIMEOUT
     from .options import integer, seconds
 
     p = sub.add_parser("solve", help="one forward pass, backward pass and update",

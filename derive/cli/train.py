@@ -29,7 +29,7 @@ Conventions (each off by default, i.e. the textbook algorithm; a flag overrides 
 
 
 def add_parser(sub) -> None:
-    from ..io.texrun import MAX_TIMEOUT
+    from ..io.limits import MAX_TIMEOUT
     from .options import seconds
 
     p = sub.add_parser("train", help="run N gradient-descent steps and report the error",
@@ -65,7 +65,7 @@ def add_parser(sub) -> None:
 
 def add_convention_arguments(p) -> None:
     """The convention switches shared by ``train`` and ``check`` (they override the spec)."""
-    from ..spec.validate import LOG_BASES, LOSSES, REDUCTIONS
+    from ..spec.choices import LOG_BASES, LOSSES, REDUCTIONS
 
     group = p.add_argument_group("conventions (override the spec; see below)")
     group.add_argument("--backprop-through-updated-weights", action=argparse.BooleanOptionalAction, default=None,

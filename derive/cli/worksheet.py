@@ -9,9 +9,9 @@ import sys
 
 
 def add_parser(sub) -> None:
-    from ..classroom.variants import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS
-    from ..classroom.worksheet import FORMATS, KEY_STYLES, max_workers
-    from ..io.texrun import MAX_TIMEOUT
+    from ..classroom.limits import DEFAULT_ASK, DEFAULT_DECIMALS, KEY_STYLES, MAX_VARIANTS, max_workers
+    from ..classroom.limits import WORKSHEET_FORMATS as FORMATS
+    from ..io.limits import MAX_TIMEOUT
     from .options import seconds, whole
 
     p = sub.add_parser(

@@ -27,6 +27,7 @@ import time
 
 from ..errors import LatexError, OutputError
 from .output import check_output_path, move_atomic
+from .limits import MAX_TIMEOUT
 from .progress import task
 
 __all__ = ["TEX_PACKAGES", "find_tex", "compile_pdf", "build_pdf_bytes", "compile_many", "time_budget",
@@ -67,7 +68,6 @@ _stopping = threading.Event()
 # The default budget grows with the document: the largest documents the size limits allow
 # (thousands of parameters in a summary table) take minutes, not the seconds a sheet takes.
 _BASE_SECONDS, _BYTES_PER_SECOND = 120, 4000
-MAX_TIMEOUT = 86400
 
 
 def time_budget(tex_source: str, timeout: float | None = None) -> float:

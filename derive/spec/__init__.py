@@ -6,7 +6,18 @@ exact numbers in :mod:`.values`), the spec validator (:mod:`.validate`, conventi
 and claims files (:mod:`.claims`). May import ``derive.errors`` and ``derive.io`` only; no SymPy.
 """
 
-from .model import Conventions, Example, LayerSpec, Optimizer, Randomize, Range, Spec
-from .validate import load_spec
-
 __all__ = ["Conventions", "Example", "LayerSpec", "Optimizer", "Randomize", "Range", "Spec", "load_spec"]
+
+
+def __getattr__(name: str):
+    """The public names, loaded on first use: importing a light submodule (``derive.spec.paths``,
+    ``derive.spec.examples``) must not load the YAML reader and the validator (start-up time)."""
+    if name == "load_spec":
+        from .validate import load_spec  # deferred, for start-up time
+
+        return load_spec
+    if name in __all__:
+        from . import model  # deferred, for start-up time
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

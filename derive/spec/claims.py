@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import SpecError, keyword
 from .source import Doc, Num, from_python, parse_text, read_document
+from .paths import claims_path  # noqa: F401  (re-exported)
 
 AFTER_STEPS_KEY = "after_steps"
 # A claims file comes from a student: its after_steps may not ask for minutes of training
@@ -259,21 +260,6 @@ def _document(source) -> Doc:
         return read_document(source)
     path = claims_path(source) if isinstance(source, str) else None
     return read_document(path) if path else parse_text(source)
-
-
-def claims_path(source: str) -> Path | None:
-    """The file a CLAIMS string names, or None for YAML/JSON text; a missing file is refused, nothing read.
-
-    >>> claims_path("missing.yaml")
-    Traceback (most recent call last):
-    ...
-    derive.errors.SpecError: no such claims file: missing.yaml
-    """
-    if "\n" in source or source.lstrip().startswith("{"):
-        return None
-    if not Path(source).is_file():
-        raise SpecError(f"no such claims file: {source}")
-    return Path(source)
 
 
 def _number_text(value):

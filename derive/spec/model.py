@@ -9,13 +9,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
-PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
-REDUCTIONS = ("sum", "mean")
-LAYOUTS = ("neuron_major", "input_major")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-LOG_BASES = ("e", "2", "10")
+from .choices import (ACTIVATIONS, LAYOUTS, LOG_BASES, LOSSES, OPTIMIZERS,  # noqa: F401  (re-exported)
+                      PROBABILITY_ACTIVATIONS, REDUCTIONS)
 
 MAX_UNITS = 64
 MAX_LAYERS = 12

@@ -8,7 +8,6 @@ allowed, what was given and (for files) the line. The layers below trust a
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +22,7 @@ from .checker import Checker, show_number, describe
 from .conventions import activation as activation_form, conventions, frozen_parameters
 from .naming import all_names, name_network
 from .source import Doc, Num, from_python, parse_text, read_document
+from .paths import spec_path  # noqa: F401  (re-exported)
 
 # ---------------------------------------------------------------- loading
 
@@ -46,40 +46,6 @@ def load_spec(source) -> Spec:
         path = spec_path(source)
         return validate(read_document(path) if path else parse_text(source))
     raise SpecError(f"a spec must be a path, YAML/JSON text or a dict; got {type(source).__name__}")
-
-
-def spec_path(source: str) -> Path | None:
-    """The file a SPEC string names (a built-in example's or a path), or None for YAML/JSON text.
-
-    A missing file and an unknown one-word name are refused here, before anything is read
-    (the command line asks this first, so such an error comes without loading SymPy).
-
-    >>> spec_path("2-2-2").name
-    '2-2-2.yaml'
-    >>> spec_path("missing.yaml")
-    Traceback (most recent call last):
-    ...
-    derive.errors.SpecError: no such spec file: missing.yaml
-    """
-    from .examples import example_path, is_example
-
-    if is_example(source):
-        if os.path.lexists(source):
-            # which one the user meant cannot be guessed: neither may shadow the other silently
-            raise SpecError(f"{source!r} is both a built-in example and a file in this folder; write "
-                            f"./{source} for the file, or rename the file to use the example")
-        return example_path(source)
-    if "\n" not in source and (source.endswith((".yaml", ".yml", ".json")) or Path(source).is_file()):
-        if not Path(source).is_file():
-            raise SpecError(f"no such spec file: {source}")
-        return Path(source)
-    if "\n" not in source and ":" not in source and not source.lstrip().startswith("{"):
-        # one word is a mistyped file or example name, not a YAML document
-        from .examples import example_names
-
-        raise SpecError(f"no such spec file or built-in example: {source!r}; "
-                        f"the examples are {', '.join(example_names())}")
-    return None
 
 
 # ---------------------------------------------------------------- validation
