@@ -227,11 +227,11 @@ def test_scaled_gradients_match_pytorch():
 @pytest.mark.parametrize("style", ["scalar", "delta", "matrix"])
 def test_scaled_activation_every_style_shows_scale_and_gain(style):
     text = derive.solve(SCALED, style=style).markdown()
-    assert r"\mathit{out} = \frac{17159}{10000} \tanh{\left(\frac{2}{3} \mathit{net} \right)}" in text  # problem table
+    assert r"\mathit{out} = 1.7159 \tanh{\left(\frac{2}{3} \mathit{net} \right)}" in text  # problem table
     assert r"\sigma\left(2 \cdot" in text
     assert "The derivative of the sigmoid is" not in text  # σ(1 − σ) is not λ·σ(1 − σ)
     if style == "matrix":
-        assert r"\frac{17159}{10000} \cdot \tanh\left(\frac{2}{3} \cdot \mathbf{z}^{(1)}\right)" in text
+        assert r"1.7159 \cdot \tanh\left(\frac{2}{3} \cdot \mathbf{z}^{(1)}\right)" in text
         assert r"\frac{1}{2} \cdot \mathbf{z}^{(2)}" in text
     for fmt in ("latex", "html"):
         assert getattr(derive.solve(SCALED, style=style), fmt)()

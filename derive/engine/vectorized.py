@@ -195,6 +195,7 @@ def _activation(layer, i: int) -> list[str]:
 def _times(factor) -> str:
     """``"k * "`` for a gain or scale other than 1, else nothing (the unscaled code unchanged).
 
+    >>> from fractions import Fraction
     >>> _times(1), _times(Fraction(2, 3))
     ('', '0.6666666666666666 * ')
     """

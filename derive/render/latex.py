@@ -246,6 +246,17 @@ class DerivePrinter(LatexPrinter):
             return rf"\left({tex}\right)"
         return tex
 
+    def _print_Rational(self, expr):
+        """A constant the user wrote as a decimal (1.7159 = 17159/10000) prints as that decimal, not as
+        a fraction; other rationals (1/2, 2/3) as SymPy prints them."""
+        q = int(expr.q)
+        if q >= 10 and 10 ** (len(str(q)) - 1) == q:
+            places = len(str(q)) - 1
+            sign = "-" if expr.p < 0 else ""
+            whole, rest = divmod(abs(int(expr.p)), q)
+            return localize_tex(f"{sign}{whole}.{rest:0{places}d}")
+        return super()._print_Rational(expr)
+
     # -- names
     def _print_Symbol(self, expr, style="plain"):
         return self.names.tex(expr.name)

@@ -189,14 +189,18 @@ class UpdatesSolution(Solution):
     @property
     def _markdown(self) -> str:
         from .environment import render_template
+        from .language import language
 
-        return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
+        with language(self.lang):
+            return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
 
     def latex(self, fragment: bool = False) -> str:
         from .environment import render_template
+        from .language import language
 
-        return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
-                                                         "show_diagram": True}, self.template_dir)
+        with language(self.lang):
+            return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
+                                                             "show_diagram": True}, self.template_dir)
 
     def html(self, *, reveal: bool = False) -> str:
         from .html import render_page, render_solution_body
@@ -204,8 +208,11 @@ class UpdatesSolution(Solution):
         def body(derivation):
             return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir)
 
-        context = {**self._context(body=body), "reveal": False}
-        return render_page("html/updates.html.j2", context, self.template_dir)
+        from .language import language
+
+        with language(self.lang):
+            context = {**self._context(body=body), "reveal": False}
+            return render_page("html/updates.html.j2", context, self.template_dir)
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -253,7 +260,7 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
         derivations = [derive_steps(u.problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                                     collapse=collapse) for u in updates]
         return UpdatesSolution(updates, derivations, number_format=number_format, template_dir=template_dir,
-                               diagram_values=diagram_values)
+                               diagram_values=diagram_values, lang=lang)
     derivation = derive_steps(problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                               collapse=collapse)
     return Solution(derivation, number_format=number_format, template_dir=template_dir,
