@@ -31,6 +31,8 @@ apt_packages=(
   texlive-xetex         # nbconvert's PDF export of a notebook (xelatex, its fonts, pandoc)
   texlive-fonts-recommended
   texlive-plain-generic
+  texlive-lang-german   # German and Spanish documents (--lang de|es): their hyphenation patterns
+  texlive-lang-spanish
   pandoc
 )
 if ! command -v "$python" >/dev/null; then
