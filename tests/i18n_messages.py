@@ -1,5 +1,5 @@
 """Every message the documents print: the msgids of the templates (``_``, ``gettext``, ``ngettext``)
-and of the renderers' Python (``gettext``/``ngettext`` calls with a literal), for the catalog tests."""
+and of the renderers' Python (``gettext``/``ngettext``/``lazy_gettext`` calls with a literal), for the catalog tests."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def python_messages() -> dict:
         for path in sorted((ROOT / "derive" / folder).glob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
-                        in ("gettext", "ngettext", "_")):
+                        in ("gettext", "ngettext", "_", "lazy_gettext")):
                     continue
                 strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 if strings and not node.args[0] is None and isinstance(node.args[0], ast.Constant):

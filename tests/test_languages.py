@@ -294,3 +294,59 @@ def test_notebook_displays_in_the_language(lang):
             visible = _visible_text_of(text, kind, "Two inputs, two hidden, two outputs (sigmoid)")
             visible = re.sub(r"\w+(\\?_\w+)+|\bsgd\b|\bsigmoid\b|\bnet\b", " ", visible)  # the spec's own keywords
             assert not _english_left(visible), (kind, _english_left(visible), visible[:300])
+
+
+SLIPS = """out_h1: 0.596884378
+net_o2: 1.3
+out_o2: 0.7858
+E_o2: -0.02085
+E_o1: 0.5496
+E_total: -0.298371109
+dE/dw5: 0.0832
+dE/dw1: 0.00438568
+w5_new: 0.40
+"""
+# Words of the English explanations that the German and Spanish sentences never hold.
+EXPLANATION_WORDS = ("it is", "the value", "digit", "sign is wrong", "decimal point", "transposed", "when computed",
+                     "earlier values", "before the update", "rounded to", "without the", "misplaced")
+
+
+def test_check_explanations_in_the_language(tmp_path, capsys):
+    """Every kind of slip explained in German and Spanish (text, Markdown, HTML); JSON keys and kinds unchanged."""
+    import json
+
+    claims = tmp_path / "slips.yaml"
+    claims.write_text(SLIPS, encoding="utf-8")
+    reports = {}
+    for lang in ("en",) + TRANSLATED:
+        for fmt in ("text", "md", "html", "json"):
+            assert main(["check", "2-2-2", str(claims), "-f", fmt, "--lang", lang]) == 1
+            reports[lang, fmt] = capsys.readouterr().out
+    english = json.loads(reports["en", "json"])
+    kinds = {c["quantity"]: c["explanation"]["kind"] for c in english["claims"] if c["explanation"]}
+    assert kinds == {"out_h1": "transposed_index", "E_o2": "sign", "E_o1": "convention", "E_total": "sign",
+                     "grad_w5": "digit", "grad_w1": "decimal_place", "w5_new": "carry_rounding"}, kinds
+    assert [c["status"] for c in english["claims"] if c["quantity"] == "out_o2"] == ["follow_through"]
+    sentences = {e["text"] for c in english["claims"] for e in [c["explanation"]] + c["alternatives"] if e}
+    assert any("from your earlier values" in s for s in sentences)
+    assert "the decimal point is misplaced (×10): the value is 0.000438568" in sentences
+    for lang in TRANSLATED:
+        data = json.loads(reports[lang, "json"])
+        # the machine fields are the same in every language; only the sentences for people differ
+        strip = [{k: v for k, v in c.items() if k not in ("explanation", "alternatives")} for c in data["claims"]]
+        assert strip == [{k: v for k, v in c.items() if k not in ("explanation", "alternatives")}
+                         for c in english["claims"]]
+        for mine, theirs in zip(data["claims"], english["claims"]):
+            for a, b in zip([mine["explanation"]] + mine["alternatives"], [theirs["explanation"]] + theirs["alternatives"]):
+                assert (a is None) == (b is None)
+                if a is not None:
+                    assert {k: v for k, v in a.items() if k != "text"} == {k: v for k, v in b.items() if k != "text"}
+                    assert a["text"] != b["text"], a
+        texts = {fmt: reports[lang, fmt] for fmt in ("text", "md", "html")}
+        texts["json"] = "\n".join(e["text"] for c in data["claims"] for e in [c["explanation"]] + c["alternatives"] if e)
+        for fmt, text in texts.items():  # (a JSON report's kinds are its machine keys: only its sentences are read)
+            for sentence in sentences:
+                assert sentence not in text, (lang, fmt, sentence)
+            left = [w for w in EXPLANATION_WORDS if w in text]
+            assert not left, (lang, fmt, left)
+            assert "0,000438568" in text and "0.000438568" not in text, (lang, fmt)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import DeriveError
+from ..render.language import lazy_gettext
 from ..spec.claims import Claim
 
 CARRY_ROUNDINGS = range(1, 7)
@@ -22,24 +23,41 @@ class Variant:
     changes: dict = field(default_factory=dict)
 
     @property
-    def description(self) -> str:
-        """The switch in words, with its name."""
+    def description(self):
+        """The switch in words, with its name: a :class:`~derive.render.language.Message`, printed in
+        the language current when it is read (in German and Spanish the phrase follows "mit" / "con").
+
+        >>> str(Variant("carry_rounding", "carry_rounding=off").description)
+        'unrounded values (carry_rounding=off)'
+        """
         name, _, value = self.label.partition("=")
-        words = {
-            ("backprop_through_updated_weights", "on"): "hidden deltas through the already updated output weights",
-            ("backprop_through_updated_weights", "off"): "hidden deltas through the weights before the update",
-            ("carry_rounding", "off"): "unrounded values",
-            ("loss", "half_sse"): "the error ½Σ(t − out)²",
-            ("loss", "sse"): "the error Σ(t − out)² without the ½",
-            ("loss", "mse"): "the mean squared error over the outputs",
-            ("reduction", "mean"): "the mean error over the batch",
-            ("reduction", "sum"): "the summed error over the batch",
-        }.get((name, value))
-        if words is None and name == "carry_rounding":
-            words = f"every value rounded to {value} decimals as it is carried"
-        if words is None and name == "log_base":
-            words = "the natural logarithm" if value == "e" else f"the base-{value} logarithm"
-        return f"{words} ({self.label})"
+        label = self.label
+        if (name, value) == ("backprop_through_updated_weights", "on"):
+            return lazy_gettext("hidden deltas through the already updated output weights (%(label)s)", label=label)
+        if (name, value) == ("backprop_through_updated_weights", "off"):
+            return lazy_gettext("hidden deltas through the weights before the update (%(label)s)", label=label)
+        if (name, value) == ("carry_rounding", "off"):
+            return lazy_gettext("unrounded values (%(label)s)", label=label)
+        if name == "carry_rounding":
+            return lazy_gettext("every value rounded to %(decimals)s decimals as it is carried (%(label)s)",
+                                decimals=value, label=label)
+        if (name, value) == ("loss", "half_sse"):
+            return lazy_gettext("the error ½Σ(t − out)² (%(label)s)", label=label)
+        if (name, value) == ("loss", "sse"):
+            return lazy_gettext("the error Σ(t − out)² without the ½ (%(label)s)", label=label)
+        if (name, value) == ("loss", "mse"):
+            return lazy_gettext("the mean squared error over the outputs (%(label)s)", label=label)
+        if (name, value) == ("reduction", "mean"):
+            return lazy_gettext("the mean error over the batch (%(label)s)", label=label)
+        if (name, value) == ("reduction", "sum"):
+            return lazy_gettext("the summed error over the batch (%(label)s)", label=label)
+        if (name, value) == ("log_base", "e"):
+            return lazy_gettext("the natural logarithm (%(label)s)", label=label)
+        if name == "log_base":
+            return lazy_gettext("the base-%(base)s logarithm (%(label)s)", base=value, label=label)
+        if name == "error_term":
+            return lazy_gettext("the error term with the other sign (%(label)s)", label=label)
+        return lazy_gettext("the switch %(label)s", label=label)
 
 
 class Evaluations:

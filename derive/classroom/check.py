@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DeriveError
+from ..render.language import lazy_gettext
 from ..render.numbers import fixed
 from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
@@ -259,7 +260,8 @@ def _judge(evaluations, scheme, claim, step, values, match, follow, ordered, exp
     found = []
     if explain:
         if roots and computed_from:  # slips of the value from the student's own numbers come first
-            found += [Explanation(e.kind, f"{e.text}, from your earlier values", e.value)
+            found += [Explanation(e.kind, lazy_gettext("%(explanation)s, from your earlier values",
+                                                       explanation=e.message), e.value)
                       for e in _slips(claim, computed_from[0], keep_digits=True)
                       + _slips(claim, computed_from[0], keep_digits=False)]
         found += _explain(evaluations, claim, step, ordered)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..render.language import Message, Number, lazy_gettext
 from ..render.numbers import fixed
 from ..spec.claims import Claim
 from .alternatives import Evaluations, _places
@@ -21,13 +22,22 @@ MIN_DIGITS_FOR_DIGIT_SLIPS = 3
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why a claim is wrong: the kind of slip, one plain sentence, and the value that fits."""
+    """Why a claim is wrong: the kind of slip, one plain sentence, and the value that fits.
+
+    ``kind`` and ``convention`` are machine keys, the same in every language; ``message`` is the
+    sentence for people, printed (:attr:`text`) in the language current when it is read.
+    """
 
     kind: str  # convention, carry_rounding, stale, transposed_index, sign, decimal_place, other_quantity,
     #            digit, swap, given_typo, given_changed
-    text: str
+    message: Message
     value: object = None
     convention: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The sentence in the current language."""
+        return str(self.message)
 
 
 # ---------------------------------------------------------------- verdicts at printed precision
@@ -71,8 +81,9 @@ def _explain(ev: Evaluations, claim: Claim, step: int, claims: list[Claim]) -> l
     for variant in ev.variants(claim):
         values = ev.values(variant, step)
         if values is not None and _fits(claim, values[claim.key]):
-            found.append(Explanation(variant.kind, f"it is {_shown(values[claim.key], claim)} when computed with "
-                                     f"{variant.description}", values[claim.key], variant.label))
+            found.append(Explanation(variant.kind, lazy_gettext(
+                "it is %(value)s when computed with %(variant)s", value=_shown(values[claim.key], claim),
+                variant=variant.description), values[claim.key], variant.label))
     found += _stale(ev, claim, step, base, None)
     found += _siblings(claim, base, ev.base.model)
     found += _slips(claim, base[claim.key], keep_digits=True)
@@ -83,8 +94,9 @@ def _explain(ev: Evaluations, claim: Claim, step: int, claims: list[Claim]) -> l
         if values is None or values[claim.key] == base[claim.key]:
             continue  # the switch does not change this quantity
         for e in _slips(claim, values[claim.key], keep_digits=True) + _stale(ev, claim, step, values, variant):
-            found.append(Explanation(e.kind, f"{e.text} when computed with {variant.description}", e.value,
-                                     variant.label))
+            found.append(Explanation(e.kind, lazy_gettext("%(explanation)s when computed with %(variant)s",
+                                                          explanation=e.message, variant=variant.description),
+                                     e.value, variant.label))
     return found
 
 
@@ -92,23 +104,25 @@ def _fits(claim: Claim, value) -> bool:
     return agreement(claim.value, claim.decimals, value) is not None
 
 
-def _shown(value, claim: Claim) -> str:
+def _shown(value, claim: Claim) -> Number:
     """A computed value with more places than the claim prints (at least 7; trailing zeros dropped)."""
     text = fixed(value, max(claim.decimals + 2, 7))
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return Number(text.rstrip("0").rstrip(".") if "." in text else text)
 
 
 def _stale(ev: Evaluations, claim: Claim, step: int, values: dict, variant) -> list[Explanation]:
     found = []
     quantity = ev.base.model[claim.key]
     if quantity.kind == "updated" and _fits(claim, values[quantity.param]):
-        found.append(Explanation("stale", f"it is {quantity.param} before the update "
-                                 f"({_shown(values[quantity.param], claim)})", values[quantity.param]))
+        found.append(Explanation("stale", lazy_gettext("it is %(key)s before the update (%(value)s)",
+                                                       key=quantity.param, value=_shown(values[quantity.param], claim)),
+                                 values[quantity.param]))
     if step > 0:
         earlier = ev.values(variant, step - 1)
         if earlier is not None and _fits(claim, earlier[claim.key]):
-            found.append(Explanation("stale", f"it is the value after {step - 1} steps, one step early "
-                                     f"({_shown(earlier[claim.key], claim)})", earlier[claim.key]))
+            found.append(Explanation("stale", lazy_gettext(
+                "it is the value after %(steps)s steps, one step early (%(value)s)", steps=step - 1,
+                value=_shown(earlier[claim.key], claim)), earlier[claim.key]))
     return found
 
 
@@ -122,8 +136,9 @@ def _siblings(claim: Claim, values: dict, model) -> list[Explanation]:
     for q in model.quantities:
         if q.key != claim.key and _pattern(q.key) == shape and _fits(claim, values[q.key]) \
                 and not _fits(claim, values[claim.key]):
-            found.append(Explanation("transposed_index", f"it is the value of {q.key} "
-                                     f"({_shown(values[q.key], claim)}): a transposed index", values[q.key]))
+            found.append(Explanation("transposed_index", lazy_gettext(
+                "it is the value of %(key)s (%(value)s): a transposed index", key=q.key,
+                value=_shown(values[q.key], claim)), values[q.key]))
     return found
 
 
@@ -131,8 +146,8 @@ def _other_quantity(claim: Claim, values: dict, model) -> list[Explanation]:
     if claim.significant < 2:
         return []
     shape = _pattern(claim.key)
-    return [Explanation("other_quantity", f"it is the value of {q.key} ({_shown(values[q.key], claim)})",
-                        values[q.key])
+    return [Explanation("other_quantity", lazy_gettext("it is the value of %(key)s (%(value)s)", key=q.key,
+                                                       value=_shown(values[q.key], claim)), values[q.key])
             for q in model.quantities
             if q.key != claim.key and _pattern(q.key) != shape and _fits(claim, values[q.key])]
 
@@ -149,9 +164,11 @@ def _slips(claim: Claim, value, *, keep_digits: bool) -> list[Explanation]:
         text = fixed(exact, claim.decimals) if how == "rounded" else _truncated(exact, claim.decimals)
         kind = _digit_slip(claim.text, text)
         if kind == "digit":
-            found.append(Explanation("digit", f"one digit differs from {text}", exact))
+            found.append(Explanation("digit", lazy_gettext("one digit differs from %(value)s", value=Number(text)),
+                                     exact))
         elif kind == "swap":
-            found.append(Explanation("swap", f"two adjacent digits of {text} are swapped", exact))
+            found.append(Explanation("swap", lazy_gettext("two adjacent digits of %(value)s are swapped",
+                                                          value=Number(text)), exact))
         if kind:
             break
     return found
@@ -160,7 +177,8 @@ def _slips(claim: Claim, value, *, keep_digits: bool) -> list[Explanation]:
 def _sign_and_shift(claim: Claim, exact: Fraction) -> list[Explanation]:
     found = []
     if exact != 0 and _fits(claim, -exact):
-        found.append(Explanation("sign", f"the sign is wrong: the value is {_shown(exact, claim)}", exact))
+        found.append(Explanation("sign", lazy_gettext("the sign is wrong: the value is %(value)s",
+                                                      value=_shown(exact, claim)), exact))
     places = _places(claim.text)
     for shift in DECIMAL_SHIFTS:
         # the claim's digits with the point moved back by ``shift`` places, at the matching precision
@@ -169,8 +187,9 @@ def _sign_and_shift(claim: Claim, exact: Fraction) -> list[Explanation]:
             continue
         if agreement(moved, moved_places, exact) and not _fits(claim, exact):
             factor = f"10^{shift}" if shift not in (1, -1) else ("10" if shift == 1 else "1/10")
-            found.append(Explanation("decimal_place", f"the decimal point is misplaced (×{factor}): "
-                                     f"the value is {fixed(exact, moved_places)}", exact))
+            found.append(Explanation("decimal_place", lazy_gettext(
+                "the decimal point is misplaced (×%(factor)s): the value is %(value)s", factor=factor,
+                value=Number(fixed(exact, moved_places))), exact))
             break
     return found
 
@@ -215,19 +234,21 @@ def _explain_given(ev: Evaluations, claim: Claim, claims: list[Claim]) -> list[E
                   and model[c.key].kind not in GIVEN_KINDS]
     spec_text = _shown(given, claim)
     if not dependents:
-        return [Explanation("given_typo", f"the spec gives {claim.key} = {spec_text}; "
-                            "no other claim depends on it", given)]
+        return [Explanation("given_typo", lazy_gettext("the spec gives %(key)s = %(value)s; no other claim depends on it",
+                                                       key=claim.key, value=spec_text), given)]
     agree_spec = [c for c in dependents if _fits(c, ev.values(None, 0)[c.key])]
     changed = evaluate(model, carry_rounding=ev.spec.conventions.carry_rounding,
                        overrides={claim.key: claim.value})
     agree_claim = [c for c in dependents if _fits(c, changed[c.key])]
     names = ", ".join(c.name for c in dependents[:4]) + (", ..." if len(dependents) > 4 else "")
     if len(agree_spec) >= len(agree_claim) and agree_spec:
-        return [Explanation("given_typo", f"a typo for {spec_text}: the claims that depend on it ({names}) "
-                            f"use {spec_text}", given)]
+        return [Explanation("given_typo", lazy_gettext(
+            "a typo for %(value)s: the claims that depend on it (%(claims)s) use %(value)s", value=spec_text,
+            claims=names), given)]
     if agree_claim:
-        return [Explanation("given_changed", f"the solution works with {claim.key} = {claim.text} throughout "
-                            f"({names} agree with it): it solves another problem than the spec", claim.value)]
+        return [Explanation("given_changed", lazy_gettext(
+            "the solution works with %(key)s = %(value)s throughout (%(claims)s agree with it): it solves another "
+            "problem than the spec", key=claim.key, value=Number(claim.text), claims=names), claim.value)]
     return []
 
 

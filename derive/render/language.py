@@ -157,6 +157,70 @@ def gettext(message: str, **values) -> str:
     return text % values if values else text
 
 
+class Number:
+    """A number's plain text that a :class:`Message` prints with the language's decimal mark."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = str(text)
+
+    def __str__(self) -> str:
+        return localize_number(self.text)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Number) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Number({self.text!r})"
+
+
+class Message:
+    """A sentence made now and printed later, in the language current when it is printed.
+
+    Its values may be messages or :class:`Number` s themselves, printed in the same language.
+
+    >>> m = lazy_gettext("the sign is wrong: the value is %(value)s", value=Number("-0.5"))
+    >>> str(m)
+    'the sign is wrong: the value is -0.5'
+    >>> with language("de"):
+    ...     str(m)
+    'das Vorzeichen ist falsch: der Wert ist -0,5'
+    """
+
+    __slots__ = ("msgid", "values")
+
+    def __init__(self, msgid: str, values: dict):
+        self.msgid = msgid
+        self.values = tuple(values.items())
+
+    def __str__(self) -> str:
+        return gettext(self.msgid, **{k: str(v) for k, v in self.values})
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Message) and (other.msgid, other.values) == (self.msgid, self.values)
+
+    def __hash__(self) -> int:
+        return hash((self.msgid, self.values))
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+
+def lazy_gettext(message: str, **values) -> Message:
+    """``message`` with its ``%(name)s`` values, translated only when printed (``str``).
+
+    >>> sentence = lazy_gettext("it is %(key)s before the update (%(value)s)", key="w5", value=Number("0.4"))
+    >>> with language("es"):
+    ...     str(sentence)
+    'es w5 antes de la actualización (0,4)'
+    """
+    return Message(message, values)
+
+
 def ngettext(singular: str, plural: str, n, **values) -> str:
     """The singular or plural ``message`` for count ``n`` (English, German and Spanish: one form for 1).
 
