@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
+
+# the YAML files beside this module (a plain path: importlib.resources costs start-up time, and the
+# package ships as files, as its templates do)
+_FOLDER = Path(__file__).resolve().parent / "examples"
 
 _DESCRIPTIONS = {
     "2-2-2": "the classic step-by-step network: sigmoid hidden and output layers, half squared error, "
@@ -44,4 +47,4 @@ def is_example(name: str) -> bool:
 
 def example_path(name: str) -> Path:
     """Where the example's YAML file lies (inside the installed package)."""
-    return Path(str(resources.files("derive.spec") / "examples" / f"{name}.yaml"))
+    return _FOLDER / f"{name}.yaml"
