@@ -173,7 +173,7 @@ class _Generator:
             # a variant's answers are one step's quantities; an update sequence is not asked yet
             raise SpecError(f"must be batch for a worksheet or exam (its questions ask one step's quantities); "
                             f"got {spec.update} (use derive solve or derive check for online updates)",
-                            field="update", source=spec.source)
+                            field="update", source=spec.source, line=spec.update_line)
         self.spec = spec
         self.network = build_network(spec)
         self.model = build_model(self.network)

@@ -227,6 +227,7 @@ class Spec:
     frozen: tuple[str, ...] = ()  # weights and biases held fixed (besides a layer's train_bias: false)
     marking: Marking | None = None  # the spec's own marking scheme (tolerances, points)
     batch_size: int | None = None  # examples per update: None = the whole batch, 1 = online (``update:``)
+    update_line: int | None = None  # the line of ``update:`` in the spec file, for errors raised later
 
     @property
     def update(self) -> str:
