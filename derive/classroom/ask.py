@@ -20,14 +20,44 @@ class Question:
     ``kind`` is net, out, delta, E_total, E_total_after, grad or updated; ``subject`` the
     neuron or parameter (None for the errors); ``example`` the example in a batch, counted from 1 as in the key's ``__1``.
 
+    Of an online or mini-batch spec, ``update`` is the update asked (from 1) and ``quantity`` the
+    name within that update's own one-step problem (as ``derive solve`` and ``derive check`` name it,
+    the examples of the update counted from 1); the key is ``u<update>_<quantity>``, unique across
+    the updates, and ``example`` the example's number in the whole spec.
+
     >>> Question("grad_w5", "grad", "w5").key
     'grad_w5'
+    >>> [q.key for q in for_update((Question("out_h1", "out", "h1"),), 2, (2,))]
+    ['u2_out_h1']
     """
 
     key: str
     kind: str
     subject: str | None = None
     example: int | None = None
+    update: int | None = None
+    quantity: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The quantity's name in its own one-step problem (the key, outside online updates)."""
+        return self.quantity or self.key
+
+
+def update_key(number: int, quantity: str) -> str:
+    """The answer key of ``quantity`` in update ``number``: ``u2_out_h1``.
+
+    >>> update_key(2, "w5_new")
+    'u2_w5_new'
+    """
+    return f"u{number}_{quantity}"
+
+
+def for_update(questions, number: int, examples) -> tuple:
+    """``questions`` of one update's problem, keyed for update ``number`` whose examples (from 1) are ``examples``."""
+    return tuple(Question(update_key(number, q.key), q.kind, q.subject,
+                          None if q.example is None else examples[q.example - 1], number, q.key)
+                 for q in questions)
 
 
 def parse_ask(text: str, network: Network) -> tuple:

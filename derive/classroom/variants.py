@@ -8,6 +8,14 @@ rejections are counted by rule, so a report can say why the ranges were hard to 
 
 What a sheet asks for is a tuple of :class:`~derive.classroom.ask.Question` (see
 :func:`~derive.classroom.ask.parse_ask`).
+
+**Online and mini-batch specs** (``update: online`` or ``{batch_size: k}``). A variant asks the
+questions of each of its first ``updates`` updates in order (default: all of them): update 1 on
+its examples from the spec's weights, update 2 from the weights update 1 left, and so on, each
+update's answers those of :func:`derive.engine.updates.update_problems` (exact, or rounded as the
+spec's ``carry_rounding`` says, as ``derive solve`` does). The answer keys carry the update
+(``u2_out_h1``, see :func:`~derive.classroom.ask.update_key`), and the rules that reject a poor
+draw apply to every asked update.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from ..errors import DeriveError, SpecError, keyword
 from ..engine.network import Network, build_network
 from ..render.numbers import fixed as format_fixed
 from ..spec import Example, Randomize, Range, Spec, load_spec
-from .ask import parse_ask
+from .ask import for_update, parse_ask
 from .limits import DEFAULT_ASK, DEFAULT_DECIMALS, MAX_VARIANTS  # noqa: F401  (re-exported)
 
 # A sigmoid or tanh with |net| beyond this is flat: its derivative is tiny and the exercise dull.
@@ -62,10 +70,21 @@ class Variant:
     answers: dict
     draws: int
     rejected: dict
+    updates: tuple = ()  # online/mini-batch: the asked updates (:class:`AskedUpdate`), in order
 
     def answer_text(self, key: str, decimals: int = DEFAULT_DECIMALS) -> str:
         """The answer rounded half-up to ``decimals`` places, as printed on a key."""
         return format_fixed(self.answers[key], decimals)
+
+
+@dataclass(frozen=True)
+class AskedUpdate:
+    """One asked update of an online or mini-batch variant: its number, its examples (from 1) and the
+    parameters it starts from (exact; the spec's own for update 1, else those the update before it left)."""
+
+    number: int
+    examples: tuple
+    parameters: dict
 
 
 @dataclass(frozen=True)
@@ -123,10 +142,12 @@ class VariantSet:
 
 # ---------------------------------------------------------------- generating
 
-def generate_variant(spec, seed: int, index: int, *, ask=None, decimals: int = DEFAULT_DECIMALS) -> Variant:
+def generate_variant(spec, seed: int, index: int, *, ask=None, decimals: int = DEFAULT_DECIMALS,
+                     updates: int | None = None) -> Variant:
     """Draw variant ``index`` (1-based) of ``seed``: numbers that pass every rule, and the answers.
 
-    ``ask`` is an ``--ask`` string or a tuple of :class:`Question` (default: ``DEFAULT_ASK``).
+    ``ask`` is an ``--ask`` string or a tuple of :class:`Question` (default: ``DEFAULT_ASK``);
+    ``updates`` how many of an online or mini-batch spec's updates are asked (default: all).
 
     >>> v = generate_variant("2-2-2-exercise", seed=1, index=1)
     >>> v.parameters["w1"] == format_fixed(Fraction(v.parameters["w1"]), 2), v.answers["E_total_after"] < v.answers["E_total"]
@@ -134,15 +155,21 @@ def generate_variant(spec, seed: int, index: int, *, ask=None, decimals: int = D
     >>> generate_variant("2-2-2-exercise", 1, 1).parameters == v.parameters
     True
     """
-    return _Generator(load_spec(spec), ask, decimals).variant(seed, index)
+    return _Generator(load_spec(spec), ask, decimals, updates).variant(seed, index)
 
 
-def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFAULT_DECIMALS) -> VariantSet:
+def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFAULT_DECIMALS,
+                      updates: int | None = None) -> VariantSet:
     """Draw ``n`` variants of ``spec`` from ``seed``; a spec without ``randomize:`` allows one (itself).
+
+    ``updates``: of an online or mini-batch spec, ask the first ``updates`` updates (default: all).
 
     >>> variants = generate_variants("2-2-2-exercise", 3, seed=7)
     >>> [v.index for v in variants.variants], variants.report().startswith("3 variants from")
     ([1, 2, 3], True)
+    >>> online = generate_variants("2-2-1-xor-negnevitsky", 1, seed=0, ask="out:n5", updates=2)
+    >>> [q.key for q in online.questions], online.variants[0].answer_text("u2_out_n5", 4)
+    (['u1_out_n5', 'u2_out_n5'], '0.5043')
     """
     spec = load_spec(spec)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -153,7 +180,7 @@ def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFA
         raise SpecError("needs a 'randomize:' block to draw more than one variant, e.g. "
                         f"{EXAMPLE_RANDOMIZE}; got {keyword('n', n)} and no such block", field="the spec",
                         source=spec.source)
-    generator = _Generator(spec, ask, decimals)
+    generator = _Generator(spec, ask, decimals, updates)
     variants = tuple(generator.variant(seed, i) for i in range(1, n + 1))
     rejected = Counter()
     for v in variants:
@@ -164,26 +191,33 @@ def generate_variants(spec, n: int, seed: int, *, ask=None, decimals: int = DEFA
 class _Generator:
     """Draws and checks variants of one spec; the symbolic model is built once and reused."""
 
-    def __init__(self, spec: Spec, ask, decimals: int):
+    def __init__(self, spec: Spec, ask, decimals: int, updates: int | None = None):
         from ..engine.symbolic import build_model
 
         if not isinstance(decimals, int) or not 0 <= decimals <= 15:
             raise SpecError(f"must be a whole number from 0 to 15; got {decimals!r}", field=keyword("decimals"))
-        if spec.update != "batch":
-            # a variant's answers are one step's quantities; an update sequence is not asked yet
-            raise SpecError(f"must be batch for a worksheet or exam (its questions ask one step's quantities); "
-                            f"got {spec.update} (use derive solve or derive check for online updates)",
-                            field="update", source=spec.source, line=spec.update_line)
         self.spec = spec
         self.network = build_network(spec)
         self.model = build_model(self.network)
         self.decimals = decimals
-        self.questions = ask if isinstance(ask, tuple) else parse_ask(ask or DEFAULT_ASK, self.network)
+        self.updates = check_updates(spec, updates)
+        if self.updates:
+            self.questions = ask if isinstance(ask, tuple) else self._update_questions(ask or DEFAULT_ASK)
+        else:
+            self.questions = ask if isinstance(ask, tuple) else parse_ask(ask or DEFAULT_ASK, self.network)
         if spec.randomize is not None:
             _check_ranges(spec)
-        # The gradients whose being zero would make an asked answer trivial.
+        # The gradients whose being zero would make an asked answer trivial (per update: its own names).
         self.watched = tuple(dict.fromkeys(
-            f"grad_{q.subject}" for q in self.questions if q.kind in ("grad", "updated")))
+            (q.update, f"grad_{q.subject}") for q in self.questions if q.kind in ("grad", "updated")))
+
+    def _update_questions(self, ask: str) -> tuple:
+        """The questions of each asked update, parsed against that update's own one-step network."""
+        questions = []
+        for number, group in enumerate(self.spec.update_groups[:self.updates], start=1):
+            network = build_network(update_spec(self.spec, group))
+            questions += for_update(parse_ask(ask, network), number, tuple(n + 1 for n in group))
+        return tuple(questions)
 
     def variant(self, seed: int, index: int) -> Variant:
         check_seed(seed, index)
@@ -207,7 +241,8 @@ class _Generator:
 
     def _variant(self, seed, index, spec, answers, draws, rejected) -> Variant:
         parameters = _givens_text(spec, build_network(spec), self.model)
-        return Variant(seed, index, spec, parameters, answers, draws, _ordered(rejected))
+        answers, updates = answers if self.updates else (answers, ())
+        return Variant(seed, index, spec, parameters, answers, draws, _ordered(rejected), updates)
 
     def _judge(self, spec: Spec, *, strict: bool):
         """(answers, None) for a good draw, else (None, the first rule it breaks); ``strict`` applies the rules."""
@@ -215,6 +250,8 @@ class _Generator:
 
         if strict and spec.randomize.weights is not None and _has_equal_weights(spec):
             return None, "equal_weights"
+        if self.updates:
+            return self._judge_updates(spec, strict=strict)
         givens = _givens(build_network(spec), self.model)
         carry = spec.conventions.carry_rounding
         try:
@@ -226,37 +263,113 @@ class _Generator:
         reason = (self._forward_reason(values, spec) or self._gradient_reason(values)) if strict else None
         if reason is not None:
             return None, reason
-        # The error after the step: the same model evaluated at the updated parameters.
-        updated = {p.name: values[f"{p.name}_new"] for p in self.network.parameters}
+        after, reason = self._after(self.model, self.network, givens, values, carry, strict)
+        if reason is not None:
+            return None, reason
+        return _collect_answers(self.model, values, after), None
+
+    def _after(self, model, network, givens, values, carry, strict):
+        """(the error after the step, None), else (None, the rule it breaks): the model at the updated parameters."""
+        from ..engine.numeric import evaluate
+
+        updated = {p.name: values[f"{p.name}_new"] for p in network.parameters}
         try:
-            after = evaluate(self.model, carry_rounding=carry, overrides={**givens, **updated})["E_total"]
+            after = evaluate(model, carry_rounding=carry, overrides={**givens, **updated})["E_total"]
         except DeriveError:
             if strict:
                 return None, "not_finite"
             raise
         if strict and not after < values["E_total"]:
             return None, "error_not_falling"
-        return _collect_answers(self.model, values, after), None
+        return after, None
 
-    def _forward_reason(self, values, spec: Spec):
+    def _judge_updates(self, spec: Spec, *, strict: bool):
+        """Online or mini-batch: each asked update's answers (keyed ``u<k>_...``), from the weights the
+        updates before it left (:func:`~derive.engine.updates.update_problems`); every rule applies to each."""
+        from ..engine.problem import Problem
+        from ..engine.updates import update_problems
+
+        carry = spec.conventions.carry_rounding
+        answers, asked = {}, []
+        try:
+            updates = update_problems(Problem(spec), carry_rounding=carry)[:self.updates]
+        except DeriveError:
+            if strict:
+                return None, "not_finite"
+            raise
+        for update in updates:
+            problem = update.problem
+            try:
+                values = problem.values(carry_rounding=carry)
+            except DeriveError:
+                if strict:
+                    return None, "not_finite"
+                raise
+            if strict:
+                reason = (self._forward_reason(values, spec, problem.model, problem.network)
+                          or self._gradient_reason(values, update.number))
+                if reason is not None:
+                    return None, reason
+            after, reason = self._after(problem.model, problem.network, {}, values, carry, strict)
+            if reason is not None:
+                return None, reason
+            own = _collect_answers(problem.model, values, after)
+            answers.update({f"u{update.number}_{key}": value for key, value in own.items()})
+            asked.append(AskedUpdate(update.number, update.examples,
+                                     {p.name: p.value for p in problem.network.parameters}))
+        return (answers, tuple(asked)), None
+
+    def _forward_reason(self, values, spec: Spec, model=None, network=None):
+        model, network = model or self.model, network or self.network
         margin = Fraction(1, 10 ** _max_decimals(spec.randomize)) if spec.randomize else Fraction(0)
-        for layer in self.network.layers:
-            for n in range(self.model.n_examples):
+        for layer in network.layers:
+            for n in range(model.n_examples):
                 for neuron in layer.neurons:
-                    net = abs(Fraction(str(values[self.model.ex(f"net_{neuron}", n)])))
+                    net = abs(Fraction(str(values[model.ex(f"net_{neuron}", n)])))
                     if layer.activation in SQUASHING and net * layer.gain > SATURATION_LIMIT:  # σ(λ·net) saturates at λ·net
                         return "saturated"
                     if layer.activation in KINKED and net <= margin:
                         return "relu_at_zero"
         return None
 
-    def _gradient_reason(self, values):
+    def _gradient_reason(self, values, update: int | None = None):
         from ..engine.numeric import round_half_up
 
-        for key in self.watched:
-            if round_half_up(values[key], self.decimals) == 0:
+        for asked, key in self.watched:
+            if asked == update and round_half_up(values[key], self.decimals) == 0:
                 return "zero_gradient"
         return None
+
+
+def check_updates(spec: Spec, updates) -> int:
+    """How many updates of an online or mini-batch spec a sheet asks (0 for a batch spec), checked.
+
+    >>> from derive.spec import load_spec
+    >>> check_updates(load_spec("2-2-1-xor-negnevitsky"), None), check_updates(load_spec("2-2-2"), None)
+    (4, 0)
+    >>> check_updates(load_spec("2-2-1-xor-negnevitsky"), 5)
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: updates must be a whole number from 1 to 4 (the spec's updates); got 5
+    """
+    if spec.update == "batch":
+        if updates is not None:
+            raise SpecError(f"applies to a spec with update: online or {{batch_size: k}}; got {updates!r} and "
+                            "a spec updated once per batch", field=keyword("updates"))
+        return 0
+    count = len(spec.update_groups)
+    if updates is None:
+        return count
+    if isinstance(updates, bool) or not isinstance(updates, int) or not 1 <= updates <= count:
+        raise SpecError(f"must be a whole number from 1 to {count} (the spec's updates); got {updates!r}",
+                        field=keyword("updates"))
+    return updates
+
+
+def update_spec(spec: Spec, group) -> Spec:
+    """The one-step spec of an update whose examples (0-based) are ``group``, as
+    :func:`~derive.engine.updates.update_problems` builds it (here only for its shape and names)."""
+    return replace(spec, examples=tuple(spec.examples[n] for n in group), batch=len(group) > 1, batch_size=None)
 
 
 def _has_equal_weights(spec: Spec) -> bool:
@@ -414,12 +527,27 @@ def format_exact(value) -> str:
 
 
 def _variant_dict(variant: Variant, decimals: int) -> dict:
-    answers = {}
-    for key, value in variant.answers.items():
-        answers[key] = {
-            "value": float(value),
-            "exact": format_exact(Fraction(int(value.p), int(value.q))) if value.is_Rational else None,
-            "printed": variant.answer_text(key, decimals),  # exactly what the key prints
-        }
-    return {"seed": variant.seed, "index": variant.index, "draws": variant.draws,
+    answers = {key: _answer_dict(variant, key, decimals) for key in variant.answers}
+    data = {"seed": variant.seed, "index": variant.index, "draws": variant.draws,
             "rejected": dict(variant.rejected), "parameters": dict(variant.parameters), "answers": answers}
+    if variant.updates:
+        # per update, named as derive check reads a claims file with ``after_steps: update - 1``
+        data["updates"] = [_update_dict(variant, u, decimals) for u in variant.updates]
+    return data
+
+
+def _answer_dict(variant: Variant, key: str, decimals: int) -> dict:
+    value = variant.answers[key]
+    return {
+        "value": float(value),
+        "exact": format_exact(Fraction(int(value.p), int(value.q))) if value.is_Rational else None,
+        "printed": variant.answer_text(key, decimals),  # exactly what the key prints
+    }
+
+
+def _update_dict(variant: Variant, update: AskedUpdate, decimals: int) -> dict:
+    prefix = f"u{update.number}_"
+    return {"update": update.number, "examples": list(update.examples), "after_steps": update.number - 1,
+            "parameters": {name: format_exact(value) for name, value in update.parameters.items()},
+            "answers": {key[len(prefix):]: _answer_dict(variant, key, decimals)
+                        for key in variant.answers if key.startswith(prefix)}}

@@ -78,11 +78,12 @@ def variant_stem(index: int, n: int) -> str:
 def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str = "short", fmt: str = "pdf",
                     decimals: int = DEFAULT_DECIMALS, tolerance=None, force: bool = False,
                     workers: int | None = None, progress: bool | None = None, template_dir=None,
-                    tex_timeout: float | None = None) -> WorksheetRun:
+                    tex_timeout: float | None = None, updates: int | None = None) -> WorksheetRun:
     """Draw ``n`` variants and write their worksheets, keys, combined PDFs and ``variants.json``.
 
     With ``fmt="moodle"``, write ``quiz.xml`` and ``variants.json`` instead. Every output
     path is checked before any work; nothing is written unless every document was built.
+    Of an online or mini-batch spec every update is asked in order, or the first ``updates`` of them.
     ``template_dir`` is a folder of templates that override the shipped ones (as for ``derive solve``);
     ``tex_timeout`` the seconds TeX may take per PDF (default: :func:`derive.io.texrun.time_budget`).
 
@@ -99,7 +100,7 @@ def make_worksheets(spec, *, n: int = 1, seed: int, out_dir, ask=None, key: str 
     _check_not_input(out_dir, spec)
     spec = _check_size(spec)
     _environment(template_dir)  # a missing template_dir folder fails before any work
-    variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals)
+    variants = generate_variants(spec, n, seed, ask=ask, decimals=decimals, updates=updates)
     # Everything is built in a staging folder that then replaces out_dir as a whole: the new set
     # appears at once or not at all, and no file of an earlier run is left beside it.
     with staged_folder(out_dir, owned=is_run_output, prefix=".derive-worksheet-") as staging:
@@ -382,7 +383,7 @@ def _sheet(sheet: dict, body: str) -> str:
     kind = escape_latex(plain_kind)
     who = escape_latex(gettext("%(kind)s, variant %(index)s, seed %(seed)s", kind=plain_kind, index=sheet["index"],
                                seed=sheet["seed"]))
-    section = Section(NoEscape(r"\nohyphens " + escape_latex(sheet["title"])), numbering=False, label=False)
+    section = Section(NoEscape(r"\raggedright\nohyphens " + escape_latex(sheet["title"])), numbering=False, label=False)
     section.append(NoEscape(rf"{kind} \hfill {escape_latex(gettext('Variant'))} {sheet['index']} \quad "
                             rf"{escape_latex(gettext('Seed'))} {sheet['seed']}"))
     if sheet["kind"] == "Worksheet":
@@ -424,6 +425,8 @@ def sheet_text(variant: Variant, questions, decimals: int, solution, *, key: boo
     """
     sheet = sheet_context(variant, questions, "Answer key" if key else "Worksheet", decimals, solution)
     view = {"problem": problem_view(solution)}
+    if key:
+        _starting_weights(sheet, variant, decimals, solution)
     if not key:
         return sheet, _render("worksheet.tex.j2", template_dir, sheet=sheet, view=view)
     # the answer as variants.json prints it, to the stated places, trailing zeros kept (digits, '-' and '.' only)
@@ -443,21 +446,60 @@ def problem_view(solution) -> dict:
     """The renderer's view of the problem alone (diagram, data, layers): givens only, no answer.
 
     Givens are printed exactly (up to the renderer's 30 places), whatever the answers' decimals.
+    Of online or mini-batch updates: the whole spec (every example, the starting weights), its
+    error that of one update's examples.
     """
     from ..render.numbers import MAX_PLACES, NumberFormat
     from ..render.view import build_problem_view
 
-    return build_problem_view(solution.derivation, number_format=NumberFormat(decimals=MAX_PLACES))
+    number_format = NumberFormat(decimals=MAX_PLACES)
+    if not hasattr(solution, "updates"):
+        return build_problem_view(solution.derivation, number_format=number_format)
+    view = build_problem_view(_whole_batch(solution), number_format=number_format)
+    return {**view, "batch": len(solution.updates[0].examples) > 1}
+
+
+def _whole_batch(solution):
+    """The derivation of an online solution's spec taken as one batch (every example at the starting
+    weights); only its problem statement is used."""
+    from ..engine.problem import Problem
+    from ..steps import derive_steps
+
+    return derive_steps(Problem(_spec_as_batch(solution.spec, solution.updates)))
+
+
+def _spec_as_batch(spec, updates=None):
+    """``spec`` updated once per batch (an online solution's ``spec`` is update 1's: its examples are put back)."""
+    import dataclasses
+
+    if updates is not None:
+        examples = tuple(e for u in updates for e in u.problem.spec.examples)
+        spec = dataclasses.replace(spec, examples=examples, batch=len(examples) > 1)
+    return dataclasses.replace(spec, batch_size=None)
 
 
 def sheet_context(variant: Variant, questions, kind: str, decimals: int, solution) -> dict:
-    """The sheet's own part of a template's context: who it is for and what it asks; never an answer."""
+    """The sheet's own part of a template's context: who it is for and what it asks; never an answer.
+
+    ``groups`` holds the questions under their update (``heading`` None for a spec updated once per batch).
+    """
     from ..render.latex import Names
 
-    names = Names(solution.problem.model, deltas="delta")
-    asked = [{"key": q.key, "kind": q.kind,
-              "label": NoEscape(names.tex(q.key)) if q.key in solution.problem.model.by_key else None}
-             for q in questions]
+    model = solution.problem.model
+    names = Names(model, deltas="delta")
+    if variant.updates:
+        whole = _whole_model(variant)
+        own = {u.number: Names(d.problem.model, deltas="delta") for u, d in zip(solution.updates, solution.derivations)}
+        labels = [_update_label(q, own[q.update], whole) for q in questions]
+    else:
+        labels = [NoEscape(names.tex(q.key)) if q.key in model.by_key else None for q in questions]
+    asked = [{"key": q.key, "kind": q.kind, "label": label} for q, label in zip(questions, labels)]
+    groups = [{"heading": None, "questions": asked, "weights": None}]
+    if variant.updates:
+        groups = [{"heading": {"number": u.number, "examples": list(u.examples)}, "weights": None,
+                   "questions": [a for a, q in zip(asked, questions) if q.update == u.number]}
+                  for u in variant.updates]
+    mode = ("online" if all(len(u.examples) == 1 for u in variant.updates) else "mini-batch") if variant.updates else None
     return {
         "kind": kind,
         "title": variant.spec.title or gettext("Backpropagation exercise"),
@@ -465,8 +507,42 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
         "seed": variant.seed,
         "decimals": decimals,
         "questions": asked,
+        "groups": groups,
+        "updates": {"mode": mode, "size": variant.spec.batch_size, "count": len(variant.updates)} if mode else None,
         "asks_after": any(q.kind == "E_total_after" for q in questions),
     }
+
+
+def _whole_model(variant: Variant):
+    """The model of every example of the variant at once: a mini-batch question's label names its example
+    by its number in the whole spec (``net_h1__3``), as the problem's table of examples does."""
+    from ..engine.problem import Problem
+
+    from ..render.latex import Names
+
+    return Names(Problem(_spec_as_batch(variant.spec)).model, deltas="delta")
+
+
+def _update_label(q, own, whole) -> NoEscape | None:
+    """A question of one update, named as in that update's problem, its example by its number in the spec."""
+    if q.example is not None:
+        key = q.name.rsplit("__", 1)[0] + f"__{q.example}"
+        return NoEscape(whole.tex(key)) if key in whole.model.by_key else None
+    return NoEscape(own.tex(q.name)) if q.name in own.model.by_key else None
+
+
+def _starting_weights(sheet: dict, variant: Variant, decimals: int, solution) -> None:
+    """The key's weights at the start of each update after the first (the student carries their own)."""
+    from ..render.latex import Names
+    from ..render.language import localize_tex
+    from ..render.numbers import fixed
+
+    for group, update, derivation in zip(sheet["groups"], variant.updates, getattr(solution, "derivations", ())):
+        if update.number > 1:
+            names = Names(derivation.problem.model, deltas="delta")
+            group["weights"] = [{"name": NoEscape(names.plain(name)),
+                                 "value": NoEscape(localize_tex(fixed(value, decimals)))}
+                                for name, value in update.parameters.items()]
 
 
 # ---------------------------------------------------------------- templates
