@@ -231,22 +231,7 @@ def test_update_at_follows_epochs():
     assert u.number == 6 and u.examples == (2,)
 
 
-def test_worksheet_refuses_online_naming_the_field():
-    from derive.classroom.variants import generate_variant
-
-    with pytest.raises(SpecError, match="update must be batch") as raised:
-        generate_variant(XOR, seed=1, index=1)
-    assert raised.value.line == 7  # the line of `update: online` in the example's file
-    assert str(raised.value).startswith(f"{derive.load(XOR).spec.source}:7: update must be batch")
-
-
-def test_worksheet_cli_refuses_online_with_the_line(tmp_path, capsys):
-    spec = tmp_path / "online.yaml"
-    spec.write_text("batch:\n  - {inputs: [1], targets: [0]}\n  - {inputs: [0], targets: [1]}\n"
-                    "update: online\nlayers:\n  - {units: 1, activation: sigmoid, weights: [[0.5]], bias: 0.1}\n")
-    assert main(["worksheet", str(spec), "--seed", "1", "--out", str(tmp_path / "sheets")]) == 2
-    assert f"{spec}:4: update must be batch" in capsys.readouterr().err
-    assert not (tmp_path / "sheets").exists()
+# Worksheets, keys, exams and LMS exports of online specs: tests/test_online_worksheets.py
 
 
 def test_examples_lists_the_new_example(capsys):

@@ -133,7 +133,7 @@ def _generator(exam: Exam, e: int, s: int, generators: dict):
     if (e, s) not in generators:
         entry = exam.entries[e]
         try:
-            generators[e, s] = _Generator(entry.specs[s], entry.ask, exam.decimals)
+            generators[e, s] = _Generator(entry.specs[s], entry.ask, exam.decimals, entry.updates)
         except SpecError as err:
             if err.field not in ("--ask", "ask"):
                 raise

@@ -88,7 +88,7 @@ def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None, partial: in
         body = feedback(variant) if feedback is not None else solution_html(variant, variants.questions,
                                                                            variants.decimals)
         blanks = {q.key: blank(variant.answers[q.key], carried[variant.index].get(q.key), variants.decimals,
-                               tolerance_of(variants.spec, q.key, tolerance), partial) for q in variants.questions}
+                               tolerance_of(variants.spec, q.name, tolerance), partial) for q in variants.questions}
         parts.append(_cloze(variant, variants, title, blanks, body))
     parts.append("</quiz>")
     return xml_safe("\n".join(parts) + "\n")
@@ -107,7 +107,11 @@ def xml_safe(text: str) -> str:
 
 
 def carried_answers(variants: VariantSet) -> dict:
-    """Per variant index, each quantity with every intermediate rounded to the asked decimals."""
+    """Per variant index, each quantity with every intermediate rounded to the asked decimals.
+
+    Of online or mini-batch updates: every update's, the rounded weights carried from one update to the
+    next (:func:`~derive.engine.updates.update_problems` with ``carry_rounding``), keyed ``u<k>_...``.
+    """
     from ..engine.network import build_network
     from ..engine.numeric import evaluate
     from ..engine.symbolic import build_model
@@ -117,9 +121,23 @@ def carried_answers(variants: VariantSet) -> dict:
     for variant in variants.variants:
         givens = {k: Fraction(v) for k, v in variant.parameters.items()}
         try:
-            found[variant.index] = evaluate(model, carry_rounding=variants.decimals, overrides=givens).exact
+            if variant.updates:
+                found[variant.index] = _carried_updates(variant, variants.decimals)
+            else:
+                found[variant.index] = evaluate(model, carry_rounding=variants.decimals, overrides=givens).exact
         except DeriveError:  # rounding can push a value where the loss has none: no carried answer then
             found[variant.index] = {}
+    return found
+
+
+def _carried_updates(variant: Variant, decimals: int) -> dict:
+    from ..engine.problem import Problem
+    from ..engine.updates import update_problems
+
+    found = {}
+    for update in update_problems(Problem(variant.spec), carry_rounding=decimals)[:len(variant.updates)]:
+        values = update.problem.values(carry_rounding=decimals).exact
+        found.update({f"u{update.number}_{key}": value for key, value in values.items()})
     return found
 
 
@@ -202,12 +220,58 @@ def question_html(variant: Variant, questions, decimals: int, blanks: dict) -> s
              + gettext("(variant %(index)s, seed %(seed)s)", index=variant.index, seed=variant.seed) + "</p>",
              _network_html(variant),
              _givens_html(variant),
+             updates_html(variant),
              "<p>" + gettext("Give each answer to %(decimals)s decimal places.", decimals=decimals) + "</p>",
              "<table>"]
-    for q in questions:
+    for q, heading in zip(questions, update_headings(questions, variant)):
+        if heading:
+            lines.append(f'<tr><th colspan="2">{heading}</th></tr>')
         lines.append(f"<tr><td>{label_html(q)} =</td><td>{blanks[q.key]}</td></tr>")
     lines.append("</table>")
     return "\n".join(lines)
+
+
+def updates_html(variant: Variant, *, work: bool = True) -> str:
+    """Of online or mini-batch updates, how the weights change and (``work``) that the student carries
+    their own weights from update to update; empty for a spec updated once per batch."""
+    if not variant.updates:
+        return ""
+    count = len(variant.updates)
+    if all(len(u.examples) == 1 for u in variant.updates):
+        text = gettext("Online updates: the weights change after each example, in order, so each of the "
+                       "%(count)s updates below is one forward pass, one backward pass and one gradient-descent "
+                       "update of its example, starting from the weights the update before it left", count=count)
+    else:
+        text = gettext("Mini-batch updates: the weights change after each batch of %(size)s examples, in order, so "
+                       "each of the %(count)s updates below is one forward pass, one backward pass and one "
+                       "gradient-descent update of its examples, starting from the weights the update before it "
+                       "left", size=variant.spec.batch_size, count=count)
+    more = (" " + gettext("Work the updates in order: update 1 starts from the weights above, each later update "
+                          "from the weights your previous update left.")) if work else ""
+    return f"<p>{text}.{more}</p>"
+
+
+def update_title(number: int, examples) -> str:
+    """``Update 2 (example 2)`` in the current language (as the worked solution heads an update).
+
+    >>> update_title(2, (3, 4))
+    'Update 2 (examples 3, 4)'
+    """
+    if len(examples) > 1:
+        return gettext("Update %(number)s (examples %(examples)s)", number=number,
+                       examples=", ".join(str(e) for e in examples))
+    return gettext("Update %(number)s (example %(example)s)", number=number, example=examples[0])
+
+
+def update_headings(questions, variant: Variant) -> list:
+    """Per question, its update's title (HTML) if it is the update's first question, else None."""
+    headings, last = [], None
+    for q in questions:
+        new = q.update is not None and q.update != last
+        update = variant.updates[q.update - 1] if new else None
+        headings.append(_text(update_title(update.number, update.examples)) if new else None)
+        last = q.update
+    return headings
 
 
 def answers_html(variant: Variant, questions, decimals: int) -> str:
@@ -219,8 +283,11 @@ def answers_html(variant: Variant, questions, decimals: int) -> str:
     >>> "0.298371" in answers_html(v, parse_ask("E_total", __import__("derive").load("2-2-2").network), 6)
     True
     """
-    rows = [f"<tr><td>{label_html(q)}</td><td>{localize_number(variant.answer_text(q.key, decimals))}</td></tr>"
-            for q in questions]
+    rows = []
+    for q, heading in zip(questions, update_headings(questions, variant)):
+        if heading:
+            rows.append(f'<tr><th colspan="2">{heading}</th></tr>')
+        rows.append(f"<tr><td>{label_html(q)}</td><td>{localize_number(variant.answer_text(q.key, decimals))}</td></tr>")
     return "<p>" + gettext("Answers:") + "</p>\n<table>\n" + "\n".join(rows) + "\n</table>"
 
 
@@ -350,14 +417,23 @@ def _givens_html(variant: Variant) -> str:
     return "<p>" + gettext("Given:") + " " + ", ".join(cells) + ".</p>"
 
 
-def label_html(q: Question) -> str:
-    """How a question names its quantity in HTML.
+def label_html(q: Question, *, update: bool = False) -> str:
+    """How a question names its quantity in HTML; ``update``: with its update, for a question asked alone.
 
     >>> label_html(Question("grad_w5", "grad", "w5"))
     '&part;E<sub>total</sub>/&part;w<sub>5</sub>'
     >>> label_html(Question("out_h1__2", "out", "h1", 2))
     'out<sub>h1</sub> (example 2)'
+    >>> label_html(Question("u2_out_h1", "out", "h1", None, 2, "out_h1"), update=True)
+    'out<sub>h1</sub> in update 2'
     """
+    text = _label_html(q)
+    if update and q.update is not None:
+        return gettext("%(quantity)s in update %(number)s", quantity=text, number=q.update)
+    return text
+
+
+def _label_html(q: Question) -> str:
     if q.kind == "E_total":
         text = "E<sub>total</sub>"
     elif q.kind == "E_total_after":

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from ..render.language import current_language, gettext, language
-from .moodle import _givens_html, _network_html, _text, label_html
+from .moodle import _givens_html, _network_html, _text, label_html, update_title, updates_html
 from .scheme import tolerance_of
 from .tolerance import Tolerance, parse_tolerance
 from .variants import DEFAULT_ASK, _Generator, format_exact
@@ -40,13 +40,13 @@ def question_files(exam, *, tolerance=None) -> dict:
         for name, spec in zip(entry.names, entry.specs):
             folder = f"q{e}-{_slug(name)}"
             ask = entry.ask or DEFAULT_ASK
-            questions = _Generator(spec, ask, exam.decimals).questions
+            questions = _Generator(spec, ask, exam.decimals, entry.updates).questions
             info = {"uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{exam.title}\n{e}\n{name}")),
                     "title": f"{exam.title}: question {e} ({name})", "topic": "Backpropagation",
                     "tags": ["derive"], "type": "v3"}
             files[f"{folder}/info.json"] = json.dumps(info, indent=2, ensure_ascii=False) + "\n"
             files[f"{folder}/question.html"] = question_html(questions, exam.decimals, tolerance, spec)
-            files[f"{folder}/server.py"] = server_py(ask, exam.decimals)
+            files[f"{folder}/server.py"] = server_py(ask, exam.decimals, entry.updates)
             files[f"{folder}/spec.yaml"] = Path(spec.source).read_text(encoding="utf-8")
     return files
 
@@ -65,8 +65,14 @@ def question_html(questions, decimals: int, tolerance=None, spec=None) -> str:
         tol = tolerance_of(spec, key, tolerance) if spec is not None else tolerance
         return " ".join(f'{name}="{value}"' for name, value in grading_attributes(tol, decimals).items())
 
-    inputs = [f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading(q.key)}>'
-              "</pl-number-input>" for q in questions]
+    inputs, last = [], None
+    for q in questions:
+        if q.update is not None and q.update != last and spec is not None:  # an online spec's update: its title, then its inputs
+            group = spec.update_groups[q.update - 1]
+            inputs.append(f"<p><strong>{_text(update_title(q.update, [n + 1 for n in group]))}</strong></p>")
+        last = q.update
+        inputs.append(f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading(q.name)}>'
+                      "</pl-number-input>")
     return ("<pl-question-panel>\n{{{params.problem_html}}}\n"
             "<p>" + gettext("Give each answer to %(decimals)s decimal places.", decimals=decimals) + "</p>\n"
             "</pl-question-panel>\n\n" + "\n".join(inputs) + "\n")
@@ -87,11 +93,13 @@ def grading_attributes(tolerance, decimals: int) -> dict:
     return {"comparison": "relabs", "rtol": format_exact(rtol), "atol": format_exact(atol)}
 
 
-def server_py(ask: str, decimals: int) -> str:
+def server_py(ask: str, decimals: int, updates: int | None = None) -> str:
     """``server.py``: PrairieLearn's ``generate(data)`` drawing the variant of ``data["variant_seed"]``
-    (in the export's language: a German or Spanish export passes ``lang`` on)."""
+    (in the export's language: a German or Spanish export passes ``lang`` on; ``updates``: how many
+    updates of an online spec are asked, passed on when given)."""
     lang = current_language()
     keyword = "" if lang == "en" else f", lang={lang!r}"
+    keyword += "" if updates is None else f", updates={updates}"
     return (f'"""A derive question: every variant is drawn by derive from PrairieLearn\'s variant seed."""\n\n'
             "import pathlib\n\n"
             "from derive.classroom.prairielearn import generate_question\n\n"
@@ -105,7 +113,8 @@ def server_py(ask: str, decimals: int) -> str:
             '    data["correct_answers"].update(answers)\n')
 
 
-def generate_question(spec_text: str, ask: str, decimals: int, seed: int, lang: str | None = None) -> tuple:
+def generate_question(spec_text: str, ask: str, decimals: int, seed: int, lang: str | None = None,
+                      updates: int | None = None) -> tuple:
     """``(params, correct_answers)`` of the variant of ``seed``: the problem as HTML and each answer.
 
     >>> params, answers = generate_question(Path(__import__("derive.spec.examples", fromlist=["x"])
@@ -115,11 +124,11 @@ def generate_question(spec_text: str, ask: str, decimals: int, seed: int, lang: 
     """
     from ..spec import load_spec
 
-    generator = _Generator(load_spec(spec_text), ask, decimals)
+    generator = _Generator(load_spec(spec_text), ask, decimals, updates)
     variant = generator.variant(int(seed) % SEED_LIMIT, 1)
     with language(lang):
         problem = "\n".join([f"<p><strong>{_text(variant.spec.title or gettext('Backpropagation exercise'))}</strong></p>",
-                             _network_html(variant), _givens_html(variant)])
+                             _network_html(variant), _givens_html(variant), updates_html(variant)])
     params = {"problem_html": problem, "seed": variant.seed, "givens": dict(variant.parameters)}
     answers = {q.key: float(variant.answers[q.key]) for q in generator.questions}
     return params, answers

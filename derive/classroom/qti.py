@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape as xml_escape, quoteattr
 from ..render.numbers import fixed as format_fixed
 from ..render.language import gettext
 from ..render.numbers import to_fraction
-from .moodle import _cdata, _givens_html, _network_html, _text, label_html
+from .moodle import _cdata, _givens_html, _network_html, _text, label_html, updates_html
 from .scheme import tolerance_of
 from .tolerance import parse_tolerance
 from .variants import format_exact
@@ -127,14 +127,14 @@ def _section(ident: str, title: str, points: Fraction, items: list) -> str:
 
 def _item(question, asked, j: int, paper, decimals: int, tolerance, points: Fraction) -> tuple:
     variant = question.variant
-    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance_of(variant.spec, asked.key, tolerance))
+    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance_of(variant.spec, asked.name, tolerance))
     scale = max(canvas_scale(value, radius) for value, radius, _ in ranges)
     unit = (" " + gettext("Give it in units of %(unit)s, that is, the value &times; %(factor)s.",
                           unit=f"10<sup>&minus;{scale}</sup>", factor=f"10<sup>{scale}</sup>") if scale else "")
     text = "\n".join([
         f"<p><strong>{_text(variant.spec.title or gettext('Backpropagation exercise'))}</strong></p>",
-        _network_html(variant), _givens_html(variant),
-        "<p>" + gettext("Find %(quantity)s to %(decimals)s decimal places.", quantity=label_html(asked),
+        _network_html(variant), _givens_html(variant), updates_html(variant),
+        "<p>" + gettext("Find %(quantity)s to %(decimals)s decimal places.", quantity=label_html(asked, update=True),
                         decimals=decimals) + f"{unit}</p>"])
     ident = f"derive_q{question.number}_{j + 1}_p{paper.position}"
     conditions = "".join(_condition(value * 10 ** scale, radius * 10 ** scale, percent)

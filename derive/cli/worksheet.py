@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
                    help="what the sheet asks, comma-separated: forward, outputs, deltas, E_total, E_total_after, "
                         "net:NEURON, out:NEURON, delta:NEURON, grad:PARAM, grad:*, updated:PARAM, updated:* "
                         f"(default: {DEFAULT_ASK})")
+    p.add_argument("--updates", type=whole("--updates", 1), metavar="N",
+                   help="of a spec with update: online or {batch_size: k}: ask the first N updates, in order "
+                        "(default: every update)")
     p.add_argument("--key", choices=KEY_STYLES, default="short",
                    help="answer key with the answers only (short, default) or the whole worked solution (full)")
     p.add_argument("--format", "-f", choices=FORMATS, default="pdf", help="pdf (default) or moodle (quiz.xml)")
@@ -63,7 +66,7 @@ def run(args) -> int:
     result = make_worksheets(args.spec, n=args.variants, seed=args.seed, out_dir=args.out, ask=args.ask,
                              key=args.key, fmt=args.format, decimals=args.decimals, tolerance=args.tolerance,
                              force=args.force, workers=args.workers, progress=not args.quiet,
-                             template_dir=args.template_dir, tex_timeout=args.tex_timeout)
+                             template_dir=args.template_dir, tex_timeout=args.tex_timeout, updates=args.updates)
     if not args.quiet:
         from ..io import progress
 

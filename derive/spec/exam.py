@@ -17,6 +17,10 @@ file and line of every bad value::
         pick: 1
         ask: "grad:*"
         points: 20
+      - spec: 2-2-1-xor-negnevitsky   # update: online: each update's questions in order
+        ask: "out:n5"
+        updates: 2                    # the first 2 updates only (default: all; online specs only)
+        points: 5
 
 An entry with ``pick: k`` makes k questions of the exam (each worth ``points``), drawn from its
 pool without repeats. ``ask`` uses the ``--ask`` grammar of ``derive worksheet`` (checked against
@@ -37,7 +41,7 @@ from .checker import Checker
 from .validate import load_spec
 
 TOP_KEYS = ("title", "course", "date", "instructions", "decimals", "questions")
-QUESTION_KEYS = ("spec", "from", "pick", "ask", "points")
+QUESTION_KEYS = ("spec", "from", "pick", "ask", "points", "updates")
 MAX_QUESTIONS = 50
 MAX_POOL = 50
 MAX_INSTRUCTIONS = 2000
@@ -48,7 +52,8 @@ class ExamEntry:
     """One entry of ``questions:``: a pool of specs (one spec when not a pool), how many to pick, what to ask.
 
     ``names`` are the specs as the file wrote them; ``specs`` the loaded specs, in the same order.
-    ``line`` is the line of the entry's ``ask`` in the exam file (for messages about it).
+    ``line`` is the line of the entry's ``ask`` in the exam file (for messages about it); ``updates``
+    how many updates of an online or mini-batch spec are asked (None: all), ``updates_line`` its line.
     """
 
     names: tuple
@@ -57,6 +62,8 @@ class ExamEntry:
     ask: str | None
     points: Fraction
     line: int | None
+    updates: int | None = None
+    updates_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,8 +165,15 @@ def _entry(check: Checker, item, path: tuple, folder: Path) -> ExamEntry:
     specs = tuple(_spec(check, name, where + ((i,) if "from" in entry else ()), folder) for i, name in enumerate(names))
     ask = check.text(entry["ask"], path + ("ask",), limit=400) if "ask" in entry else None
     points = check.number(entry["points"], path + ("points",), low=Fraction(0), low_open=True)
+    updates = None
+    if "updates" in entry:
+        most = min(len(spec.update_groups) for spec in specs)
+        if any(spec.update == "batch" for spec in specs):
+            check.fail(path + ("updates",), "only applies to specs with update: online or {batch_size: k}")
+        updates = check.integer(entry["updates"], path + ("updates",), low=1, high=most)
     lines = check.doc.lines
-    return ExamEntry(names, specs, pick, ask, points, lines.get(path + ("ask",), lines.get(path)))
+    return ExamEntry(names, specs, pick, ask, points, lines.get(path + ("ask",), lines.get(path)), updates,
+                     lines.get(path + ("updates",), lines.get(path)))
 
 
 def _spec(check: Checker, name: str, path: tuple, folder: Path) -> Spec:
