@@ -339,3 +339,13 @@ def test_exam_pdfs_of_an_online_question(tmp_path):
     assert "Update 2 (example 2)" in key and variant.answer_text("u2_grad_w5", 4) in key
     for name in ("variant-01-exam.tex", "variant-01-key.tex"):
         _pdflatex_clean(tmp_path / "e" / name)
+
+
+def test_grade_refuses_an_online_sheet_with_the_line(tmp_path):
+    from derive.classroom.grade import grade_class
+
+    (tmp_path / "variants.json").write_text(generate_variants(XOR, 1, seed=1).to_json())
+    (tmp_path / "r.csv").write_text("student,variant,u1_out_n5\ns1,1,0.5097\n")
+    with pytest.raises(SpecError, match=r":7: update must be batch for derive grade") as raised:
+        grade_class(XOR, tmp_path / "variants.json", roster=tmp_path / "r.csv")
+    assert raised.value.line == 7  # the line of `update: online` in the example's file

@@ -69,6 +69,17 @@ class ClassGrades:
         return out.getvalue()
 
 
+def _refuse_updates(spec) -> None:
+    """A sheet of online or mini-batch updates asks ``u<k>_`` quantities, which a class's answers are not read by yet."""
+    from ..spec.validate import load_spec
+
+    loaded = load_spec(spec)
+    if loaded.update != "batch":
+        raise SpecError(f"must be batch for derive grade (a sheet of {loaded.update} updates is not graded yet); got "
+                        f"{loaded.update} (check each update with derive check and after_steps)", field="update",
+                        source=loaded.source, line=loaded.update_line)
+
+
 def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, tolerance=None) -> ClassGrades:
     """Grade the students of ``roster`` (a CSV path) and/or ``claims`` (a folder of claims files).
 
@@ -93,6 +104,7 @@ def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, t
     if roster is None and claims is None:
         raise SpecError(f"needs the class's answers: a roster CSV ({keyword('roster')}) and/or a claims folder "
                         f"({keyword('claims')})")
+    _refuse_updates(spec)
     info = read_variants_json(variants_json)
     variants = _draw_again(spec, info)
     model = EngineProblem(next(iter(variants.values())).spec).model
