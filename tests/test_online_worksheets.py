@@ -18,6 +18,8 @@ import zipfile
 
 import jsonschema
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import derive
@@ -30,6 +32,7 @@ from derive.engine.updates import update_problems
 from derive.errors import DeriveError, SpecError
 from derive.render.numbers import fixed
 from moodle_cloze import extract_blanks
+from strategies import networks
 from test_languages import _english_left, _visible_text_of
 from test_lms import SCHEMAS, _Inputs, _number, _server
 
@@ -349,3 +352,31 @@ def test_grade_refuses_an_online_sheet_with_the_line(tmp_path):
     with pytest.raises(SpecError, match=r":7: update must be batch for derive grade") as raised:
         grade_class(XOR, tmp_path / "variants.json", roster=tmp_path / "r.csv")
     assert raised.value.line == 7  # the line of `update: online` in the example's file
+
+
+@settings(max_examples=15, deadline=None)
+@given(spec=networks(max_layers=2, max_units=2, max_examples=3, batch=True, losses=("half_sse", "sse", "mse"),
+                     activations=("sigmoid", "tanh", "linear")),
+       size=st.integers(1, 2))
+def test_a_sheets_weights_after_each_update_match_a_pytorch_sgd_loop(spec, size):
+    import torch
+
+    from torch_net import TorchNet
+
+    assume(len(spec["batch"]) >= 2)
+    spec["update"] = {"batch_size": min(size, len(spec["batch"]) - 1)}
+    problem = derive.load(spec)
+    variant = generate_variant(spec, 0, 1, ask="updated:*")
+    net = TorchNet(problem)
+    inputs, targets = net.inputs, net.targets
+    optimizer = torch.optim.SGD(net.trained, lr=float(problem.spec.learning_rate))
+    for number, group in enumerate(problem.spec.update_groups, start=1):
+        net.inputs, net.targets = inputs[list(group)], targets[list(group)]
+        optimizer.zero_grad()
+        net.loss().backward()
+        optimizer.step()
+        after = net.parameters()
+        for p in problem.network.parameters:
+            if p.trainable:
+                assert float(variant.answers[f"u{number}_{p.name}_new"]) == pytest.approx(after[p.name], rel=1e-9,
+                                                                                        abs=1e-9)
