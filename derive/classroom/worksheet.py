@@ -532,16 +532,16 @@ def _update_label(q, own, whole) -> NoEscape | None:
 
 
 def _starting_weights(sheet: dict, variant: Variant, decimals: int, solution) -> None:
-    """The key's weights at the start of each update after the first (the student carries their own)."""
+    """The key's weights at the start of each update after the first (the student carries their own), printed
+    as the key prints its answers (the places asked, a decimal point as in ``variants.json``)."""
     from ..render.latex import Names
-    from ..render.language import localize_tex
     from ..render.numbers import fixed
 
     for group, update, derivation in zip(sheet["groups"], variant.updates, getattr(solution, "derivations", ())):
         if update.number > 1:
             names = Names(derivation.problem.model, deltas="delta")
             group["weights"] = [{"name": NoEscape(names.plain(name)),
-                                 "value": NoEscape(localize_tex(fixed(value, decimals)))}
+                                 "value": NoEscape(fixed(value, decimals))}
                                 for name, value in update.parameters.items()]
 
 
