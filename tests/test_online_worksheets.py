@@ -122,6 +122,11 @@ def test_mini_batch_updates_name_their_examples():
     assert variant.answers["u1_out_o1__2"] == _values_of_update(text, 1)["out_o1__2"]
     assert variant.answers["u2_grad_w5"] == _values_of_update(text, 2)["grad_w5"]
     assert [u.examples for u in variant.updates] == [(1, 2), (3,)]
+    from derive.classroom.worksheet import key_body
+
+    key = key_body(variant, variants.questions, 4)
+    assert "Update 1 (examples 1, 2)" in key and "Update 2 (example 3)" in key
+    assert r"\mathit{out}^{[2]}_{o1}" in key  # example 2 of update 1, by its number in the spec
 
 
 # ---------------------------------------------------------------- how many updates

@@ -488,7 +488,7 @@ def sheet_context(variant: Variant, questions, kind: str, decimals: int, solutio
     model = solution.problem.model
     names = Names(model, deltas="delta")
     if variant.updates:
-        whole = _whole_model(variant)
+        whole = _whole_model(variant) if any(q.example is not None for q in questions) else None  # mini-batch only
         own = {u.number: Names(d.problem.model, deltas="delta") for u, d in zip(solution.updates, solution.derivations)}
         labels = [_update_label(q, own[q.update], whole) for q in questions]
     else:
@@ -517,7 +517,6 @@ def _whole_model(variant: Variant):
     """The model of every example of the variant at once: a mini-batch question's label names its example
     by its number in the whole spec (``net_h1__3``), as the problem's table of examples does."""
     from ..engine.problem import Problem
-
     from ..render.latex import Names
 
     return Names(Problem(_spec_as_batch(variant.spec)).model, deltas="delta")
