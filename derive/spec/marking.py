@@ -37,7 +37,7 @@ def read_marking(check, value, path: tuple = ()) -> Marking:
         table = value.get(name, {})
         if not isinstance(table, dict):
             check.fail(path + (name,), "must map quantity names to values")
-        found[name] = tuple((str(q), reader(check, v, path + (name, q)), check._line(path + (name, q)))
+        found[name] = tuple((str(q), reader(check, v, path + (name, q)), check.line(path + (name, q)))
                             for q, v in table.items())
     if "default_points" in value:
         found["default_points"] = _points(check, value["default_points"], path + ("default_points",))

@@ -117,7 +117,7 @@ def validate(doc: Doc) -> Spec:
         batch=is_batch,
         marking=read_marking(check, top["marking"], ("marking",)) if top.get("marking") is not None else None,
         batch_size=_update(check, top.get("update", "batch"), len(examples)),
-        update_line=check._line(("update",)) if "update" in top else None,
+        update_line=check.line(("update",)) if "update" in top else None,
     )
     _check_unique_names(check, spec)
     if top.get("frozen") is not None:
