@@ -281,3 +281,14 @@ def test_online_training_matches_a_manual_pytorch_loop_and_the_exact_path(spec, 
     assert run.parameters == pytest.approx(net.parameters(), rel=1e-9, abs=1e-9)
     exact = exact_updates(problem, epochs)[-1]
     assert run.parameters == pytest.approx({k: float(v) for k, v in exact.items()}, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("style", ["scalar", "delta"])
+def test_each_update_states_the_negative_error_term_as_math_in_every_format(style):
+    # the sentence before each update once went through |capitalize: a plain str (so $ and \ were escaped)
+    # with every later letter lowered (∂E became ∂e); HTML said δ = ∂E/∂net although the spec has −∂E/∂net
+    solution = derive.solve(XOR, style=style, decimals=4)
+    md, tex, html = solution.markdown(), solution.latex(), solution.html()
+    assert "$\\delta = -\\partial E / \\partial net$" in md and "\\$" not in md
+    assert "$\\delta = -\\partial E / \\partial net$" in tex and "textbackslash" not in tex
+    assert "error signal" not in html and "the error term" in html
