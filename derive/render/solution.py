@@ -7,11 +7,32 @@ rendered in Jupyter (``_repr_html_``, ``_repr_markdown_``, ``_repr_latex_``).
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
 
 from ..errors import RenderError
 
+
+def _in_own_language(method):
+    """Run a rendering method in the solution's language (``self.lang``), whatever the caller's is.
+
+    >>> class Shown:
+    ...     lang = "de"
+    ...     @_in_own_language
+    ...     def which(self):
+    ...         from derive.render.language import current_language
+    ...         return current_language()
+    >>> Shown().which()
+    'de'
+    """
+    @wraps(method)
+    def in_language(self, *args, **kwargs):
+        from .language import language
+
+        with language(self.lang):
+            return method(self, *args, **kwargs)
+
+    return in_language
 
 
 class Solution:
@@ -41,27 +62,26 @@ class Solution:
         return self.derivation.problem
 
     @cached_property
+    @_in_own_language
     def _markdown(self) -> str:
-        from .language import language
         from .markdown import render_markdown
 
-        with language(self.lang):
-            return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+        return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
                                diagram_values=self.diagram_values)
 
     def markdown(self) -> str:
         """The solution as Markdown text."""
         return self._markdown
 
+    @_in_own_language
     def latex(self, fragment: bool = False) -> str:
         """The solution as a standalone LaTeX document, or (``fragment``) its body alone."""
-        from .language import language
         from .tex import render_latex
 
-        with language(self.lang):
-            return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
-                                template_dir=self.template_dir, diagram_values=self.diagram_values)
+        return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram_values=self.diagram_values)
 
+    @_in_own_language
     def html(self, *, reveal: bool = False) -> str:
         """The solution as one self-contained HTML page (``reveal``: each result behind a button).
 
@@ -70,11 +90,9 @@ class Solution:
         True
         """
         from .html import render_html
-        from .language import language
 
-        with language(self.lang):
-            return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
-                               diagram_values=self.diagram_values, reveal=reveal)
+        return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+                           diagram_values=self.diagram_values, reveal=reveal)
 
     def pdf(self, *, timeout: float | None = None) -> bytes:
         """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.io.texrun`.
@@ -129,24 +147,22 @@ class Solution:
         title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
         return f"<Solution{title}: {self.derivation.style} style, {len(list(self.derivation.steps()))} steps>"
 
+    @_in_own_language
     def _repr_html_(self) -> str:
         from .html import solution_html
-        from .language import language
 
-        with language(self.lang):
-            return solution_html(self)
+        return solution_html(self)
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
+    @_in_own_language
     def _repr_latex_(self) -> str:
         """The body without the TikZ picture, which nbconvert's LaTeX preamble cannot set."""
-        from .language import language
         from .tex import render_latex
 
-        with language(self.lang):
-            return render_latex(self.derivation, fragment=True, number_format=self.number_format,
-                                template_dir=self.template_dir, diagram=False)
+        return render_latex(self.derivation, fragment=True, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram=False)
 
 
 class UpdatesSolution(Solution):
@@ -186,33 +202,29 @@ class UpdatesSolution(Solution):
         return {"title": spec.title, "mode": mode, "batch_size": len(full.examples), "updates": items,
                 "final": [{"name": row["param"], "value": row["updated"]} for row in last]}
 
-    @property
+    @cached_property
+    @_in_own_language
     def _markdown(self) -> str:
         from .environment import render_template
-        from .language import language
 
-        with language(self.lang):
-            return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
+        return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
 
+    @_in_own_language
     def latex(self, fragment: bool = False) -> str:
         from .environment import render_template
-        from .language import language
 
-        with language(self.lang):
-            return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
-                                                             "show_diagram": True}, self.template_dir)
+        return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
+                                                         "show_diagram": True}, self.template_dir)
 
+    @_in_own_language
     def html(self, *, reveal: bool = False) -> str:
         from .html import render_page, render_solution_body
 
         def body(derivation):
             return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir)
 
-        from .language import language
-
-        with language(self.lang):
-            context = {**self._context(body=body), "reveal": False}
-            return render_page("html/updates.html.j2", context, self.template_dir)
+        context = {**self._context(body=body), "reveal": False}
+        return render_page("html/updates.html.j2", context, self.template_dir)
 
     def _repr_html_(self) -> str:
         return self.html()
