@@ -150,3 +150,16 @@ def test_grade_takes_the_spec_tolerance(tmp_path):
     assert [r.status for r in grades.students[0].report.results] == ["ok"]
     grades = grade_class(str(spec), str(out / "variants.json"), roster=str(roster), tolerance="decimals=3")
     assert [r.status for r in grades.students[0].report.results] == ["wrong"]
+
+
+@pytest.mark.parametrize("marking, message", [
+    ("marking: [1]\n", "marking must be a mapping of scheme settings (tolerance, tolerances, points, default_points, "
+                       "follow_through, rounding); got a list"),
+    ("marking: {points: [1]}\n", "marking.points must map quantity names to values; got a list"),
+    ("marking: {tolerances: on}\n", "marking.tolerances must map quantity names to values; got a boolean (true)"),
+])
+def test_a_marking_block_of_the_wrong_shape_says_what_it_got(tmp_path, marking, message):
+    path = spec_file(tmp_path, marking)
+    with pytest.raises(SpecError) as err:
+        load_spec(str(path))
+    assert str(err.value) == f"{path}:{BASE.count(chr(10)) + 1}: {message}"
