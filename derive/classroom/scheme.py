@@ -78,15 +78,23 @@ def read_scheme(source, keys) -> Scheme:
     """
     if isinstance(source, Scheme):
         return source
-    return build_scheme(read_marking_file(source), keys)
+    return build_scheme(read_marking_file(source), keys=keys)
 
 
 def read_marking_file(source) -> Marking:
-    """A scheme file's (or text's, or dict's) settings, checked but not tied to a network."""
+    """A scheme file's (or text's, or dict's) settings, checked but not tied to a network.
+
+    >>> read_marking_file("follow_through: 0.5\\n").follow_through
+    Fraction(1, 2)
+    >>> read_marking_file("- 0.5\\n")
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: <scheme>:1: <top level> must be a mapping of keys to values; got a list
+    """
     if isinstance(source, Marking):
         return source
     doc = from_python(source) if isinstance(source, dict) else \
-        parse_text(source) if "\n" in str(source) else read_document(source)
+        parse_text(source, source="<scheme>") if "\n" in str(source) else read_document(source)
     doc = Doc(doc.data, doc.lines, doc.source or "<scheme>")
     return read_marking(Checker(doc), doc.data if isinstance(doc.data, dict) else {})
 
@@ -94,7 +102,6 @@ def read_marking_file(source) -> Marking:
 def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
     """The scheme of one or more :class:`~derive.spec.model.Marking` layers, the later ones winning.
 
-    The last positional argument may be the quantity ``keys`` instead (as :func:`read_scheme` calls it).
     A setting for every quantity in a later layer (its ``tolerance``, its ``default_points``) also
     overrides the per-quantity settings of the earlier layers: per command beats per spec, and per
     quantity beats a blanket setting of the same layer. ``tolerance`` (``--tolerance``) is a last
@@ -109,8 +116,6 @@ def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
     >>> str(build_scheme(spec, keys=keys, tolerance="decimals=4").tolerance_for("E_total"))
     'decimals=4'
     """
-    if keys is None and layers and not isinstance(layers[-1], Marking):
-        *layers, keys = layers
     keys = keys or ()
     if tolerance is not None:
         layers = [*layers, Marking(tolerance=_tolerance_text(tolerance))]
