@@ -219,9 +219,10 @@ def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> Chec
     from ..engine.updates import update_at, update_problems
 
     problem = Problem(spec)
-    keys = update_problems(problem)[0].problem.model.by_key
+    model = update_problems(problem)[0].problem.model
     if not isinstance(claims, Claims):
-        claims = read_claims(claims, keys, after_steps=after_steps)
+        claims = read_claims(claims, model.by_key, after_steps=after_steps, error_term=spec.conventions.error_term,
+                             indexed=_indexed_names(model.network))
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
     update = update_at(problem, claims.after_steps)

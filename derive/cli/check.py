@@ -131,8 +131,8 @@ def format_text(report) -> str:
         verdict = verdict_text(result)
         if result.status == "wrong":
             verdict = gettext("WRONG") + (" <- " + gettext("first wrong step") if result is first else "")
-        rows.append((_plain(claim.name), claim.text, localize_number(fixed(result.computed, claim.decimals)),
-                     _plain(verdict)))
+        computed = localize_number(fixed(claim.shown(result.computed), claim.decimals))
+        rows.append((_plain(claim.name), claim.written, computed, _plain(verdict)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for index, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])
