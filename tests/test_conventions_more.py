@@ -459,3 +459,15 @@ def test_follow_through_value_of_a_derivative_claim_in_its_own_sign(tmp_path, ca
     main(["check", str(spec), str(claims), "-f", "md"])
     row = next(line for line in capsys.readouterr().out.splitlines() if "dE/dnet" in line and "0.144" in line)
     assert "(0.144)" in row
+
+
+def test_explanations_of_a_derivative_claim_speak_in_its_own_sign(tmp_path):
+    """dE/dnet_u6 = 0.1311 under δ = −∂E/∂net: the value is −0.1311, and 0.1311 is not grad_theta6 (−0.1311)."""
+    claims = tmp_path / "c.yaml"
+    claims.write_text("dE/dnet_u6: 0.1311\n")
+    result = check_claims(HAN, str(claims), explain=True).results[0]
+    texts = [e.text for e in (result.explanation, *result.alternatives)]
+    assert texts[0] == "the sign is wrong: the value is -0.1311"  # the example carries 4 decimals
+    assert not any("grad_theta6" in t or "error_term" in t or " 0.1311" in t for t in texts), texts
+    data = check_claims(HAN, str(claims), explain=True).to_dict()["claims"][0]
+    assert data["computed_rounded"] == "-0.1311"

@@ -151,7 +151,7 @@ def _result_dict(result: ClaimResult) -> dict:
         "computed": float(claim.shown(result.computed)),
         "computed_rounded": fixed(claim.shown(result.computed), claim.decimals),
         "status": result.status, "match": result.match, "roots": list(result.roots),
-        "follow_through_value": None if result.follow_value is None else float(result.follow_value),
+        "follow_through_value": None if result.follow_value is None else float(claim.shown(result.follow_value)),
         "points": float(result.points), "out_of": float(result.out_of),
         "explanation": _explanation_dict(result.explanation),
         "alternatives": [_explanation_dict(e) for e in result.alternatives],
