@@ -2,3 +2,5 @@
 
 # The longest TeX time budget a user may set: one day.
 MAX_TIMEOUT = 86400
+# The most steps a training run may take (about a minute of a small network's compiled gradient).
+MAX_STEPS = 10_000_000
