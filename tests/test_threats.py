@@ -964,3 +964,16 @@ def test_every_test_in_this_file_is_in_the_index():
     tree = ast.parse(pathlib.Path(__file__).read_text())
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
     assert defined == indexed
+
+
+@pytest.mark.parametrize("argv, message", [
+    # a whole number of 5,000 digits gave "invalid _steps value" with every digit echoed
+    (["check", "2-2-2", "claims.yaml", "--after-steps", "9" * 5000], "--after-steps must be a whole number from 0 to"),
+    # grade took any int: 0 or -3 TeX runs at once
+    (["grade", "2-2-2", "variants.json", "--out", "o", "--workers", "0"], "--workers must be a whole number from 1"),
+    (["grade", "2-2-2", "variants.json", "--out", "o", "--workers", "-3"], "--workers must be a whole number from 1"),
+])
+def test_count_options_out_of_range_are_one_short_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and len(err) < 300

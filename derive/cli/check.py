@@ -67,11 +67,9 @@ def _steps(text: str) -> int:
     # the claims file's own bound: checking trains the network once per explanation tried, so
     # 10,000,000 steps (train's bound) took half an hour; 100,000 take well under a minute
     from ..spec import claims
+    from .options import whole
 
-    limit = claims.MAX_FILE_STEPS
-    if not (text.isascii() and text.isdigit()) or int(text) > limit:
-        raise argparse.ArgumentTypeError(f"--after-steps must be a whole number from 0 to {limit}; got {text!r}")
-    return int(text)
+    return whole("--after-steps", 0, claims.MAX_FILE_STEPS)(text)
 
 
 def run(args) -> int:
