@@ -47,7 +47,7 @@ from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
 from .explain import Explanation, _explain, _slips, agreement
 from .follow import FollowThrough
-from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme  # noqa: F401
+from .scheme import Scheme, spec_scheme
 
 
 @dataclass(frozen=True)
