@@ -50,7 +50,13 @@ def update_problems(source, *, carry_rounding=None) -> list[Update]:
 
 
 def updated_parameters(problem, carry_rounding=None) -> dict[str, Fraction]:
-    """Every parameter after the problem's update, as exact fractions (``name_new`` of each)."""
+    """Every parameter after the problem's update, as exact fractions (``name_new`` of each).
+
+    >>> import derive
+    >>> updated_parameters(derive.load({"inputs": [1], "targets": [0], "learning_rate": 0.5,
+    ...                                 "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}))
+    {'w1': Fraction(1, 4)}
+    """
     values = problem.values(carry_rounding=carry_rounding)
     return {p.name: _fraction(values[f"{p.name}_new"]) for p in problem.network.parameters}
 

@@ -80,7 +80,12 @@ class Claim:
         return self.text if self.sign > 0 else _negated(self.text)
 
     def shown(self, computed):
-        """A computed value of the key in the sign of the name as written."""
+        """A computed value of the key in the sign of the name as written.
+
+        >>> claim = read_claims("dE/dnet_o1: 0.25\\n", {"delta_o1"}, error_term="negative").claims[0]
+        >>> claim.shown(Fraction(-1, 4)), claim.written
+        (Fraction(1, 4), '0.25')
+        """
         return computed if self.sign > 0 else -computed
 
     @property
