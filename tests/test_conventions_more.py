@@ -471,3 +471,15 @@ def test_explanations_of_a_derivative_claim_speak_in_its_own_sign(tmp_path):
     assert not any("grad_theta6" in t or "error_term" in t or " 0.1311" in t for t in texts), texts
     data = check_claims(HAN, str(claims), explain=True).to_dict()["claims"][0]
     assert data["computed_rounded"] == "-0.1311"
+
+
+def test_a_derivative_claim_is_not_explained_by_the_error_term_switch():
+    """∂E/∂net does not depend on how δ is defined: the switch is offered for δ, not for ∂E/∂net."""
+    delta = float(derive.load("2-2-2").values()["delta_o1"])
+    texts = {}
+    for name in ("dE/dnet_o1", "delta_o1"):
+        result = check_claims("2-2-2", {name: f"{-delta:.9f}"}, explain=True).results[0]
+        texts[name] = [e.text for e in (result.explanation, *result.alternatives)]
+    assert texts["dE/dnet_o1"][0] == f"the sign is wrong: the value is {delta:.11f}"
+    assert not any("error_term" in t for t in texts["dE/dnet_o1"])
+    assert any("error_term=negative" in t for t in texts["delta_o1"])

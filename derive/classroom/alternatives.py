@@ -131,7 +131,7 @@ class Evaluations:
             found.append(Variant("convention", f"backprop_through_updated_weights={'on' if on else 'off'}",
                                  {"backprop_through_updated_weights": on}))
         other_sign = "positive" if conventions.error_term == "negative" else "negative"
-        if claim is None or claim.sign > 0:  # a claim written as ∂E/∂net is the same in either convention
+        if claim is None or not claim.names_derivative:  # ∂E/∂net is the same in either convention
             found.append(Variant("convention", f"error_term={other_sign}", {"error_term": other_sign}))
         squared = ("half_sse", "sse", "mse")
         if spec.loss in squared:

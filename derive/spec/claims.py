@@ -79,6 +79,15 @@ class Claim:
         """The number as the student wrote it (``text`` is in the model key's sign)."""
         return self.text if self.sign > 0 else _negated(self.text)
 
+    @property
+    def names_derivative(self) -> bool:
+        """Whether the claim names ∂E/∂net of a δ key, whose sign no ``error_term`` convention changes.
+
+        >>> [c.names_derivative for c in read_claims("dE/dnet_o1: 1\\ndelta_o2: 1\\n", {"delta_o1", "delta_o2"}).claims]
+        [True, False]
+        """
+        return _names_derivative(self.name, self.key)
+
     def shown(self, computed):
         """A computed value of the key in the sign of the name as written.
 
