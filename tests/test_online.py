@@ -292,3 +292,14 @@ def test_each_update_states_the_negative_error_term_as_math_in_every_format(styl
     assert "$\\delta = -\\partial E / \\partial net$" in md and "\\$" not in md
     assert "$\\delta = -\\partial E / \\partial net$" in tex and "textbackslash" not in tex
     assert "error signal" not in html and "the error term" in html
+
+
+def test_an_online_spec_with_momentum_is_refused_at_its_line(tmp_path, capsys):
+    # solve worked plain steps and pointed at `derive train` for the momentum ones, which then refused the spec
+    spec = tmp_path / "online.yaml"
+    spec.write_text(SMALL.lstrip() + "optimizer: {name: momentum, momentum: 0.9}\n")
+    line = SMALL.lstrip().count("\n") + 1
+    for command in (["solve", str(spec), "-f", "md"], ["train", str(spec), "-n", "2"]):
+        assert main(command) == 2
+        assert capsys.readouterr().err == (f"derive: error: {spec}:{line}: optimizer must be sgd with update: online "
+                                           "(one plain gradient-descent step per update); got momentum\n")

@@ -120,6 +120,9 @@ def validate(doc: Doc) -> Spec:
         update_line=check.line(("update",)) if "update" in top else None,
     )
     _check_unique_names(check, spec)
+    if spec.batch_size is not None and spec.optimizer.name != "sgd":  # solve showed plain steps, train refused
+        check.fail(("optimizer",), f"must be sgd with update: {spec.update} (one plain gradient-descent step per "
+                                   f"update); got {spec.optimizer.name}")
     if top.get("frozen") is not None:
         spec = dataclasses.replace(spec, frozen=frozen_parameters(check, top["frozen"], spec))
     return spec
