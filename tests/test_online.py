@@ -303,3 +303,18 @@ def test_an_online_spec_with_momentum_is_refused_at_its_line(tmp_path, capsys):
         assert main(command) == 2
         assert capsys.readouterr().err == (f"derive: error: {spec}:{line}: optimizer must be sgd with update: online "
                                            "(one plain gradient-descent step per update); got momentum\n")
+
+
+def test_a_late_update_is_checked_through_the_float_loop_and_agrees_with_the_exact_one(monkeypatch):
+    import derive.engine.updates as updates
+
+    with monkeypatch.context() as exactly:
+        exactly.setattr(derive.engine.train, "EXACT_STEP_LIMIT", 10**6)  # linear: the exact path is cheap here
+        exact = update_at(derive.load(SMALL), 299).problem.spec.layers[0]
+    # a long run must not step exactly, epoch by epoch (a model per update: 100,000 steps took ten minutes)
+    monkeypatch.setattr(updates, "exact_updates", lambda *a, **k: pytest.fail("the exact path was taken"))
+    late = update_at(derive.load(SMALL), 299)
+    assert late.number == 300 and late.examples == (3,)
+    layer = late.problem.spec.layers[0]
+    assert float(layer.weights[0][0]) == pytest.approx(float(exact.weights[0][0]), rel=1e-12)
+    assert float(layer.bias) == pytest.approx(float(exact.bias), rel=1e-12)
