@@ -187,19 +187,23 @@ class UpdatesSolution(Solution):
     def spec(self):
         return self.updates[0].problem.spec
 
+    @property
+    def mode(self) -> str:
+        """``online`` (one example per update) or ``mini-batch``."""
+        return "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
+
     def _context(self, **extra) -> dict:
         from .view import build_view
 
         spec = self.derivations[0].problem.spec
         full = self.updates[0]
-        mode = "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
         items = []
         for update, derivation in zip(self.updates, self.derivations):
             view = build_view(derivation, number_format=self.number_format, diagram_values=self.diagram_values)
             items.append({"number": update.number, "examples": list(update.examples), "view": view,
                           **({k: f(derivation) for k, f in extra.items()})})
         last = items[-1]["view"]["summary"]["rows"]
-        return {"title": spec.title, "mode": mode, "batch_size": len(full.examples), "updates": items,
+        return {"title": spec.title, "mode": self.mode, "batch_size": len(full.examples), "updates": items,
                 "final": [{"name": row["param"], "value": row["updated"]} for row in last]}
 
     @cached_property
@@ -235,8 +239,7 @@ class UpdatesSolution(Solution):
     def __repr__(self) -> str:
         title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
         steps = sum(len(list(d.steps())) for d in self.derivations)
-        mode = "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
-        return f"<Solution{title} ({mode}, {len(self.updates)} updates): {self.derivation.style} style, {steps} steps>"
+        return f"<Solution{title} ({self.mode}, {len(self.updates)} updates): {self.derivation.style} style, {steps} steps>"
 
 
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
