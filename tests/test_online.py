@@ -309,7 +309,7 @@ def test_a_late_update_is_checked_through_the_float_loop_and_agrees_with_the_exa
     import derive.engine.updates as updates
 
     with monkeypatch.context() as exactly:
-        exactly.setattr(derive.engine.train, "EXACT_STEP_LIMIT", 10**6)  # linear: the exact path is cheap here
+        exactly.setattr(updates, "EXACT_STEP_LIMIT", 10**6)  # linear: the exact path is cheap here
         exact = update_at(derive.load(SMALL), 299).problem.spec.layers[0]
     # a long run must not step exactly, epoch by epoch (a model per update: 100,000 steps took ten minutes)
     monkeypatch.setattr(updates, "exact_updates", lambda *a, **k: pytest.fail("the exact path was taken"))

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DeriveError, SpecError, keyword
-from ..io.limits import MAX_STEPS
+from ..io.limits import EXACT_STEP_LIMIT, MAX_STEPS
 from ..io.progress import task
 from .optim import OptimizerState, exact_step, float_stepper
 from .report import conventions_dict  # noqa: F401  (the JSON of a run names them)
 from ..spec.model import ERROR_TERMS, CarryRounding
 from ..spec.validate import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
 
-EXACT_STEP_LIMIT = 20  # parameters_at steps exactly up to here; longer runs go through floats
 _UNSET = object()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import SpecError
+from ..io.limits import EXACT_STEP_LIMIT
 from ..spec.model import Spec
 
 
@@ -197,8 +198,6 @@ def update_at(source, steps: int) -> Update:
     spec = source.spec
     per_epoch = len(spec.update_groups)
     epochs, within = divmod(steps, per_epoch)
-    from .train import EXACT_STEP_LIMIT  # deferred: engine.train imports this module
-
     if steps > EXACT_STEP_LIMIT:  # exact epochs cost a model per update: 100,000 steps took ten minutes
         params = run_updates(source, epochs * per_epoch)[2]
         start = with_parameters(spec, {name: Fraction(repr(value)) for name, value in params.items()})
