@@ -318,3 +318,12 @@ def test_a_late_update_is_checked_through_the_float_loop_and_agrees_with_the_exa
     layer = late.problem.spec.layers[0]
     assert float(layer.weights[0][0]) == pytest.approx(float(exact.weights[0][0]), rel=1e-12)
     assert float(layer.bias) == pytest.approx(float(exact.bias), rel=1e-12)
+
+
+def test_epoch_options_on_a_full_batch_spec_are_refused_not_ignored(capsys):
+    with pytest.raises(SpecError, match="shuffle_seed applies to a spec with update: online"):
+        train("2-2-1", 3, shuffle_seed=7)
+    with pytest.raises(SpecError, match="epoch_error applies to a spec with update: online"):
+        train("2-2-1", 3, epoch_error="before")
+    assert main(["train", "2-2-1", "-n", "3", "--shuffle-seed", "7"]) == 2
+    assert capsys.readouterr().err.startswith("derive: error: --shuffle-seed applies to a spec with update: online")

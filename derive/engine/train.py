@@ -207,6 +207,10 @@ def train(source, steps: int, *, backend: str = "auto", epoch_error: str = "afte
     check_trainable(problem.spec)
     if problem.spec.update != "batch":
         return _train_updates(problem, steps, epoch_error, shuffle_seed)
+    for name, value, default in (("shuffle_seed", shuffle_seed, None), ("epoch_error", epoch_error, "after")):
+        if value != default:  # a full-batch run has no epochs of updates: the option would be silently ignored
+            raise SpecError(f"applies to a spec with update: online or {{batch_size: k}}; this one updates once "
+                            f"per step with the whole batch; got {value!r}", field=keyword(name))
     history, captured = _float_loop(problem, steps, {steps}, backend=backend)
     final = captured[steps]
     names = [p.name for p in problem.network.parameters]
