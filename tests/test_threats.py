@@ -136,6 +136,7 @@ Bad input: one clear line naming the field (and file:line), exit 2, nothing writ
    - tests/test_worksheet.py::test_bad_options_fail_cleanly_and_write_nothing
    - tests/test_threats.py::test_a_bad_spec_is_refused_by_every_command[learning_rate_too_large]
    - tests/test_threats.py::test_an_option_out_of_range_is_one_line_and_writes_nothing
+   - tests/test_threats.py::test_count_options_out_of_range_are_one_short_line
    - tests/test_threats.py::test_a_network_too_large_for_a_document_fails_first_naming_the_way_out
    - tests/test_threats.py::test_the_document_limits
 
