@@ -163,3 +163,21 @@ def test_a_marking_block_of_the_wrong_shape_says_what_it_got(tmp_path, marking, 
     with pytest.raises(SpecError) as err:
         load_spec(str(path))
     assert str(err.value) == f"{path}:{BASE.count(chr(10)) + 1}: {message}"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "the scheme is empty"),
+    ("# only a comment\n", "the scheme is empty"),
+    (None, "cannot read the scheme"),
+])
+def test_a_scheme_or_claims_file_is_named_as_such_in_errors(tmp_path, capsys, content, message):
+    """An empty or missing scheme (or claims) file was called "the spec"."""
+    scheme, claims = tmp_path / "scheme.yaml", tmp_path / "claims.yaml"
+    claims.write_text("E_total: 0.2984\n")
+    if content is not None:
+        scheme.write_text(content)
+    assert main(["check", "2-2-2", str(claims), "--scheme", str(scheme)]) == 2
+    assert capsys.readouterr().err.startswith(f"derive: error: {scheme}: {message}")
+    claims.write_text(content or "")
+    assert main(["check", "2-2-2", str(claims)]) == 2
+    assert "the claims file is empty" in capsys.readouterr().err

@@ -94,7 +94,8 @@ def read_marking_file(source) -> Marking:
     if isinstance(source, Marking):
         return source
     doc = from_python(source) if isinstance(source, dict) else \
-        parse_text(source, source="<scheme>") if "\n" in str(source) else read_document(source)
+        parse_text(source, source="<scheme>", what="scheme") if "\n" in str(source) else \
+        read_document(source, what="scheme")
     doc = Doc(doc.data, doc.lines, doc.source or "<scheme>")
     return read_marking(Checker(doc), doc.data if isinstance(doc.data, dict) else {})
 

@@ -271,9 +271,9 @@ def _document(source) -> Doc:
         # from Python, a number may be given as its text ("0.10") to keep its printed precision
         return from_python({k: _number_text(v) for k, v in source.items()})
     if isinstance(source, Path):
-        return read_document(source)
+        return read_document(source, what="claims file")
     path = claims_path(source) if isinstance(source, str) else None
-    return read_document(path) if path else parse_text(source)
+    return read_document(path, what="claims file") if path else parse_text(source, what="claims file")
 
 
 def _number_text(value):
