@@ -181,3 +181,14 @@ def test_a_scheme_or_claims_file_is_named_as_such_in_errors(tmp_path, capsys, co
     claims.write_text(content or "")
     assert main(["check", "2-2-2", str(claims)]) == 2
     assert "the claims file is empty" in capsys.readouterr().err
+
+
+def test_a_finished_scheme_keeps_its_per_quantity_tolerance_under_the_option(tmp_path):
+    """As a scheme file's or dict's: a Scheme object's per-quantity tolerance beats --tolerance (it was dropped)."""
+    from derive.classroom.scheme import read_scheme
+
+    spec = str(spec_file(tmp_path, "marking:\n  tolerance: decimals=2\n  points: {E_total: 5}\n"))
+    table = {"tolerances": {"E_total": "absolute=0.02"}}
+    finished = read_scheme(table, {"E_total"})
+    for scheme in (table, finished):
+        assert check_claims(spec, {"E_total": "0.28"}, scheme=scheme, tolerance="decimals=3").results[0].ok

@@ -151,9 +151,9 @@ def spec_scheme(spec, keys, scheme=None, tolerance=None) -> Scheme:
     >>> str(spec_scheme(spec, {"E_total"}, tolerance="relative=1%").tolerance_for("E_total"))
     'relative=0.01'
     """
-    if isinstance(scheme, Scheme):  # a finished scheme: only --tolerance goes over it
+    if isinstance(scheme, Scheme):  # a finished scheme: only --tolerance goes over it, below its per-quantity ones
         return scheme if tolerance is None else dataclasses.replace(
-            scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"), tolerances={})
+            scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"))
     command = read_marking_file(scheme) if scheme is not None else Marking()
     if tolerance is not None:  # the command's blanket tolerance: the scheme file's per-quantity ones still beat it
         command = dataclasses.replace(command, tolerance=_tolerance_text(tolerance))
