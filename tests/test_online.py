@@ -327,3 +327,13 @@ def test_epoch_options_on_a_full_batch_spec_are_refused_not_ignored(capsys):
         train("2-2-1", 3, epoch_error="before")
     assert main(["train", "2-2-1", "-n", "3", "--shuffle-seed", "7"]) == 2
     assert capsys.readouterr().err.startswith("derive: error: --shuffle-seed applies to a spec with update: online")
+
+
+def test_too_many_updates_for_one_document_are_refused_before_any_work(capsys):
+    # 256 updates of 22 parameters: each update alone is a small document, all of them 5,632 parameters
+    spec = {"update": "online", "batch": [{"inputs": [i / 256, 0.5, 0.25], "targets": [1, 0]} for i in range(256)],
+            "layers": [{"units": 4, "activation": "sigmoid", "weights": [[0.1] * 3] * 4, "bias": 0.1},
+                       {"units": 2, "activation": "sigmoid", "weights": [[0.2] * 4] * 2, "bias": 0.2}]}
+    with pytest.raises(derive.RenderError, match="256 updates of 22 parameters are too long for one document"):
+        derive.solve(spec)
+    assert derive.load(spec).to_dict()["update"] == "online"  # the JSON has no limit

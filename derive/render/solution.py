@@ -271,6 +271,8 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     problem = spec if isinstance(spec, Problem) else load(spec)
     if problem.spec.update != "batch":
         from ..engine.updates import update_problems
+
+        _check_updates_size(problem)
         updates = update_problems(problem, carry_rounding=carry_rounding)
         derivations = [derive_steps(u.problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                                     collapse=collapse) for u in updates]
@@ -280,3 +282,19 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
                               collapse=collapse)
     return Solution(derivation, number_format=number_format, template_dir=template_dir,
                     diagram_values=diagram_values, lang=lang)
+
+
+def _check_updates_size(problem) -> None:
+    """Refuse, before any work, online updates whose documents together exceed one document's limit.
+
+    Each update is a whole worked solution: 256 updates of a 1,000-parameter network would each be
+    allowed alone, and together take hours and gigabytes.
+    """
+    from ..errors import keyword
+    from ..steps import MAX_FOCUSED_PARAMETERS
+
+    count, size = len(problem.spec.update_groups), len(problem.network.parameters)
+    if count * size > MAX_FOCUSED_PARAMETERS:
+        raise RenderError(f"{count} updates of {size} parameters are too long for one document (at most "
+                          f"{MAX_FOCUSED_PARAMETERS} parameters over all the updates); give fewer examples, or "
+                          f"{keyword('format', 'json', api_text='Problem.to_dict()')} gives every number")
