@@ -150,9 +150,11 @@ def _other_quantity(claim: Claim, values: dict, model) -> list[Explanation]:
     if claim.significant < 2:
         return []
     shape = _pattern(claim.key)
+    # the number as written is compared (claim.shown undoes a ∂E/∂net claim's sign); q's value in its own sign
     return [Explanation("other_quantity", lazy_gettext("it is the value of %(key)s (%(value)s)", key=q.key,
-                                                       value=_shown(values[q.key], claim, own_key=False)), values[q.key])
-            for q in model.quantities  # the number as written is compared: claim.shown undoes a ∂E/∂net claim's sign
+                                                       value=_shown(values[q.key], claim, own_key=False)),
+                        values[q.key])
+            for q in model.quantities
             if q.key != claim.key and _pattern(q.key) != shape and _fits(claim, claim.shown(values[q.key]))]
 
 

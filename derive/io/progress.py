@@ -122,4 +122,5 @@ def _jobs(done: list) -> list[str]:
     for label, total in done:
         totals[label] = totals.get(label, 0) + total
         runs[label] = runs.get(label, 0) + 1
-    return [f"{label}: {totals[label]:,}" + (f" in {runs[label]:,} runs" if runs[label] > 1 else "") for label in totals]
+    return [f"{label}: {totals[label]:,}" + (f" in {runs[label]:,} runs" if runs[label] > 1 else "")
+            for label in totals]
