@@ -434,3 +434,52 @@ def test_check_reads_claims_in_the_books_indexed_notation(tmp_path):
     results = check_claims(derive.load(LFD).spec, str(claims)).results
     assert sorted((r.claim.key, r.status) for r in results) == [
         ("grad_b_h1_1", "ok"), ("grad_b_h1_2", "ok"), ("grad_w1", "ok"), ("grad_w5", "ok")]
+
+
+def test_derivative_claim_under_negative_error_term_in_the_text_report_and_online(tmp_path, capsys):
+    """The text report shows ∂E/∂net as written and computed in its own sign (it showed δ's); an online spec
+    (Negnevitsky's, δ = −∂E/∂net) reads the claim as −δ too (it compared it with δ)."""
+    claims = tmp_path / "c.yaml"
+    claims.write_text("dE/dnet_u6: -0.1311\n")
+    assert main(["check", HAN, str(claims)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("dE/dnet_u6"))
+    assert row.split()[1:4] == ["-0.1311", "-0.1311", "ok"]
+    claims.write_text("dE/dnet_n5: 0.1274\ndE/dnet_n3: -0.0381\n")
+    report = check_claims("2-2-1-xor-negnevitsky", str(claims))
+    assert [(r.claim.key, r.status) for r in report.results] == [("delta_n5", "ok"), ("delta_n3", "ok")]
+    assert [r["claimed"] for r in report.to_dict()["claims"]] == ["0.1274", "-0.0381"]
+
+
+def test_follow_through_value_of_a_derivative_claim_in_its_own_sign(tmp_path, capsys):
+    spec = tmp_path / "net.yaml"
+    spec.write_text("conventions: {error_term: negative}\ninputs: [1, 1]\ntargets: [0]\nlayers:\n"
+                    "  - {units: 1, activation: sigmoid, neuron_names: [n5], weights: [[-1.2, 1.1]], bias: [0.3]}\n")
+    claims = tmp_path / "c.yaml"
+    claims.write_text("out_n5: 0.6\ndE/dnet_n5: 0.144\n")  # ∂E/∂net = (0.6 − 0)·0.6·0.4 from the wrong out
+    main(["check", str(spec), str(claims), "-f", "md"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if "dE/dnet" in line and "0.144" in line)
+    assert "(0.144)" in row
+
+
+def test_explanations_of_a_derivative_claim_speak_in_its_own_sign(tmp_path):
+    """dE/dnet_u6 = 0.1311 under δ = −∂E/∂net: the value is −0.1311, and 0.1311 is not grad_theta6 (−0.1311)."""
+    claims = tmp_path / "c.yaml"
+    claims.write_text("dE/dnet_u6: 0.1311\n")
+    result = check_claims(HAN, str(claims), explain=True).results[0]
+    texts = [e.text for e in (result.explanation, *result.alternatives)]
+    assert texts[0] == "the sign is wrong: the value is -0.1311"  # the example carries 4 decimals
+    assert not any("grad_theta6" in t or "error_term" in t or " 0.1311" in t for t in texts), texts
+    data = check_claims(HAN, str(claims), explain=True).to_dict()["claims"][0]
+    assert data["computed_rounded"] == "-0.1311"
+
+
+def test_a_derivative_claim_is_not_explained_by_the_error_term_switch():
+    """∂E/∂net does not depend on how δ is defined: the switch is offered for δ, not for ∂E/∂net."""
+    delta = float(derive.load("2-2-2").values()["delta_o1"])
+    texts = {}
+    for name in ("dE/dnet_o1", "delta_o1"):
+        result = check_claims("2-2-2", {name: f"{-delta:.9f}"}, explain=True).results[0]
+        texts[name] = [e.text for e in (result.explanation, *result.alternatives)]
+    assert texts["dE/dnet_o1"][0] == f"the sign is wrong: the value is {delta:.11f}"
+    assert not any("error_term" in t for t in texts["dE/dnet_o1"])
+    assert any("error_term=negative" in t for t in texts["delta_o1"])

@@ -81,8 +81,9 @@ def test_second_update_starts_from_the_first_updates_weights_exactly():
     updates = update_problems(derive.load(XOR))
     first, second = updates[0].problem.values(), updates[1].problem
     assert second.spec.examples[0].inputs == (0, 1)
-    for p in second.network.parameters:
-        assert p.value == Fraction(str(first[f"{p.name}_new"].evalf(40))) or first[f"{p.name}_new"].is_Rational
+    for p in second.network.parameters:  # the "or is_Rational" that stood here let an exact value pass unchecked
+        new = first[f"{p.name}_new"]
+        assert p.value == (Fraction(int(new.p), int(new.q)) if new.is_Rational else Fraction(str(new.evalf(40))))
 
 
 def test_the_book_epoch_count_is_not_reached_at_its_learning_rate():
@@ -184,7 +185,6 @@ def test_train_counts_epochs_and_steps_and_offers_both_epoch_errors():
     data = before.to_dict()
     assert data["update"] == "online" and data["epoch_error"] == "before" and data["shuffle_seed"] is None
     # before: each update's own error, summed over the epoch
-    history, seen = exact_updates(derive.load(SMALL), 1), 0
     problems = update_problems(derive.load(SMALL))
     seen = sum(float(u.problem.values()["E_total"]) for u in problems)
     assert before.epoch_errors[0] == pytest.approx(seen, rel=1e-12)
@@ -266,3 +266,59 @@ def test_online_training_matches_a_manual_pytorch_loop_and_the_exact_path(spec, 
     assert run.parameters == pytest.approx(net.parameters(), rel=1e-9, abs=1e-9)
     exact = exact_updates(problem, epochs)[-1]
     assert run.parameters == pytest.approx({k: float(v) for k, v in exact.items()}, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("style", ["scalar", "delta"])
+def test_each_update_states_the_negative_error_term_as_math_in_every_format(style):
+    # the sentence before each update once went through |capitalize: a plain str (so $ and \ were escaped)
+    # with every later letter lowered (∂E became ∂e); HTML said δ = ∂E/∂net although the spec has −∂E/∂net
+    solution = derive.solve(XOR, style=style, decimals=4)
+    md, tex, html = solution.markdown(), solution.latex(), solution.html()
+    assert "$\\delta = -\\partial E / \\partial net$" in md and "\\$" not in md
+    assert "$\\delta = -\\partial E / \\partial net$" in tex and "textbackslash" not in tex
+    assert "error signal" not in html and "the error term" in html
+
+
+def test_an_online_spec_with_momentum_is_refused_at_its_line(tmp_path, capsys):
+    # solve worked plain steps and pointed at `derive train` for the momentum ones, which then refused the spec
+    spec = tmp_path / "online.yaml"
+    spec.write_text(SMALL.lstrip() + "optimizer: {name: momentum, momentum: 0.9}\n")
+    line = SMALL.lstrip().count("\n") + 1
+    for command in (["solve", str(spec), "-f", "md"], ["train", str(spec), "-n", "2"]):
+        assert main(command) == 2
+        assert capsys.readouterr().err == (f"derive: error: {spec}:{line}: optimizer must be sgd with update: online "
+                                           "(one plain gradient-descent step per update); got momentum\n")
+
+
+def test_a_late_update_is_checked_through_the_float_loop_and_agrees_with_the_exact_one(monkeypatch):
+    import derive.engine.updates as updates
+
+    with monkeypatch.context() as exactly:
+        exactly.setattr(updates, "EXACT_STEP_LIMIT", 10**6)  # linear: the exact path is cheap here
+        exact = update_at(derive.load(SMALL), 299).problem.spec.layers[0]
+    # a long run must not step exactly, epoch by epoch (a model per update: 100,000 steps took ten minutes)
+    monkeypatch.setattr(updates, "exact_updates", lambda *a, **k: pytest.fail("the exact path was taken"))
+    late = update_at(derive.load(SMALL), 299)
+    assert late.number == 300 and late.examples == (3,)
+    layer = late.problem.spec.layers[0]
+    assert float(layer.weights[0][0]) == pytest.approx(float(exact.weights[0][0]), rel=1e-12)
+    assert float(layer.bias) == pytest.approx(float(exact.bias), rel=1e-12)
+
+
+def test_epoch_options_on_a_full_batch_spec_are_refused_not_ignored(capsys):
+    with pytest.raises(SpecError, match="shuffle_seed applies to a spec with update: online"):
+        train("2-2-1", 3, shuffle_seed=7)
+    with pytest.raises(SpecError, match="epoch_error applies to a spec with update: online"):
+        train("2-2-1", 3, epoch_error="before")
+    assert main(["train", "2-2-1", "-n", "3", "--shuffle-seed", "7"]) == 2
+    assert capsys.readouterr().err.startswith("derive: error: --shuffle-seed applies to a spec with update: online")
+
+
+def test_too_many_updates_for_one_document_are_refused_before_any_work(capsys):
+    # 256 updates of 22 parameters: each update alone is a small document, all of them 5,632 parameters
+    spec = {"update": "online", "batch": [{"inputs": [i / 256, 0.5, 0.25], "targets": [1, 0]} for i in range(256)],
+            "layers": [{"units": 4, "activation": "sigmoid", "weights": [[0.1] * 3] * 4, "bias": 0.1},
+                       {"units": 2, "activation": "sigmoid", "weights": [[0.2] * 4] * 2, "bias": 0.2}]}
+    with pytest.raises(derive.RenderError, match="256 updates of 22 parameters are too long for one document"):
+        derive.solve(spec)
+    assert derive.load(spec).to_dict()["update"] == "online"  # the JSON has no limit

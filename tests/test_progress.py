@@ -63,3 +63,14 @@ def test_the_api_draws_nothing(capsys, monkeypatch):
     derive.train("2-2-2", 1000)
     derive.load("2-2-2").to_dict()
     assert capsys.readouterr().err == ""
+
+
+def test_the_summary_counts_a_repeated_job_once(tmp_path, capsys, monkeypatch):
+    """An online spec builds one model per update: 40 updates listed every job 40 times in the one line."""
+    monkeypatch.setattr(progress, "SUMMARY_AFTER", 0)
+    claims = tmp_path / "c.yaml"
+    claims.write_text("after_steps: 11\nout_n5: 0.5\n")
+    main(["check", "2-2-1-xor-negnevitsky", str(claims)])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("derive: check done in ")
+    assert err.count("values (quantities)") == 1 and " runs" in err and len(err) < 300, err

@@ -150,3 +150,45 @@ def test_grade_takes_the_spec_tolerance(tmp_path):
     assert [r.status for r in grades.students[0].report.results] == ["ok"]
     grades = grade_class(str(spec), str(out / "variants.json"), roster=str(roster), tolerance="decimals=3")
     assert [r.status for r in grades.students[0].report.results] == ["wrong"]
+
+
+@pytest.mark.parametrize("marking, message", [
+    ("marking: [1]\n", "marking must be a mapping of scheme settings (tolerance, tolerances, points, default_points, "
+                       "follow_through, rounding); got a list"),
+    ("marking: {points: [1]}\n", "marking.points must map quantity names to values; got a list"),
+    ("marking: {tolerances: on}\n", "marking.tolerances must map quantity names to values; got a boolean (true)"),
+])
+def test_a_marking_block_of_the_wrong_shape_says_what_it_got(tmp_path, marking, message):
+    path = spec_file(tmp_path, marking)
+    with pytest.raises(SpecError) as err:
+        load_spec(str(path))
+    assert str(err.value) == f"{path}:{BASE.count(chr(10)) + 1}: {message}"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "the scheme is empty"),
+    ("# only a comment\n", "the scheme is empty"),
+    (None, "cannot read the scheme"),
+])
+def test_a_scheme_or_claims_file_is_named_as_such_in_errors(tmp_path, capsys, content, message):
+    """An empty or missing scheme (or claims) file was called "the spec"."""
+    scheme, claims = tmp_path / "scheme.yaml", tmp_path / "claims.yaml"
+    claims.write_text("E_total: 0.2984\n")
+    if content is not None:
+        scheme.write_text(content)
+    assert main(["check", "2-2-2", str(claims), "--scheme", str(scheme)]) == 2
+    assert capsys.readouterr().err.startswith(f"derive: error: {scheme}: {message}")
+    claims.write_text(content or "")
+    assert main(["check", "2-2-2", str(claims)]) == 2
+    assert "the claims file is empty" in capsys.readouterr().err
+
+
+def test_a_finished_scheme_keeps_its_per_quantity_tolerance_under_the_option(tmp_path):
+    """As a scheme file's or dict's: a Scheme object's per-quantity tolerance beats --tolerance (it was dropped)."""
+    from derive.classroom.scheme import read_scheme
+
+    spec = str(spec_file(tmp_path, "marking:\n  tolerance: decimals=2\n  points: {E_total: 5}\n"))
+    table = {"tolerances": {"E_total": "absolute=0.02"}}
+    finished = read_scheme(table, {"E_total"})
+    for scheme in (table, finished):
+        assert check_claims(spec, {"E_total": "0.28"}, scheme=scheme, tolerance="decimals=3").results[0].ok

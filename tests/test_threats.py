@@ -136,6 +136,7 @@ Bad input: one clear line naming the field (and file:line), exit 2, nothing writ
    - tests/test_worksheet.py::test_bad_options_fail_cleanly_and_write_nothing
    - tests/test_threats.py::test_a_bad_spec_is_refused_by_every_command[learning_rate_too_large]
    - tests/test_threats.py::test_an_option_out_of_range_is_one_line_and_writes_nothing
+   - tests/test_threats.py::test_count_options_out_of_range_are_one_short_line
    - tests/test_threats.py::test_a_network_too_large_for_a_document_fails_first_naming_the_way_out
    - tests/test_threats.py::test_the_document_limits
 
@@ -555,10 +556,10 @@ def test_saturating_weights_train_without_nan(activation):
 # ================================================================ 10: options and sizes out of range
 
 OPTION_CASES = [
-    (["train", "2-2-1", "--steps", "-1"], "--steps must be a whole number >= 0"),
-    (["train", "2-2-1", "--steps", "10000001"], "steps must be a whole number from 0 to 10000000"),
+    (["train", "2-2-1", "--steps", "-1"], "--steps must be a whole number from 0 to 10000000"),
+    (["train", "2-2-1", "--steps", "10000001"], "--steps must be a whole number from 0 to 10000000"),
     (["train", "2-2-1", "--steps", "many"], "--steps must be a whole number"),
-    (["train", "2-2-1", "--steps", "3", "--every", "0"], "--every must be a whole number >= 1"),
+    (["train", "2-2-1", "--steps", "3", "--every", "0"], "--every must be a whole number from 1 to 10000000"),
     (["train", "2-2-1", "--steps", "3", "--carry-rounding", "31"], "from 0 to 30"),
     (["check", "2-2-2", "{claims}", "--after-steps", "100001"], "--after-steps must be a whole number from 0 to 100000"),
     (["solve", "2-2-1", "-f", "md", "--decimals", "-1"], "--decimals must be a whole number from 0 to 30"),
@@ -964,3 +965,16 @@ def test_every_test_in_this_file_is_in_the_index():
     tree = ast.parse(pathlib.Path(__file__).read_text())
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
     assert defined == indexed
+
+
+@pytest.mark.parametrize("argv, message", [
+    # a whole number of 5,000 digits gave "invalid _steps value" with every digit echoed
+    (["check", "2-2-2", "claims.yaml", "--after-steps", "9" * 5000], "--after-steps must be a whole number from 0 to"),
+    # grade took any int: 0 or -3 TeX runs at once
+    (["grade", "2-2-2", "variants.json", "--out", "o", "--workers", "0"], "--workers must be a whole number from 1"),
+    (["grade", "2-2-2", "variants.json", "--out", "o", "--workers", "-3"], "--workers must be a whole number from 1"),
+])
+def test_count_options_out_of_range_are_one_short_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and len(err) < 300

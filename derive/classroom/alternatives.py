@@ -131,7 +131,8 @@ class Evaluations:
             found.append(Variant("convention", f"backprop_through_updated_weights={'on' if on else 'off'}",
                                  {"backprop_through_updated_weights": on}))
         other_sign = "positive" if conventions.error_term == "negative" else "negative"
-        found.append(Variant("convention", f"error_term={other_sign}", {"error_term": other_sign}))
+        if claim is None or not claim.names_derivative:  # ∂E/∂net is the same in either convention
+            found.append(Variant("convention", f"error_term={other_sign}", {"error_term": other_sign}))
         squared = ("half_sse", "sse", "mse")
         if spec.loss in squared:
             found += [Variant("convention", f"loss={loss}", {"loss": loss}) for loss in squared if loss != spec.loss]

@@ -47,7 +47,7 @@ from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
 from .explain import Explanation, _explain, _slips, agreement
 from .follow import FollowThrough
-from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme  # noqa: F401
+from .scheme import Scheme, spec_scheme
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _result_dict(result: ClaimResult) -> dict:
         "computed": float(claim.shown(result.computed)),
         "computed_rounded": fixed(claim.shown(result.computed), claim.decimals),
         "status": result.status, "match": result.match, "roots": list(result.roots),
-        "follow_through_value": None if result.follow_value is None else float(result.follow_value),
+        "follow_through_value": None if result.follow_value is None else float(claim.shown(result.follow_value)),
         "points": float(result.points), "out_of": float(result.out_of),
         "explanation": _explanation_dict(result.explanation),
         "alternatives": [_explanation_dict(e) for e in result.alternatives],
@@ -219,9 +219,10 @@ def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> Chec
     from ..engine.updates import update_at, update_problems
 
     problem = Problem(spec)
-    keys = update_problems(problem)[0].problem.model.by_key
+    model = update_problems(problem)[0].problem.model
     if not isinstance(claims, Claims):
-        claims = read_claims(claims, keys, after_steps=after_steps)
+        claims = read_claims(claims, model.by_key, after_steps=after_steps, error_term=spec.conventions.error_term,
+                             indexed=_indexed_names(model.network))
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
     update = update_at(problem, claims.after_steps)

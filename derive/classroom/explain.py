@@ -104,9 +104,13 @@ def _fits(claim: Claim, value) -> bool:
     return agreement(claim.value, claim.decimals, value) is not None
 
 
-def _shown(value, claim: Claim) -> Number:
-    """A computed value with more places than the claim prints (at least 7; trailing zeros dropped)."""
-    text = fixed(value, max(claim.decimals + 2, 7))
+def _shown(value, claim: Claim, *, own_key: bool = True) -> Number:
+    """A computed value with more places than the claim prints (at least 7; trailing zeros dropped).
+
+    A value of the claim's own key is shown in the sign of the name as written (``dE/dnet_o1`` is −δ
+    under ``error_term: negative``); another quantity's (``own_key=False``) in its own sign.
+    """
+    text = fixed(claim.shown(value) if own_key else value, max(claim.decimals + 2, 7))
     return Number(text.rstrip("0").rstrip(".") if "." in text else text)
 
 
@@ -146,10 +150,12 @@ def _other_quantity(claim: Claim, values: dict, model) -> list[Explanation]:
     if claim.significant < 2:
         return []
     shape = _pattern(claim.key)
+    # the number as written is compared (claim.shown undoes a ∂E/∂net claim's sign); q's value in its own sign
     return [Explanation("other_quantity", lazy_gettext("it is the value of %(key)s (%(value)s)", key=q.key,
-                                                       value=_shown(values[q.key], claim)), values[q.key])
+                                                       value=_shown(values[q.key], claim, own_key=False)),
+                        values[q.key])
             for q in model.quantities
-            if q.key != claim.key and _pattern(q.key) != shape and _fits(claim, values[q.key])]
+            if q.key != claim.key and _pattern(q.key) != shape and _fits(claim, claim.shown(values[q.key]))]
 
 
 def _slips(claim: Claim, value, *, keep_digits: bool) -> list[Explanation]:
@@ -163,12 +169,13 @@ def _slips(claim: Claim, value, *, keep_digits: bool) -> list[Explanation]:
     for how in ("rounded", "truncated"):
         text = fixed(exact, claim.decimals) if how == "rounded" else _truncated(exact, claim.decimals)
         kind = _digit_slip(claim.text, text)
+        shown = Number(fixed(claim.shown(exact), claim.decimals) if how == "rounded"
+                       else _truncated(claim.shown(exact), claim.decimals))  # in the sign as written
         if kind == "digit":
-            found.append(Explanation("digit", lazy_gettext("one digit differs from %(value)s", value=Number(text)),
-                                     exact))
+            found.append(Explanation("digit", lazy_gettext("one digit differs from %(value)s", value=shown), exact))
         elif kind == "swap":
             found.append(Explanation("swap", lazy_gettext("two adjacent digits of %(value)s are swapped",
-                                                          value=Number(text)), exact))
+                                                          value=shown), exact))
         if kind:
             break
     return found
@@ -189,7 +196,7 @@ def _sign_and_shift(claim: Claim, exact: Fraction) -> list[Explanation]:
             factor = f"10^{shift}" if shift not in (1, -1) else ("10" if shift == 1 else "1/10")
             found.append(Explanation("decimal_place", lazy_gettext(
                 "the decimal point is misplaced (×%(factor)s): the value is %(value)s", factor=factor,
-                value=Number(fixed(exact, moved_places))), exact))
+                value=Number(fixed(claim.shown(exact), moved_places))), exact))
             break
     return found
 

@@ -178,7 +178,7 @@ def read_variants_json(path) -> dict:
     >>> info["seed"], info["asked"], sorted(info["parameters"])
     (4, ['E_total'], [1, 2])
     """
-    doc = read_document(path)
+    doc = read_document(path, what="variants file")
     data, where = doc.data, str(path)
 
     def number(value, name):

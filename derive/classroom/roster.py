@@ -161,7 +161,7 @@ def read_claims_folder(folder, variants) -> tuple[dict[str, Submission], list[Pr
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in CLAIMS_SUFFIXES and p.is_file()):
         where = str(path)
         try:
-            doc = read_document(path)
+            doc = read_document(path, what="claims file")
         except SpecError as err:
             problems.append(Problem(where, None, err.message if err.line is None else str(err)))
             continue

@@ -78,15 +78,24 @@ def read_scheme(source, keys) -> Scheme:
     """
     if isinstance(source, Scheme):
         return source
-    return build_scheme(read_marking_file(source), keys)
+    return build_scheme(read_marking_file(source), keys=keys)
 
 
 def read_marking_file(source) -> Marking:
-    """A scheme file's (or text's, or dict's) settings, checked but not tied to a network."""
+    """A scheme file's (or text's, or dict's) settings, checked but not tied to a network.
+
+    >>> read_marking_file("follow_through: 0.5\\n").follow_through
+    Fraction(1, 2)
+    >>> read_marking_file("- 0.5\\n")
+    Traceback (most recent call last):
+    ...
+    derive.errors.SpecError: <scheme>:1: <top level> must be a mapping of keys to values; got a list
+    """
     if isinstance(source, Marking):
         return source
     doc = from_python(source) if isinstance(source, dict) else \
-        parse_text(source) if "\n" in str(source) else read_document(source)
+        parse_text(source, source="<scheme>", what="scheme") if "\n" in str(source) else \
+        read_document(source, what="scheme")
     doc = Doc(doc.data, doc.lines, doc.source or "<scheme>")
     return read_marking(Checker(doc), doc.data if isinstance(doc.data, dict) else {})
 
@@ -94,7 +103,6 @@ def read_marking_file(source) -> Marking:
 def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
     """The scheme of one or more :class:`~derive.spec.model.Marking` layers, the later ones winning.
 
-    The last positional argument may be the quantity ``keys`` instead (as :func:`read_scheme` calls it).
     A setting for every quantity in a later layer (its ``tolerance``, its ``default_points``) also
     overrides the per-quantity settings of the earlier layers: per command beats per spec, and per
     quantity beats a blanket setting of the same layer. ``tolerance`` (``--tolerance``) is a last
@@ -109,8 +117,6 @@ def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
     >>> str(build_scheme(spec, keys=keys, tolerance="decimals=4").tolerance_for("E_total"))
     'decimals=4'
     """
-    if keys is None and layers and not isinstance(layers[-1], Marking):
-        *layers, keys = layers
     keys = keys or ()
     if tolerance is not None:
         layers = [*layers, Marking(tolerance=_tolerance_text(tolerance))]
@@ -145,9 +151,9 @@ def spec_scheme(spec, keys, scheme=None, tolerance=None) -> Scheme:
     >>> str(spec_scheme(spec, {"E_total"}, tolerance="relative=1%").tolerance_for("E_total"))
     'relative=0.01'
     """
-    if isinstance(scheme, Scheme):  # a finished scheme: only --tolerance goes over it
+    if isinstance(scheme, Scheme):  # a finished scheme: only --tolerance goes over it, below its per-quantity ones
         return scheme if tolerance is None else dataclasses.replace(
-            scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"), tolerances={})
+            scheme, tolerance=parse_tolerance(tolerance, field="--tolerance"))
     command = read_marking_file(scheme) if scheme is not None else Marking()
     if tolerance is not None:  # the command's blanket tolerance: the scheme file's per-quantity ones still beat it
         command = dataclasses.replace(command, tolerance=_tolerance_text(tolerance))

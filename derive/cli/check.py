@@ -67,11 +67,9 @@ def _steps(text: str) -> int:
     # the claims file's own bound: checking trains the network once per explanation tried, so
     # 10,000,000 steps (train's bound) took half an hour; 100,000 take well under a minute
     from ..spec import claims
+    from .options import whole
 
-    limit = claims.MAX_FILE_STEPS
-    if not (text.isascii() and text.isdigit()) or int(text) > limit:
-        raise argparse.ArgumentTypeError(f"--after-steps must be a whole number from 0 to {limit}; got {text!r}")
-    return int(text)
+    return whole("--after-steps", 0, claims.MAX_FILE_STEPS)(text)
 
 
 def run(args) -> int:
@@ -131,8 +129,8 @@ def format_text(report) -> str:
         verdict = verdict_text(result)
         if result.status == "wrong":
             verdict = gettext("WRONG") + (" <- " + gettext("first wrong step") if result is first else "")
-        rows.append((_plain(claim.name), claim.text, localize_number(fixed(result.computed, claim.decimals)),
-                     _plain(verdict)))
+        computed = localize_number(fixed(claim.shown(result.computed), claim.decimals))
+        rows.append((_plain(claim.name), claim.written, computed, _plain(verdict)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for index, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])

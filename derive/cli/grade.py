@@ -30,6 +30,9 @@ Exit status: 0 when every row was graded, 1 when some row or cell had a problem,
 
 
 def add_parser(sub) -> None:
+    from ..classroom.limits import max_workers
+    from .options import whole
+
     p = sub.add_parser("grade", help="grade a class's answers to their worksheet variants, with feedback",
                        description="Grade every student's answers (ROSTER CSV and/or CLAIMS folder) to their "
                                    "variant of a 'derive worksheet' run (VARIANTS_JSON, drawn from SPEC).",
@@ -43,7 +46,8 @@ def add_parser(sub) -> None:
     p.add_argument("--tolerance", metavar="TOL",
                    help="when a number is right: shown (default), absolute=A, relative=R, sigfigs=N, decimals=N")
     p.add_argument("--no-pdf", action="store_true", help="write the feedback as Markdown only")
-    p.add_argument("--workers", type=int, metavar="W", help="TeX runs at once (default: one per core)")
+    p.add_argument("--workers", type=whole("--workers", 1, max_workers()), metavar="W",
+                   help=f"TeX runs at once (default and most: one per core, {max_workers()} here)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     from .options import add_lang
 

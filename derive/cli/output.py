@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def output_format(args, formats, *, default: str, text: str | None = None) -> str:
     """The format of ``args``: ``--format`` if given, else from ``-o``'s suffix, else ``default``.
 

@@ -29,8 +29,8 @@ Conventions (each off by default, i.e. the textbook algorithm; a flag overrides 
 
 
 def add_parser(sub) -> None:
-    from ..io.limits import MAX_TIMEOUT
-    from .options import seconds
+    from ..io.limits import MAX_STEPS, MAX_TIMEOUT
+    from .options import seconds, whole
 
     p = sub.add_parser("train", help="run N gradient-descent steps and report the error",
                        description="Train SPEC (a YAML/JSON file or a built-in example's name) for N "
@@ -38,17 +38,17 @@ def add_parser(sub) -> None:
                                    "parameters and outputs.",
                        epilog=STEPS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", metavar="SPEC", help="spec file, or the name of a built-in example")
-    p.add_argument("--steps", "-n", type=_count("--steps", 0), required=True, metavar="N",
+    p.add_argument("--steps", "-n", type=whole("--steps", 0, MAX_STEPS), required=True, metavar="N",
                    help="number of steps (updates); 0 just evaluates the spec's parameters")
     p.add_argument("--format", "-f", choices=FORMATS, default=None,
                    help="table or json; md, tex and pdf add the loss curve and the worked first step (pdf needs "
                         "-o FILE) (default: from the suffix of -o, .txt for the table, else table)")
-    p.add_argument("--every", type=_count("--every", 1), metavar="K",
+    p.add_argument("--every", type=whole("--every", 1, MAX_STEPS), metavar="K",
                    help="table: show every K-th step (default: about 20 rows); step 0 and the last always")
     p.add_argument("--epoch-error", choices=("after", "before"), default="after",
                    help="update: online or batch_size: the epoch error reported, at the end of each epoch (after, "
                         "the default) or summed over its updates, each before its update (before)")
-    p.add_argument("--shuffle-seed", type=_count("--shuffle-seed", 0), metavar="SEED",
+    p.add_argument("--shuffle-seed", type=whole("--shuffle-seed", 0), metavar="SEED",
                    help="update: online or batch_size: shuffle the examples each epoch with this seed "
                         "(default: the spec's order)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -86,14 +86,6 @@ def spec_from_args(args):
     return with_conventions(args.spec, backprop_through_updated_weights=args.backprop_through_updated_weights,
                             carry_rounding=rounding, loss=args.loss, reduction=args.reduction,
                             log_base=args.log_base)
-
-
-def _count(flag: str, low: int):
-    def parse(text: str) -> int:
-        if not (text.isascii() and text.isdigit()) or int(text) < low:
-            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= {low}; got {text!r}")
-        return int(text)
-    return parse
 
 
 def _rounding(text: str):

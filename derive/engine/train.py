@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DeriveError, SpecError, keyword
+from ..io.limits import EXACT_STEP_LIMIT, MAX_STEPS
 from ..io.progress import task
 from .optim import OptimizerState, exact_step, float_stepper
 from .report import conventions_dict  # noqa: F401  (the JSON of a run names them)
 from ..spec.model import ERROR_TERMS, CarryRounding
 from ..spec.validate import LOG_BASES, LOSSES, PROBABILITY_ACTIVATIONS, REDUCTIONS, Spec, load_spec
 
-MAX_STEPS = 10_000_000
-EXACT_STEP_LIMIT = 20  # parameters_at steps exactly up to here; longer runs go through floats
 _UNSET = object()
 
 
@@ -208,6 +207,10 @@ def train(source, steps: int, *, backend: str = "auto", epoch_error: str = "afte
     check_trainable(problem.spec)
     if problem.spec.update != "batch":
         return _train_updates(problem, steps, epoch_error, shuffle_seed)
+    for name, value, default in (("shuffle_seed", shuffle_seed, None), ("epoch_error", epoch_error, "after")):
+        if value != default:  # a full-batch run has no epochs of updates: the option would be silently ignored
+            raise SpecError(f"applies to a spec with update: online or {{batch_size: k}}; this one updates once "
+                            f"per step with the whole batch; got {value!r}", field=keyword(name))
     history, captured = _float_loop(problem, steps, {steps}, backend=backend)
     final = captured[steps]
     names = [p.name for p in problem.network.parameters]

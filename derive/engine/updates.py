@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import SpecError
+from ..io.limits import EXACT_STEP_LIMIT
 from ..spec.model import Spec
 
 
@@ -50,7 +51,13 @@ def update_problems(source, *, carry_rounding=None) -> list[Update]:
 
 
 def updated_parameters(problem, carry_rounding=None) -> dict[str, Fraction]:
-    """Every parameter after the problem's update, as exact fractions (``name_new`` of each)."""
+    """Every parameter after the problem's update, as exact fractions (``name_new`` of each).
+
+    >>> import derive
+    >>> updated_parameters(derive.load({"inputs": [1], "targets": [0], "learning_rate": 0.5,
+    ...                                 "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]]}]}))
+    {'w1': Fraction(1, 4)}
+    """
     values = problem.values(carry_rounding=carry_rounding)
     return {p.name: _fraction(values[f"{p.name}_new"]) for p in problem.network.parameters}
 
@@ -175,7 +182,10 @@ def exact_updates(source, epochs: int, *, carry_rounding=None) -> list[dict]:
 
 
 def update_at(source, steps: int) -> Update:
-    """The update made after ``steps`` updates (0: the first), at the parameters they left; spec order, exact.
+    """The update made after ``steps`` updates (0: the first), at the parameters they left; spec order.
+
+    Up to ``EXACT_STEP_LIMIT`` updates the epochs before it run exact; a longer run takes the float
+    loop and reads its parameters back as exact decimals (as :func:`~derive.engine.train.parameters_at`).
 
     >>> from derive import load
     >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
@@ -188,6 +198,10 @@ def update_at(source, steps: int) -> Update:
     spec = source.spec
     per_epoch = len(spec.update_groups)
     epochs, within = divmod(steps, per_epoch)
-    start = with_parameters(spec, exact_updates(source, epochs)[-1])
+    if steps > EXACT_STEP_LIMIT:  # exact epochs cost a model per update: 100,000 steps took ten minutes
+        params = run_updates(source, epochs * per_epoch)[2]
+        start = with_parameters(spec, {name: Fraction(repr(value)) for name, value in params.items()})
+    else:
+        start = with_parameters(spec, exact_updates(source, epochs)[-1])
     update = update_problems(Problem(start))[within]
     return Update(steps + 1, update.examples, update.problem)

@@ -71,7 +71,7 @@ class _Bar:
     def finish(self) -> None:
         if self.tty:
             self.draw("\n")
-        _State.done.append(f"{self.label}: {self.total:,}")
+        _State.done.append((self.label, self.total))
 
     def abort(self) -> None:
         if self.tty and self.last:
@@ -109,4 +109,18 @@ def summary(command: str) -> str | None:
     elapsed = time.monotonic() - _State.started
     if not _State.on or not _State.done or stream.isatty() or elapsed < SUMMARY_AFTER:
         return None
-    return f"derive: {command} done in {elapsed:.1f} s ({'; '.join(_State.done)})"
+    return f"derive: {command} done in {elapsed:.1f} s ({'; '.join(_jobs(_State.done))})"
+
+
+def _jobs(done: list) -> list[str]:
+    """Each job once, in the order first met: a job run several times (one per online update) is summed.
+
+    >>> _jobs([("values", 59), ("TeX", 2), ("values", 59)])
+    ['values: 118 in 2 runs', 'TeX: 2']
+    """
+    totals, runs = {}, {}
+    for label, total in done:
+        totals[label] = totals.get(label, 0) + total
+        runs[label] = runs.get(label, 0) + 1
+    return [f"{label}: {totals[label]:,}" + (f" in {runs[label]:,} runs" if runs[label] > 1 else "")
+            for label in totals]

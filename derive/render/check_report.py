@@ -72,7 +72,7 @@ def reason_text(result) -> str:
         from .numbers import fixed
 
         return gettext("right from your earlier values (%(value)s)",
-                       value=localize_number(fixed(result.follow_value, result.claim.decimals)))
+                       value=localize_number(fixed(result.claim.shown(result.follow_value), result.claim.decimals)))
     if result.status != "wrong":
         return ""
     return result.explanation.text if result.explanation else gettext("no explanation found")

@@ -109,7 +109,14 @@ def with_language(function):
 
 
 def current_language() -> str:
-    """The language documents are printed in now ("en" unless :func:`language` says otherwise)."""
+    """The language documents are printed in now ("en" unless :func:`language` says otherwise).
+
+    >>> with language("de"):
+    ...     current_language()
+    'de'
+    >>> current_language()
+    'en'
+    """
     return _current.get()
 
 
@@ -158,7 +165,15 @@ def gettext(message: str, **values) -> str:
 
 
 class Number:
-    """A number's plain text that a :class:`Message` prints with the language's decimal mark."""
+    """A number's plain text that a :class:`Message` prints with the language's decimal mark.
+
+    >>> half = Number("0.5")
+    >>> with language("es"):
+    ...     str(half)
+    '0,5'
+    >>> str(half), half == Number("0.5")
+    ('0.5', True)
+    """
 
     __slots__ = ("text",)
 

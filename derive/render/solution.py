@@ -7,11 +7,32 @@ rendered in Jupyter (``_repr_html_``, ``_repr_markdown_``, ``_repr_latex_``).
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
 
 from ..errors import RenderError
 
+
+def _in_own_language(method):
+    """Run a rendering method in the solution's language (``self.lang``), whatever the caller's is.
+
+    >>> class Shown:
+    ...     lang = "de"
+    ...     @_in_own_language
+    ...     def which(self):
+    ...         from derive.render.language import current_language
+    ...         return current_language()
+    >>> Shown().which()
+    'de'
+    """
+    @wraps(method)
+    def in_language(self, *args, **kwargs):
+        from .language import language
+
+        with language(self.lang):
+            return method(self, *args, **kwargs)
+
+    return in_language
 
 
 class Solution:
@@ -41,27 +62,26 @@ class Solution:
         return self.derivation.problem
 
     @cached_property
+    @_in_own_language
     def _markdown(self) -> str:
-        from .language import language
         from .markdown import render_markdown
 
-        with language(self.lang):
-            return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+        return render_markdown(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
                                diagram_values=self.diagram_values)
 
     def markdown(self) -> str:
         """The solution as Markdown text."""
         return self._markdown
 
+    @_in_own_language
     def latex(self, fragment: bool = False) -> str:
         """The solution as a standalone LaTeX document, or (``fragment``) its body alone."""
-        from .language import language
         from .tex import render_latex
 
-        with language(self.lang):
-            return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
-                                template_dir=self.template_dir, diagram_values=self.diagram_values)
+        return render_latex(self.derivation, fragment=fragment, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram_values=self.diagram_values)
 
+    @_in_own_language
     def html(self, *, reveal: bool = False) -> str:
         """The solution as one self-contained HTML page (``reveal``: each result behind a button).
 
@@ -70,11 +90,9 @@ class Solution:
         True
         """
         from .html import render_html
-        from .language import language
 
-        with language(self.lang):
-            return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
-                               diagram_values=self.diagram_values, reveal=reveal)
+        return render_html(self.derivation, number_format=self.number_format, template_dir=self.template_dir,
+                           diagram_values=self.diagram_values, reveal=reveal)
 
     def pdf(self, *, timeout: float | None = None) -> bytes:
         """The solution as PDF bytes, built by the hardened TeX run of :mod:`derive.io.texrun`.
@@ -129,24 +147,22 @@ class Solution:
         title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
         return f"<Solution{title}: {self.derivation.style} style, {len(list(self.derivation.steps()))} steps>"
 
+    @_in_own_language
     def _repr_html_(self) -> str:
         from .html import solution_html
-        from .language import language
 
-        with language(self.lang):
-            return solution_html(self)
+        return solution_html(self)
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
+    @_in_own_language
     def _repr_latex_(self) -> str:
         """The body without the TikZ picture, which nbconvert's LaTeX preamble cannot set."""
-        from .language import language
         from .tex import render_latex
 
-        with language(self.lang):
-            return render_latex(self.derivation, fragment=True, number_format=self.number_format,
-                                template_dir=self.template_dir, diagram=False)
+        return render_latex(self.derivation, fragment=True, number_format=self.number_format,
+                            template_dir=self.template_dir, diagram=False)
 
 
 class UpdatesSolution(Solution):
@@ -171,48 +187,48 @@ class UpdatesSolution(Solution):
     def spec(self):
         return self.updates[0].problem.spec
 
+    @property
+    def mode(self) -> str:
+        """``online`` (one example per update) or ``mini-batch``."""
+        return "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
+
     def _context(self, **extra) -> dict:
         from .view import build_view
 
         spec = self.derivations[0].problem.spec
         full = self.updates[0]
-        mode = "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
         items = []
         for update, derivation in zip(self.updates, self.derivations):
             view = build_view(derivation, number_format=self.number_format, diagram_values=self.diagram_values)
             items.append({"number": update.number, "examples": list(update.examples), "view": view,
                           **({k: f(derivation) for k, f in extra.items()})})
         last = items[-1]["view"]["summary"]["rows"]
-        return {"title": spec.title, "mode": mode, "batch_size": len(full.examples), "updates": items,
+        return {"title": spec.title, "mode": self.mode, "batch_size": len(full.examples), "updates": items,
                 "final": [{"name": row["param"], "value": row["updated"]} for row in last]}
 
-    @property
+    @cached_property
+    @_in_own_language
     def _markdown(self) -> str:
         from .environment import render_template
-        from .language import language
 
-        with language(self.lang):
-            return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
+        return render_template("md", "updates.md.j2", {**self._context(), "fragment": False}, self.template_dir)
 
+    @_in_own_language
     def latex(self, fragment: bool = False) -> str:
         from .environment import render_template
-        from .language import language
 
-        with language(self.lang):
-            return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
-                                                             "show_diagram": True}, self.template_dir)
+        return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
+                                                         "show_diagram": True}, self.template_dir)
 
+    @_in_own_language
     def html(self, *, reveal: bool = False) -> str:
         from .html import render_page, render_solution_body
 
         def body(derivation):
             return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir)
 
-        from .language import language
-
-        with language(self.lang):
-            context = {**self._context(body=body), "reveal": False}
-            return render_page("html/updates.html.j2", context, self.template_dir)
+        context = {**self._context(body=body), "reveal": False}
+        return render_page("html/updates.html.j2", context, self.template_dir)
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -223,8 +239,7 @@ class UpdatesSolution(Solution):
     def __repr__(self) -> str:
         title = f" {self.derivation.statement.title!r}" if self.derivation.statement.title else ""
         steps = sum(len(list(d.steps())) for d in self.derivations)
-        mode = "online" if all(len(u.examples) == 1 for u in self.updates) else "mini-batch"
-        return f"<Solution{title} ({mode}, {len(self.updates)} updates): {self.derivation.style} style, {steps} steps>"
+        return f"<Solution{title} ({self.mode}, {len(self.updates)} updates): {self.derivation.style} style, {steps} steps>"
 
 
 def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", decimals: int | None = None,
@@ -256,6 +271,8 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
     problem = spec if isinstance(spec, Problem) else load(spec)
     if problem.spec.update != "batch":
         from ..engine.updates import update_problems
+
+        _check_updates_size(problem)
         updates = update_problems(problem, carry_rounding=carry_rounding)
         derivations = [derive_steps(u.problem, style=style, only=only, names=names, carry_rounding=carry_rounding,
                                     collapse=collapse) for u in updates]
@@ -265,3 +282,19 @@ def solve(spec, *, style: str = "scalar", only=None, names: str = "sequential", 
                               collapse=collapse)
     return Solution(derivation, number_format=number_format, template_dir=template_dir,
                     diagram_values=diagram_values, lang=lang)
+
+
+def _check_updates_size(problem) -> None:
+    """Refuse, before any work, online updates whose documents together exceed one document's limit.
+
+    Each update is a whole worked solution: 256 updates of a 1,000-parameter network would each be
+    allowed alone, and together take hours and gigabytes.
+    """
+    from ..errors import keyword
+    from ..steps import MAX_FOCUSED_PARAMETERS
+
+    count, size = len(problem.spec.update_groups), len(problem.network.parameters)
+    if count * size > MAX_FOCUSED_PARAMETERS:
+        raise RenderError(f"{count} updates of {size} parameters are too long for one document (at most "
+                          f"{MAX_FOCUSED_PARAMETERS} parameters over all the updates); give fewer examples, or "
+                          f"{keyword('format', 'json', api_text='Problem.to_dict()')} gives every number")

@@ -21,11 +21,17 @@ class Checker:
         self.doc = doc
 
     def fail(self, path: tuple, message: str):
-        line = self._line(path)
+        line = self.line(path)
         raise SpecError(message, field=format_path(path) if path else None,
                         source=self.doc.source, line=line)
 
-    def _line(self, path: tuple):
+    def line(self, path: tuple) -> int | None:
+        """The line of the value at ``path``, or of its nearest enclosing value that has one (None for a dict).
+
+        >>> from derive.spec.source import parse_text
+        >>> Checker(parse_text("a:\\n  b: 1\\n", source="spec.yaml")).line(("a", "b", 0))
+        2
+        """
         while True:
             if path in self.doc.lines:
                 return self.doc.lines[path]

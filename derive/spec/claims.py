@@ -79,8 +79,22 @@ class Claim:
         """The number as the student wrote it (``text`` is in the model key's sign)."""
         return self.text if self.sign > 0 else _negated(self.text)
 
+    @property
+    def names_derivative(self) -> bool:
+        """Whether the claim names ∂E/∂net of a δ key, whose sign no ``error_term`` convention changes.
+
+        >>> [c.names_derivative for c in read_claims("dE/dnet_o1: 1\\ndelta_o2: 1\\n", {"delta_o1", "delta_o2"}).claims]
+        [True, False]
+        """
+        return _names_derivative(self.name, self.key)
+
     def shown(self, computed):
-        """A computed value of the key in the sign of the name as written."""
+        """A computed value of the key in the sign of the name as written.
+
+        >>> claim = read_claims("dE/dnet_o1: 0.25\\n", {"delta_o1"}, error_term="negative").claims[0]
+        >>> claim.shown(Fraction(-1, 4)), claim.written
+        (Fraction(1, 4), '0.25')
+        """
         return computed if self.sign > 0 else -computed
 
     @property
@@ -257,9 +271,9 @@ def _document(source) -> Doc:
         # from Python, a number may be given as its text ("0.10") to keep its printed precision
         return from_python({k: _number_text(v) for k, v in source.items()})
     if isinstance(source, Path):
-        return read_document(source)
+        return read_document(source, what="claims file")
     path = claims_path(source) if isinstance(source, str) else None
-    return read_document(path) if path else parse_text(source)
+    return read_document(path, what="claims file") if path else parse_text(source, what="claims file")
 
 
 def _number_text(value):

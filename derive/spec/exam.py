@@ -104,9 +104,9 @@ def load_exam(source) -> Exam:
         path = Path(source)
         if not path.is_file():
             raise SpecError(f"no such exam file: {source}")
-        return _exam(read_document(path), path.parent)
+        return _exam(read_document(path, what="exam"), path.parent)
     if isinstance(source, str):
-        return _exam(parse_text(source), Path.cwd())
+        return _exam(parse_text(source, what="exam"), Path.cwd())
     raise SpecError(f"an exam must be a path or YAML/JSON text; got {type(source).__name__}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..errors import SpecError
+from .checker import describe
 from .model import MARKING_KEYS, Marking
 from .source import Num
 from .tolerance import read_tolerance
@@ -26,7 +27,7 @@ def read_marking(check, value, path: tuple = ()) -> Marking:
     (('relative', Fraction(1, 100)), (('E_total', ('sigfigs', 3), 2),), Fraction(1, 2), ())
     """
     if not isinstance(value, dict):
-        check.fail(path, f"must be a mapping of scheme settings ({', '.join(MARKING_KEYS)})")
+        check.fail(path, f"must be a mapping of scheme settings ({', '.join(MARKING_KEYS)}); got {describe(value)}")
     for name in value:
         if name not in MARKING_KEYS:
             check.fail(path + (name,), f"is not a scheme setting; the settings are {', '.join(MARKING_KEYS)}")
@@ -36,8 +37,8 @@ def read_marking(check, value, path: tuple = ()) -> Marking:
     for name, reader in (("tolerances", _tolerance), ("points", _points)):
         table = value.get(name, {})
         if not isinstance(table, dict):
-            check.fail(path + (name,), "must map quantity names to values")
-        found[name] = tuple((str(q), reader(check, v, path + (name, q)), check._line(path + (name, q)))
+            check.fail(path + (name,), f"must map quantity names to values; got {describe(table)}")
+        found[name] = tuple((str(q), reader(check, v, path + (name, q)), check.line(path + (name, q)))
                             for q, v in table.items())
     if "default_points" in value:
         found["default_points"] = _points(check, value["default_points"], path + ("default_points",))

@@ -39,8 +39,8 @@ from .yaml_reader import _parse_yaml
 # Entry points
 
 
-def parse_text(text: str, *, source: str | None = None, fmt: str | None = None) -> Doc:
-    """Parse spec text; *fmt* is ``"yaml"``, ``"json"`` or None to guess.
+def parse_text(text: str, *, source: str | None = None, fmt: str | None = None, what: str = "spec") -> Doc:
+    """Parse spec text; *fmt* is ``"yaml"``, ``"json"`` or None to guess; *what* names the document in errors.
 
     The guess is JSON when the text starts with ``{`` or ``[`` and parses as JSON, else YAML.
 
@@ -60,18 +60,20 @@ def parse_text(text: str, *, source: str | None = None, fmt: str | None = None) 
     text = text.removeprefix("\ufeff")  # a byte-order mark is not content
     _check_text(text, source)
     if not text.strip():
-        raise SpecError("the spec is empty", source=source)
+        raise SpecError(f"the {what} is empty", source=source)
     if fmt == "json" or (fmt is None and text.lstrip()[:1] in ("{", "[")):
         try:
             return _check_top(_parse_json(text, source))
         except _JsonSyntaxError:
             if fmt == "json":
                 raise
-    return _check_top(_parse_yaml(text, source))
+    return _check_top(_parse_yaml(text, source, what))
 
 
-def read_document(path) -> Doc:
+def read_document(path, *, what: str = "spec") -> Doc:
     """Read a spec file (UTF-8); the format follows the extension (.json, .yaml/.yml, else a guess).
+
+    *what* names the document in errors (``claims file``, ``scheme``): "cannot read the scheme".
 
     >>> import pathlib, tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -87,9 +89,9 @@ def read_document(path) -> Doc:
             raw = handle.read(MAX_BYTES + 1)
             if len(raw) > MAX_BYTES:
                 size = os.fstat(handle.fileno()).st_size
-                raise SpecError(f"the spec is {size} bytes; the limit is {MAX_BYTES} bytes", source=source)
+                raise SpecError(f"the {what} is {size} bytes; the limit is {MAX_BYTES} bytes", source=source)
     except OSError as exc:
-        raise SpecError(f"cannot read the spec: {exc.strerror or exc}", source=source) from None
+        raise SpecError(f"cannot read the {what}: {exc.strerror or exc}", source=source) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -98,7 +100,7 @@ def read_document(path) -> Doc:
                         source=source, line=line) from None
     ext = os.path.splitext(source)[1].lower()
     fmt = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(ext)
-    return parse_text(text, source=source, fmt=fmt)
+    return parse_text(text, source=source, fmt=fmt, what=what)
 
 
 def from_python(obj, *, source: str | None = None) -> Doc:

@@ -117,9 +117,12 @@ def validate(doc: Doc) -> Spec:
         batch=is_batch,
         marking=read_marking(check, top["marking"], ("marking",)) if top.get("marking") is not None else None,
         batch_size=_update(check, top.get("update", "batch"), len(examples)),
-        update_line=check._line(("update",)) if "update" in top else None,
+        update_line=check.line(("update",)) if "update" in top else None,
     )
     _check_unique_names(check, spec)
+    if spec.batch_size is not None and spec.optimizer.name != "sgd":  # solve showed plain steps, train refused
+        check.fail(("optimizer",), f"must be sgd with update: {spec.update} (one plain gradient-descent step per "
+                                   f"update); got {spec.optimizer.name}")
     if top.get("frozen") is not None:
         spec = dataclasses.replace(spec, frozen=frozen_parameters(check, top["frozen"], spec))
     return spec

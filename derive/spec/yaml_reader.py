@@ -38,9 +38,9 @@ def _plain_scalar(text, path, source, line):
     return text
 
 
-def _parse_yaml(text: str, source) -> Doc:
+def _parse_yaml(text: str, source, what: str = "spec") -> Doc:
     try:
-        return _walk_events(yaml.parse(text, Loader=_YAML_LOADER), source)
+        return _walk_events(yaml.parse(text, Loader=_YAML_LOADER), source, what)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
@@ -59,7 +59,7 @@ def _parse_yaml(text: str, source) -> Doc:
         raise SpecError(f"invalid YAML: {' '.join(str(exc).split())}", source=source) from None
 
 
-def _walk_events(events, source) -> Doc:
+def _walk_events(events, source, what: str = "spec") -> Doc:
     """Build plain data from YAML events with an explicit stack (no recursion, depth capped)."""
     lines = {(): 1}
     stack: list[_Frame] = []
@@ -97,7 +97,7 @@ def _walk_events(events, source) -> Doc:
                 raise _too_deep(path, source, line)
             stack.append(_Frame(path, value))
     if root is _MISSING:
-        raise SpecError("the spec is empty", source=source)
+        raise SpecError(f"the {what} is empty", source=source)
     return Doc(root, lines, source)
 
 
