@@ -57,3 +57,71 @@ def test_a_single_solution_page_keeps_its_plain_ids():
     page.feed(derive.solve("2-2-1").html())
     assert "eq-7" in page.ids and not any(name.startswith("u") for name in page.ids)
     assert set(page.refs) <= set(page.ids) and Counter(page.ids).most_common(1)[0][1] == 1
+
+
+# ---------------------------------------------------------------- an update's examples keep the spec's numbers
+
+@pytest.mark.parametrize("style", ["scalar", "delta", "matrix"])
+def test_a_mini_batch_update_numbers_its_examples_as_the_spec_does(style):
+    solution = derive.solve(SMALL, style=style)
+    md = solution.markdown()
+    second = md[md.index("# Update 2 (examples 3, 4)"):]
+    assert "Forward pass, example 3" in second or "Example 3" in second
+    assert "| 3 | $-1$ | $1$ |" in second and "| 4 | $3$ | $0$ |" in second
+    assert "^{[3]}" in second and "^{[4]}" in second
+    assert "^{[1]}" not in second and "^{[2]}" not in second and "example 1" not in second
+    tex = solution.latex()
+    tex_second = tex[tex.index("Update 2 (examples 3, 4)"):]
+    assert "^{[3]}" in tex_second and "^{[1]}" not in tex_second
+    html = solution.html()
+    html_second = html[html.index("Update 2 (examples 3, 4)"):]
+    assert "<td>3</td>" in html_second and "<td>1</td>" not in html_second
+
+
+def test_a_mini_batch_updates_names_and_json_carry_the_spec_numbers():
+    from derive.engine.updates import update_problems
+
+    second = update_problems(derive.load(SMALL))[1].problem
+    assert second.spec.first_example == 3
+    assert {"out_o1__3", "out_o1__4", "delta_o1__3"} <= set(second.model.by_key)
+    assert not {"out_o1__1", "out_o1__2"} & set(second.model.by_key)
+    assert all(str(f).endswith("__4") for f in second.gradient("b1", example=4))
+    assert second.model.ex("out_o1", 0) == "out_o1__3"
+    data = derive.load(SMALL).to_dict()
+    assert [u["examples"] for u in data["updates"]] == [[1, 2], [3, 4]]
+
+
+def test_check_names_an_updates_examples_by_their_spec_numbers():
+    from derive.classroom.check import check_claims
+    from derive.engine.updates import update_problems
+    from derive.errors import SpecError
+
+    values = update_problems(derive.load(SMALL))[1].problem.values()
+    claims = {"after_steps": 1, "out_o1__3": f"{float(values['out_o1__3']):.4f}",
+              "out_o1__4": f"{float(values['out_o1__4']) + 0.1:.4f}"}
+    report = check_claims(SMALL, claims)
+    assert [(r.claim.key, r.status) for r in report.results] == [("out_o1__3", "ok"), ("out_o1__4", "wrong")]
+    # update 1's names are not update 2's: the error names the claim and suggests update 2's
+    with pytest.raises(SpecError, match=r"out_o1__1 is not a quantity of this network; did you mean out_o1__[34]"):
+        check_claims(SMALL, {"after_steps": 1, "out_o1__1": "0.4331"})
+    first = update_problems(derive.load(SMALL))[0].problem.values()
+    assert check_claims(SMALL, {"out_o1__1": f"{float(first['out_o1__1']):.4f}"}).results[0].status == "ok"
+
+
+def test_check_of_an_online_update_reads_a_derivative_in_the_specs_error_term_sign():
+    from derive.classroom.check import check_claims
+
+    # Negnevitsky's δ is −∂E/∂net: a student writing ∂E/∂net for update 2 writes −δ
+    report = check_claims(XOR, {"after_steps": 1, "dE/dnet_n5": "-0.1239"})
+    assert [(r.claim.key, r.claim.sign, r.status) for r in report.results] == [("delta_n5", -1, "ok")]
+
+
+def test_check_after_many_updates_builds_one_symbolic_model(monkeypatch):
+    import derive.engine.symbolic as symbolic
+    from derive.classroom.check import check_claims
+
+    built = []
+    original = symbolic.build_model
+    monkeypatch.setattr(symbolic, "build_model", lambda network: built.append(network) or original(network))
+    report = check_claims(XOR, {"after_steps": 41, "out_n5": "0.5"})
+    assert report.after_steps == 41 and len(built) == 1
