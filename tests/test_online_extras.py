@@ -125,3 +125,21 @@ def test_check_after_many_updates_builds_one_symbolic_model(monkeypatch):
     monkeypatch.setattr(symbolic, "build_model", lambda network: built.append(network) or original(network))
     report = check_claims(XOR, {"after_steps": 41, "out_n5": "0.5"})
     assert report.after_steps == 41 and len(built) == 1
+
+
+def test_check_after_many_updates_says_one_progress_line_of_few_tasks(tmp_path):
+    import io
+
+    from derive.classroom.check import check_claims
+    from derive.io import progress
+
+    stream = io.StringIO()
+    progress.enable(True, stream)
+    progress._State.started -= progress.SUMMARY_AFTER  # a summary is written however quick the run
+    try:
+        check_claims(XOR, {"after_steps": 9, "out_n5": "0.5"})
+        line = progress.summary("check")
+    finally:
+        progress.enable(False)
+    assert "updates before it: 9" in line and line.count("values") <= 1 and len(line) < 200
+    assert stream.getvalue() == ""  # not a terminal: no bars

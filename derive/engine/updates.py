@@ -199,11 +199,18 @@ def update_at(source, steps: int, *, models: dict | None = None) -> Update:
     >>> u.number, u.examples, u.problem.spec.layers[0].weights
     (4, (2,), ((Fraction(3, 8),),))
     """
+    from ..io.progress import paused, task
+
     Problem = type(source)
     spec = source.spec
     per_epoch = len(spec.update_groups)
     epochs, within = divmod(steps, per_epoch)
     models = {} if models is None else models
-    start = with_parameters(spec, exact_updates(source, epochs, models=models)[-1])
-    update = update_problems(Problem(start), stop=within + 1, models=models)[within]
+    current = spec
+    with task("updates before it", steps) as bar, paused():  # one bar, not one per update's values
+        for _ in range(epochs):
+            current = with_parameters(current, update_problems(Problem(current), models=models)[-1].updated)
+            bar.advance(per_epoch)
+        update = update_problems(Problem(current), stop=within + 1, models=models)[within]
+        bar.advance(within)
     return Update(steps + 1, update.examples, update.problem)

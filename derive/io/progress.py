@@ -13,7 +13,7 @@ import contextlib
 import sys
 import time
 
-__all__ = ["enable", "task", "summary", "SUMMARY_AFTER"]
+__all__ = ["enable", "task", "paused", "summary", "SUMMARY_AFTER"]
 
 SUMMARY_AFTER = 2.0  # seconds; a quicker command needs no summary
 _REDRAW = 0.1
@@ -99,6 +99,23 @@ def task(label: str, total: int):
     bar.finish()
 
 
+@contextlib.contextmanager
+def paused():
+    """No task inside draws or counts: a loop of many small jobs shows one bar of its own instead.
+
+    >>> with paused():
+    ...     with task("values", 3) as bar:
+    ...         type(bar).__name__
+    '_Quiet'
+    """
+    was = _State.on
+    _State.on = False
+    try:
+        yield
+    finally:
+        _State.on = was
+
+
 def summary(command: str) -> str | None:
     """The closing line of a long command when stderr is not a terminal (a bar said it all there).
 
@@ -109,4 +126,8 @@ def summary(command: str) -> str | None:
     elapsed = time.monotonic() - _State.started
     if not _State.on or not _State.done or stream.isatty() or elapsed < SUMMARY_AFTER:
         return None
-    return f"derive: {command} done in {elapsed:.1f} s ({'; '.join(_State.done)})"
+    counts: dict[str, int] = {}
+    for entry in _State.done:  # a task run many times is said once, with how many times
+        counts[entry] = counts.get(entry, 0) + 1
+    said = [entry if n == 1 else f"{entry} (×{n:,})" for entry, n in counts.items()]
+    return f"derive: {command} done in {elapsed:.1f} s ({'; '.join(said)})"
