@@ -143,3 +143,45 @@ def test_check_after_many_updates_says_one_progress_line_of_few_tasks(tmp_path):
         progress.enable(False)
     assert "updates before it: 9" in line and line.count("values") <= 1 and len(line) < 200
     assert stream.getvalue() == ""  # not a terminal: no bars
+
+
+# ---------------------------------------------------------------- the training report of an online run
+
+@pytest.mark.parametrize("epoch_error", ["after", "before"])
+def test_online_training_report_gives_the_epoch_errors_in_every_format(epoch_error):
+    from derive.engine.train import train
+    from derive.render.training import format_number, render_training
+
+    run = train(XOR, 4 * 3 + 1, epoch_error=epoch_error)
+    assert run.epochs == 3
+    errors = [format_number(e) for e in run.epoch_errors]
+    md, tex, html = (render_training(run, kind) for kind in ("md", "tex", "html"))
+    assert "13 online updates of sgd" in md and "full-batch" not in md
+    assert "4 updates, taken in the spec's order; the run makes 3 complete epochs" in md
+    for k, error in enumerate(errors, start=1):
+        assert f"| {k} | {error} |" in md
+        assert f"{k} & ${error}$ \\\\" in tex
+        assert f'<td class="num">{k}</td><td class="num">{error}</td>' in html
+    said = "at the end of the epoch" if epoch_error == "after" else "each with the parameters before that update"
+    assert all(said in text for text in (md, tex, html))
+    assert 'href="#epochs"' in html and 'id="epochs"' in html
+    # the first step worked is update 1 (example 1) alone
+    worked = md[md.index("The first step, worked"):]
+    assert "Update 2" not in worked and "0.5097" in worked
+
+
+def test_mini_batch_training_report_says_its_batch_and_seed():
+    from derive.engine.train import train
+    from derive.render.training import render_training
+
+    md = render_training(train(SMALL, 6, shuffle_seed=4), "md")
+    assert "6 mini-batch updates of sgd" in md and "one after each batch of 2 examples" in md
+    assert "shuffled each epoch (seed 4); the run makes 3 complete epochs" in md
+
+
+def test_full_batch_training_report_unchanged():
+    from derive.engine.train import train
+    from derive.render.training import render_training
+
+    md = render_training(train("2-2-1", 3), "md")
+    assert "3 full-batch steps of sgd" in md and "epoch" not in md
