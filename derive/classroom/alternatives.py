@@ -63,11 +63,12 @@ class Variant:
 class Evaluations:
     """Values of every quantity after k steps, under the spec and its variants, computed once each."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, base=None):
+        """``base``: the spec's problem if the caller has it (its symbolic model is then not built again)."""
         from ..engine.problem import Problem
 
         self.spec = spec
-        self.base = Problem(spec)
+        self.base = base if base is not None else Problem(spec)
         self._problems = {(): self.base}
         self._params: dict = {}
         self._values: dict = {}

@@ -40,14 +40,14 @@ import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import DeriveError
+from ..errors import DeriveError, SpecError
 from ..render.language import lazy_gettext
 from ..render.numbers import fixed
 from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
 from .explain import Explanation, _explain, _slips, agreement
 from .follow import FollowThrough
-from .scheme import Scheme, spec_scheme
+from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _result_dict(result: ClaimResult) -> dict:
         "computed": float(claim.shown(result.computed)),
         "computed_rounded": fixed(claim.shown(result.computed), claim.decimals),
         "status": result.status, "match": result.match, "roots": list(result.roots),
-        "follow_through_value": None if result.follow_value is None else float(claim.shown(result.follow_value)),
+        "follow_through_value": None if result.follow_value is None else float(result.follow_value),
         "points": float(result.points), "out_of": float(result.out_of),
         "explanation": _explanation_dict(result.explanation),
         "alternatives": [_explanation_dict(e) for e in result.alternatives],
@@ -214,21 +214,49 @@ def check_claims(spec, claims, *, after_steps: int | None = None, explain: bool 
 
 def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> CheckReport:
     """Online or mini-batch: the claims are the quantities of the update made after ``after_steps`` updates
-    (``after_steps: 1`` is update 2, from the weights update 1 left), named as in a one-example solution."""
+    (``after_steps: 1`` is update 2, from the weights update 1 left), named as in that update's worked
+    solution: an update of several examples numbers them as the spec does (``out_o1__3`` in examples 3, 4).
+
+    Only the updates before it are computed, on one symbolic model per shape of update (built once)."""
     from ..engine.problem import Problem
-    from ..engine.updates import update_at, update_problems
+    from ..engine.updates import update_at
 
     problem = Problem(spec)
-    model = update_problems(problem)[0].problem.model
+    models = _update_models(problem)
+    keys = set().union(*(m.model.by_key for m in models.values()))
+    network = next(iter(models.values())).network
+    options = dict(error_term=spec.conventions.error_term, indexed=_indexed_names(network))
+    source = claims
     if not isinstance(claims, Claims):
-        claims = read_claims(claims, model.by_key, after_steps=after_steps, error_term=spec.conventions.error_term,
-                             indexed=_indexed_names(model.network))
+        claims = read_claims(claims, keys, after_steps=after_steps, **options)
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
-    update = update_at(problem, claims.after_steps)
+    update = update_at(problem, claims.after_steps, models=models)
+    own = update.problem.model.by_key
+    if any(claim.key not in own for claim in claims.claims):
+        if source is claims:  # read by the caller: name the first claim that is not this update's
+            claim = next(claim for claim in claims.claims if claim.key not in own)
+            raise SpecError(f"is not a quantity of update {update.number} (examples "
+                            f"{', '.join(map(str, update.examples))})", field=claim.name,
+                            source=claims.source or "<claims>", line=claim.line)
+        read_claims(source, own, after_steps=claims.after_steps, **options)  # raises: names the claim, suggests
+    evaluations = Evaluations(update.problem.spec, base=update.problem)
     report = check_claims(update.problem.spec, Claims(claims.claims, 0, claims.source), explain=explain,
-                          scheme=scheme, tolerance=tolerance)
+                          evaluations=evaluations, scheme=scheme, tolerance=tolerance)
     return dataclasses.replace(report, spec=spec, after_steps=claims.after_steps)
+
+
+def _update_models(problem) -> dict:
+    """One problem (its model unevaluated) per shape of the spec's updates, as :func:`update_problems` keys them."""
+    spec = problem.spec
+    models = {}
+    for group in spec.update_groups:
+        shape = (len(group), group[0] if len(group) > 1 else None)
+        if shape not in models:
+            models[shape] = type(problem)(dataclasses.replace(
+                spec, examples=tuple(spec.examples[n] for n in group), batch=len(group) > 1, batch_size=None,
+                first_example=group[0] + 1))
+    return models
 
 
 def _match(evaluations, scheme: Scheme, claim: Claim, step: int, values: dict) -> str | None:

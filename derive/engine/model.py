@@ -96,7 +96,7 @@ class Model:
         """The symbol name of ``base`` in example ``n`` (suffixed only for batches)."""
         if n is None or self.n_examples == 1:
             return base
-        return f"{base}__{n + 1}"
+        return f"{base}__{self.network.example_number(n)}"
 
 
 @contextmanager

@@ -58,6 +58,15 @@ class Network:
     def examples(self) -> tuple[Example, ...]:
         return self.spec.examples
 
+    def example_number(self, n: int) -> int:
+        """The number, in the spec's whole list, of example ``n`` (0-based) of these examples.
+
+        >>> import derive
+        >>> derive.load("2-2-1").network.example_number(0)
+        1
+        """
+        return self.spec.first_example + n
+
     @property
     def output_layer(self) -> Layer:
         return self.layers[-1]

@@ -49,6 +49,24 @@ class Problem:
 
         return build_model(self.network)
 
+    def with_spec(self, spec: Spec) -> Problem:
+        """A problem of ``spec``, this one's structure with other numbers (weights, biases, data, learning
+        rate), sharing this one's symbolic model: the model depends on the structure and names alone.
+
+        >>> import derive
+        >>> from fractions import Fraction
+        >>> from derive.engine.updates import with_parameters
+        >>> first = derive.load("2-2-1")
+        >>> second = first.with_spec(with_parameters(first.spec, {"w1": Fraction(1)}))
+        >>> second.model.quantities is first.model.quantities, first.values()["net_h1"], second.values()["net_h1"]
+        (True, 17/20, 263/100)
+        """
+        import dataclasses
+
+        problem = Problem(spec)
+        problem.__dict__["model"] = dataclasses.replace(self.model, network=problem.network)
+        return problem
+
     @property
     def parameter_names(self) -> list[str]:
         """Every weight and bias, in naming order."""
@@ -130,12 +148,13 @@ class Problem:
         return chain.gradient.formula.xreplace(products)
 
     def _example_index(self, example) -> int:
-        """The 0-based index of the API's 1-based ``example`` number, checked."""
-        count = self.model.n_examples
-        if isinstance(example, bool) or not isinstance(example, int) or not 1 <= example <= count:
-            raise SpecError(f"must be a whole number from 1 to {count} (examples count from 1, as in the names' "
+        """The 0-based index of the API's ``example`` number (from 1; an update's examples keep the spec's), checked."""
+        first = self.spec.first_example
+        last = first + self.model.n_examples - 1
+        if isinstance(example, bool) or not isinstance(example, int) or not first <= example <= last:
+            raise SpecError(f"must be a whole number from {first} to {last} (examples count from 1, as in the names' "
                             f"__1); got {example!r}", field="example")
-        return example - 1
+        return example - first
 
     def values(self, *, precision: int = DEFAULT_PRECISION, carry_rounding: int | None = None) -> Values:
         """Every quantity's value: exact rationals where possible, else ``precision`` digits."""

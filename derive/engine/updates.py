@@ -18,15 +18,20 @@ from ..spec.model import Spec
 
 @dataclass(frozen=True)
 class Update:
-    """One update: its number (from 1), its examples (numbered from 1) and its one-step problem."""
+    """One update: its number (from 1), its examples (their numbers in the spec, from 1) and its one-step problem."""
 
     number: int
     examples: tuple[int, ...]
     problem: object  # derive.engine.problem.Problem
+    updated: dict | None = None  # the parameters it leaves (exact); None for the last update of a ``stop``
 
 
-def update_problems(source, *, carry_rounding=None) -> list[Update]:
+def update_problems(source, *, carry_rounding=None, stop: int | None = None, models: dict | None = None) -> list[Update]:
     """The problems of the spec's updates in order, each starting from the parameters the last one left.
+
+    ``stop`` ends the list after that many updates. The updates share their symbolic models: one per
+    shape of update (its number of examples, and where they start when there are several, as that is
+    in their names), kept in ``models`` if given, so that later calls share them too.
 
     >>> import derive
     >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
@@ -36,17 +41,24 @@ def update_problems(source, *, carry_rounding=None) -> list[Update]:
     ([(1,), (2,)], ((Fraction(1, 4),),))
     >>> updates[1].problem.values()["w1_new"]
     3/4
+    >>> updates[1].problem.model.quantities is updates[0].problem.model.quantities
+    True
     """
     Problem = type(source)  # the caller's class: importing engine.problem here would close an import cycle
     spec = source.spec
+    models = {} if models is None else models
     updates = []
     current = spec
-    for number, group in enumerate(spec.update_groups, start=1):
+    for number, group in enumerate(spec.update_groups[:stop], start=1):
         step = dataclasses.replace(current, examples=tuple(spec.examples[n] for n in group),
-                                   batch=len(group) > 1, batch_size=None)
-        problem = Problem(step)
-        updates.append(Update(number, tuple(n + 1 for n in group), problem))
-        current = with_parameters(step, updated_parameters(problem, carry_rounding))
+                                   batch=len(group) > 1, batch_size=None, first_example=group[0] + 1)
+        shape = (len(group), group[0] if len(group) > 1 else None)  # one example: no number in its names
+        problem = models[shape].with_spec(step) if shape in models else Problem(step)
+        models.setdefault(shape, problem)
+        updated = updated_parameters(problem, carry_rounding) if stop is None or number < stop else None
+        updates.append(Update(number, tuple(n + 1 for n in group), problem, updated))
+        if updated is not None:
+            current = with_parameters(step, updated)
     return updates
 
 
@@ -160,7 +172,7 @@ def run_updates(problem, steps: int, *, epoch_error: str = "after", shuffle_seed
     return history, epoch_errors, dict(zip(names, params))
 
 
-def exact_updates(source, epochs: int, *, carry_rounding=None) -> list[dict]:
+def exact_updates(source, epochs: int, *, carry_rounding=None, models: dict | None = None) -> list[dict]:
     """The parameters after 0, 1, ... ``epochs`` epochs of updates (spec order), exact.
 
     >>> from derive import load
@@ -172,20 +184,23 @@ def exact_updates(source, epochs: int, *, carry_rounding=None) -> list[dict]:
     Problem = type(source)
     spec = source.spec
     rounding = spec.conventions.carry_rounding if carry_rounding is None else carry_rounding
+    models = {} if models is None else models
     history = [{p.name: p.value for p in source.network.parameters}]
     for _ in range(epochs):
-        last = update_problems(Problem(spec), carry_rounding=rounding)[-1].problem
-        params = updated_parameters(last, rounding)
+        params = update_problems(Problem(spec), carry_rounding=rounding, models=models)[-1].updated
         history.append(params)
         spec = with_parameters(spec, params)
     return history
 
 
-def update_at(source, steps: int) -> Update:
+def update_at(source, steps: int, *, models: dict | None = None) -> Update:
     """The update made after ``steps`` updates (0: the first), at the parameters they left; spec order.
 
     Up to ``EXACT_STEP_LIMIT`` updates the epochs before it run exact; a longer run takes the float
     loop and reads its parameters back as exact decimals (as :func:`~derive.engine.train.parameters_at`).
+
+    Only the updates before it are computed, on one symbolic model per shape of update (``models``,
+    as :func:`update_problems` keeps them).
 
     >>> from derive import load
     >>> spec = {"batch": [{"inputs": [1], "targets": [0]}, {"inputs": [2], "targets": [1]}], "update": "online",
@@ -194,14 +209,23 @@ def update_at(source, steps: int) -> Update:
     >>> u.number, u.examples, u.problem.spec.layers[0].weights
     (4, (2,), ((Fraction(3, 8),),))
     """
+    from ..io.progress import paused, task
+
     Problem = type(source)
     spec = source.spec
     per_epoch = len(spec.update_groups)
     epochs, within = divmod(steps, per_epoch)
-    if steps > EXACT_STEP_LIMIT:  # exact epochs cost a model per update: 100,000 steps took ten minutes
-        params = run_updates(source, epochs * per_epoch)[2]
-        start = with_parameters(spec, {name: Fraction(repr(value)) for name, value in params.items()})
-    else:
-        start = with_parameters(spec, exact_updates(source, epochs)[-1])
-    update = update_problems(Problem(start))[within]
+    models = {} if models is None else models
+    current = spec
+    with task("updates before it", steps) as bar, paused():  # one bar, not one per update's values
+        if steps > EXACT_STEP_LIMIT:  # exact epochs cost a model's values per update: 100,000 took minutes
+            params = run_updates(source, epochs * per_epoch)[2]
+            current = with_parameters(spec, {name: Fraction(repr(value)) for name, value in params.items()})
+            bar.advance(epochs * per_epoch)
+        else:
+            for _ in range(epochs):
+                current = with_parameters(current, update_problems(Problem(current), models=models)[-1].updated)
+                bar.advance(per_epoch)
+        update = update_problems(Problem(current), stop=within + 1, models=models)[within]
+        bar.advance(within)
     return Update(steps + 1, update.examples, update.problem)

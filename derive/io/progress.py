@@ -13,7 +13,7 @@ import contextlib
 import sys
 import time
 
-__all__ = ["enable", "task", "summary", "SUMMARY_AFTER"]
+__all__ = ["enable", "task", "paused", "summary", "SUMMARY_AFTER"]
 
 SUMMARY_AFTER = 2.0  # seconds; a quicker command needs no summary
 _REDRAW = 0.1
@@ -97,6 +97,23 @@ def task(label: str, total: int):
         bar.abort()
         raise
     bar.finish()
+
+
+@contextlib.contextmanager
+def paused():
+    """No task inside draws or counts: a loop of many small jobs shows one bar of its own instead.
+
+    >>> with paused():
+    ...     with task("values", 3) as bar:
+    ...         type(bar).__name__
+    '_Quiet'
+    """
+    was = _State.on
+    _State.on = False
+    try:
+        yield
+    finally:
+        _State.on = was
 
 
 def summary(command: str) -> str | None:

@@ -80,12 +80,13 @@ def make_environment(kind: str, template_dir=None, lang: str = "en") -> jinja2.E
         env.globals.clear()
     _install_translations(env, kind, lang)
     env.filters["trusted"] = _trusted
-    env.filters["eq"] = _equation_number
+    env.filters["eq"] = _equation_reference
     env.filters["num"] = _number_text
     if kind == "html":
         from .mathml import inline_math, math_chain, text_with_math
 
         env.filters.update(eq=_equation_link, math=inline_math, chain=math_chain, prose=text_with_math)
+        env.globals["id_prefix"] = ""  # a page of several worked solutions gives each its own, so ids stay unique
     return env
 
 
@@ -125,8 +126,16 @@ def _too_long_repeat(left, right) -> bool:
     return False
 
 
+# Compiled code fixes whether a filter is passed the context; change this when a filter's arguments do,
+# so that entries compiled for the old filters (same template source) are not used.
+_COMPILED_FOR = "filters v2: eq takes the context"
+
+
 class _QuietCache(jinja2.FileSystemBytecodeCache):
     """Jinja's cache, skipped when its folder cannot be read or written (a full disk, a lost folder)."""
+
+    def get_source_checksum(self, source: str) -> str:
+        return super().get_source_checksum(f"{_COMPILED_FOR}\n{source}")
 
     def load_bytecode(self, bucket) -> None:
         try:
@@ -199,10 +208,19 @@ def _equation_number(number) -> NoEscape:
     return NoEscape(f"({number})")
 
 
-def _equation_link(number) -> NoEscape:
-    """An equation number as an HTML page cites it: a link to the equation."""
+@jinja2.pass_context
+def _equation_reference(context, number) -> NoEscape:
+    """An equation number as Markdown and LaTeX cite it; takes the context as :func:`_equation_link` does
+    (Jinja fixes a filter's arguments when it compiles, and the compiled templates are shared by every kind)."""
+    return _equation_number(number)
+
+
+@jinja2.pass_context
+def _equation_link(context, number) -> NoEscape:
+    """An equation number as an HTML page cites it: a link to the equation (ids prefixed by ``id_prefix``)."""
     text = _equation_number(number)
-    return NoEscape(f'<a class="eqref" href="#eq-{number}">{text}</a>')
+    prefix = context.get("id_prefix") or ""
+    return NoEscape(f'<a class="eqref" href="#{prefix}eq-{number}">{text}</a>')
 
 
 def _trusted(text) -> NoEscape:

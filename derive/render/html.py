@@ -62,16 +62,23 @@ def render_html(derivation, *, number_format: NumberFormat | None = None, templa
     return render_page("html/solution.html.j2", context, template_dir)
 
 
-def render_solution_body(derivation, *, number_format: NumberFormat | None = None, template_dir=None) -> NoEscape:
+def render_solution_body(derivation, *, number_format: NumberFormat | None = None, template_dir=None,
+                         id_prefix: str = "") -> NoEscape:
     """A worked solution as HTML to put inside another page (no title, contents or page shell).
+
+    ``id_prefix`` starts every id of the body and every link to one, so that several bodies can
+    share a page (an online solution's updates: ``u2-eq-7``).
 
     >>> import derive
     >>> from derive.steps import derive_steps
     >>> body = render_solution_body(derive_steps(derive.load("2-2-1")))
     >>> body.lstrip().startswith("<p>"), "<html" in body
     (True, False)
+    >>> body = render_solution_body(derive_steps(derive.load("2-2-1")), id_prefix="u2-")
+    >>> 'id="u2-eq-7"' in body, 'href="#u2-eq-7"' in body, 'id="eq-' in body
+    (True, True, False)
     """
-    context = _solution_context(derivation, number_format, False, False)
+    context = {**_solution_context(derivation, number_format, False, False), "id_prefix": id_prefix}
     return NoEscape(render_template("html", "html/_solution_body.html.j2", context, template_dir))
 
 

@@ -57,7 +57,7 @@ class Names:
         q = self.model.by_key.get(key)
         if q is None:
             return self.plain(key)
-        sup = f"[{q.example + 1}]" if self.batch and q.example is not None else None
+        sup = f"[{self.network.example_number(q.example)}]" if self.batch and q.example is not None else None
         kind = q.kind
         if kind in ("input", "target"):
             return self.plain(q.name, sup)

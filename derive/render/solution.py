@@ -201,7 +201,7 @@ class UpdatesSolution(Solution):
         for update, derivation in zip(self.updates, self.derivations):
             view = build_view(derivation, number_format=self.number_format, diagram_values=self.diagram_values)
             items.append({"number": update.number, "examples": list(update.examples), "view": view,
-                          **({k: f(derivation) for k, f in extra.items()})})
+                          **({k: f(update, derivation) for k, f in extra.items()})})
         last = items[-1]["view"]["summary"]["rows"]
         return {"title": spec.title, "mode": self.mode, "batch_size": len(full.examples), "updates": items,
                 "final": [{"name": row["param"], "value": row["updated"]} for row in last]}
@@ -224,8 +224,9 @@ class UpdatesSolution(Solution):
     def html(self, *, reveal: bool = False) -> str:
         from .html import render_page, render_solution_body
 
-        def body(derivation):
-            return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir)
+        def body(update, derivation):  # each update's ids (and links to them) start u<number>-: unique on the page
+            return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir,
+                                        id_prefix=f"u{update.number}-")
 
         context = {**self._context(body=body), "reveal": False}
         return render_page("html/updates.html.j2", context, self.template_dir)

@@ -64,7 +64,12 @@ def build_training_view(run, kind: str) -> dict:
     spec = run.spec
     problem = Problem(spec)
     names = Names(problem.model)
-    solution = solve(problem, carry_rounding=spec.conventions.carry_rounding)
+    first = problem
+    if spec.update != "batch":  # the first step is update 1, on its own examples
+        from ..engine.updates import update_problems
+
+        first = update_problems(problem, stop=1)[0].problem
+    solution = solve(first, carry_rounding=spec.conventions.carry_rounding)
     positive = all(loss > 0 for loss in run.loss_history)
     from .language import localize_number, localize_tex
 
@@ -85,7 +90,28 @@ def build_training_view(run, kind: str) -> dict:
         else NoEscape(pgfplots_coordinates(run.loss_history)),
         "optimizer_step": None if spec.optimizer.name == "sgd" else _optimizer_view(first_step(problem), names),
         "solution": NoEscape(_solution_text(solution, kind)),
+        **_epochs_view(run, shown),
     }
+
+
+def _epochs_view(run, shown) -> dict:
+    """Online and mini-batch runs: how updates make epochs, and each epoch's error (about twenty rows).
+
+    >>> from derive.engine.train import train
+    >>> view = _epochs_view(train("2-2-1-xor-negnevitsky", 9, epoch_error="before"), str)
+    >>> view["update_mode"], view["per_epoch"], view["epochs"], [row["epoch"] for row in view["epoch_rows"]]
+    ('online', 4, 2, [1, 2])
+    """
+    from ..engine.train import default_every
+
+    if run.update == "batch":
+        return {"update_mode": "batch"}  # not "update": a template's view.update is the dict's method
+    spec = run.spec
+    every = default_every(len(run.epoch_errors))
+    rows = [{"epoch": e, "error": NoEscape(shown(format_number(error)))}
+            for e, error in enumerate(run.epoch_errors, start=1) if e % every == 0 or e in (1, len(run.epoch_errors))]
+    return {"update_mode": run.update, "batch_size": spec.batch_size, "per_epoch": len(spec.update_groups),
+            "epochs": run.epochs, "epoch_error": run.epoch_error, "shuffle_seed": run.shuffle_seed, "epoch_rows": rows}
 
 
 def _decimal(value) -> str:

@@ -108,9 +108,14 @@ def steps_by_key(derivation: Derivation, *, number_format: NumberFormat | None =
 
 
 
+def _number(example, printer) -> int | None:
+    """A step's example (0-based among its derivation's) as numbered in the spec: an update's 3 and 4."""
+    return None if example is None else printer.names.network.example_number(example)
+
+
 def _section(section, printer) -> dict:
     return {"kind": section.kind, "layer": section.layer,
-            "example": section.example + 1 if section.example is not None else None,
+            "example": _number(section.example, printer),
             "items": _items(section.items, printer)}
 
 
@@ -136,7 +141,7 @@ def _item(item, printer) -> dict:
     if isinstance(item, Group):
         return {"type": "group", "kind": item.kind, "param_kind": item.param_kind,
                 "symbol": printer.doprint(item.symbol) if item.symbol is not None else None,
-                "example": item.example + 1 if item.example is not None else None,
+                "example": _number(item.example, printer),
                 "items": _items(item.items, printer)}
     raise TypeError(type(item).__name__)
 
@@ -162,7 +167,7 @@ def _step(step: Step, printer) -> dict:
                      for i, part in enumerate(parts)] or [(lhs, NoEscape(""))],
             "uses": list(step.uses), "has_value": step.value is not None,
             "condition": printer.doprint(step.condition) if step.condition is not None else None,
-            "example": step.example + 1 if step.example is not None else None}
+            "example": _number(step.example, printer)}
 
 
 def _has_matrix(expr) -> bool:
@@ -191,7 +196,7 @@ def _table(table: Table, printer) -> dict:
         parts = [printer.doprint(f) for f in row.forms + row.substituted]
         value = printer.doprint(row.value) if row.value is not None else NoEscape("")
         rows.append({"lhs": printer.doprint(row.lhs), "expr": NoEscape(" = ".join(parts)), "value": value,
-                     "example": row.example + 1 if row.example is not None else None})
+                     "example": _number(row.example, printer)})
     return {"type": "table", "number": table.number, "rule": table.rule, "rows": rows}
 
 
@@ -201,8 +206,9 @@ def _problem(derivation, printer, diagram_values) -> dict:
     st = derivation.statement
     m = printer.doprint
     examples = []
-    for inputs, targets in zip(st.inputs, st.targets):
-        examples.append({"inputs": [{"name": m(s), "value": m(v)} for s, v in inputs],
+    network = derivation.model.network
+    for n, (inputs, targets) in enumerate(zip(st.inputs, st.targets)):
+        examples.append({"number": network.example_number(n), "inputs": [{"name": m(s), "value": m(v)} for s, v in inputs],
                          "targets": [{"name": m(s), "value": m(v)} for s, v in targets]})
     layers = []
     for info in st.layers:

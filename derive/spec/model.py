@@ -228,6 +228,7 @@ class Spec:
     marking: Marking | None = None  # the spec's own marking scheme (tolerances, points)
     batch_size: int | None = None  # examples per update: None = the whole batch, 1 = online (``update:``)
     update_line: int | None = None  # the line of ``update:`` in the spec file, for errors raised later
+    first_example: int = 1  # the number of examples[0] in the whole spec's list (an update's examples: 3, 4, ...)
 
     @property
     def update(self) -> str:

@@ -49,7 +49,7 @@ class MatrixBuilder(Builder):
         if self.n_examples == 1:
             fill()
             return
-        group = Group("example", f"example {n + 1}", example=n)
+        group = Group("example", f"example {self.network.example_number(n)}", example=n)
         self._sink.append(group)
         with self.into(group.items):
             fill()
@@ -58,7 +58,7 @@ class MatrixBuilder(Builder):
 
     def msym(self, kind: str, layer: int, n: int | None = None) -> sp.Symbol:
         """A vector or matrix as one symbol: ``W@2``, ``delta@1@3`` (example 3 of a batch)."""
-        suffix = f"@{n + 1}" if n is not None and self.n_examples > 1 else ""
+        suffix = f"@{self.network.example_number(n)}" if n is not None and self.n_examples > 1 else ""
         return sp.Symbol(f"{kind}@{layer}{suffix}", commutative=False)
 
     def column(self, keys) -> sp.ImmutableMatrix:
