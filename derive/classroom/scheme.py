@@ -154,6 +154,26 @@ def spec_scheme(spec, keys, scheme=None, tolerance=None) -> Scheme:
     return build_scheme(spec.marking, command, keys=keys)
 
 
+def update_scheme(scheme: Scheme, number: int, plain) -> Scheme:
+    """The scheme of update ``number`` of an online sheet, by the names within the update (``plain``).
+
+    An entry for a quantity (``out_h1``) applies to it in every update; one for the quantity of one update
+    (``u2_out_h1``) applies to that update and beats the plain one.
+
+    >>> s = Scheme(points={"out_h1": Fraction(2), "u2_out_h1": Fraction(5)})
+    >>> [update_scheme(s, k, {"out_h1"}).points_for("out_h1") for k in (1, 2)]
+    [Fraction(2, 1), Fraction(5, 1)]
+    """
+    prefix = f"u{number}_"
+
+    def own(table: dict) -> dict:
+        found = {k: v for k, v in table.items() if k in plain}
+        found.update({k[len(prefix):]: v for k, v in table.items() if k.startswith(prefix) and k not in plain})
+        return found
+
+    return dataclasses.replace(scheme, tolerances=own(scheme.tolerances), points=own(scheme.points))
+
+
 def quantity_keys(spec) -> set:
     """The keys of every quantity of ``spec``'s network (what a scheme's quantity names resolve to).
 
