@@ -47,7 +47,7 @@ from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
 from .explain import Explanation, _explain, _slips, agreement
 from .follow import FollowThrough
-from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme  # noqa: F401
+from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme, update_scheme  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -225,8 +225,12 @@ def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> Chec
     elif after_steps is not None:
         claims = Claims(claims.claims, after_steps, claims.source)
     update = update_at(problem, claims.after_steps)
+    # a scheme's out_h1 applies to every update, its u2_out_h1 to update 2 only (as derive grade reads them)
+    numbers = range(1, max(len(spec.update_groups), update.number) + 1)
+    named = set(keys) | {f"u{n}_{k}" for n in numbers for k in keys}
+    scheme = update_scheme(spec_scheme(spec, named, scheme, tolerance), update.number, set(keys))
     report = check_claims(update.problem.spec, Claims(claims.claims, 0, claims.source), explain=explain,
-                          scheme=scheme, tolerance=tolerance)
+                          scheme=scheme)
     return dataclasses.replace(report, spec=spec, after_steps=claims.after_steps)
 
 

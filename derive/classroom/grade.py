@@ -103,7 +103,9 @@ def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, t
         plain = update_keys(first, count)
         keys = sheet_keys(plain)
         unknown = lambda name: unknown_update(name, count)  # noqa: E731
-        scheme = spec_scheme(first, keys | set().union(*plain.values()), scheme, tolerance)
+        within = set().union(*plain.values())  # a scheme may name any update of the spec, asked or not
+        named = within | {f"u{n}_{k}" for n in range(1, len(first.update_groups) + 1) for k in within}
+        scheme = spec_scheme(first, named, scheme, tolerance)
     else:
         keys, plain, unknown = EngineProblem(first).model.by_key, None, None
         scheme = spec_scheme(first, keys, scheme, tolerance)
