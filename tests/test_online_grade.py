@@ -234,3 +234,24 @@ def test_check_reads_a_u_k_tolerance_for_its_update_only(tmp_path):
         report = check_claims(str(spec), {"out_o1": near, "after_steps": number - 1})
         statuses.append(report.results[0].status)
     assert statuses == ["ok", "wrong", "ok"]
+
+
+def test_quiz_exports_take_a_u_k_tolerance_for_its_update(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from derive.classroom.moodle import quiz_xml
+    from derive.classroom.scheme import tolerance_of
+    from derive.spec import load_spec
+    from moodle_cloze import extract_blanks
+
+    spec = tmp_path / "marked.yaml"
+    spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    out_o1: absolute=0.01\n"
+                                    "    u2_out_o1: absolute=0.002\n")
+    loaded = load_spec(str(spec))
+    assert [str(tolerance_of(loaded, f"u{k}_out_o1")) for k in (1, 2, 3)] == \
+        ["absolute=0.01", "absolute=0.002", "absolute=0.01"]
+    assert str(tolerance_of(loaded, "u2_w5_new")) == "shown"
+    root = ET.fromstring(quiz_xml(generate_variants(str(spec), 1, seed=5, ask="out:o1")).encode("utf-8"))
+    radii = [Fraction(blank.answers[0].tolerance) for q in root.findall("question")[1:]
+             for blank in extract_blanks(q.findtext("questiontext/text"))]
+    assert radii == [Fraction(1, 100), Fraction(2, 1000), Fraction(1, 100)]

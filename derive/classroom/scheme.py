@@ -195,12 +195,23 @@ def tolerance_of(spec, key: str, tolerance=None) -> Tolerance:
     ...     "weights": [[0.5]]}], "marking": {"tolerance": "sigfigs=3", "tolerances": {"dE/dw1": "relative=1%"}}})
     >>> str(tolerance_of(spec, "E_total")), str(tolerance_of(spec, "grad_w1")), str(tolerance_of(spec, "grad_w1", "decimals=4"))
     ('sigfigs=3', 'relative=0.01', 'decimals=4')
+
+    Of an online or mini-batch spec ``key`` is an update's answer key (``u2_out_h1``): an entry for ``out_h1``
+    applies to every update, one for ``u2_out_h1`` to update 2 only (:func:`update_scheme`).
     """
+    from ..spec.claims import update_number
+
     if spec.marking is None or (not spec.marking.tolerances and not spec.marking.points):
-        keys = ()  # nothing to resolve: the network's quantities are not needed
-    else:
-        keys = _keys_of(_shape(spec), spec)
-    return spec_scheme(spec, keys, None, tolerance).tolerance_for(key)
+        return spec_scheme(spec, (), None, tolerance).tolerance_for(key)  # no names to resolve
+    if spec.update == "batch":
+        return spec_scheme(spec, _keys_of(_shape(spec), spec), None, tolerance).tolerance_for(key)
+    within = _keys_of((_shape(spec), spec.batch_size), spec)
+    named = within | {f"u{n}_{k}" for n in range(1, len(spec.update_groups) + 1) for k in within}
+    scheme = spec_scheme(spec, named, None, tolerance)
+    number = update_number(key)
+    if number is None or key in within:
+        return scheme.tolerance_for(key)
+    return update_scheme(scheme, number, within).tolerance_for(key[len(f"u{number}_"):])
 
 
 def _shape(spec) -> tuple:
@@ -214,9 +225,15 @@ _KEYS: dict = {}
 
 
 def _keys_of(shape, spec) -> set:
+    """The quantity keys of ``spec`` (of an online spec: within any of its updates), cached by shape."""
     if shape not in _KEYS:
         _KEYS.clear() if len(_KEYS) > 64 else None
-        _KEYS[shape] = quantity_keys(spec)
+        if spec.update == "batch":
+            _KEYS[shape] = quantity_keys(spec)
+        else:
+            from .grade_updates import update_keys
+
+            _KEYS[shape] = set().union(*update_keys(spec, len(spec.update_groups)).values())
     return _KEYS[shape]
 
 
