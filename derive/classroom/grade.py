@@ -24,9 +24,9 @@ from ..spec.claims import update_number
 from ..spec.source import Num, read_document
 from ..render.language import with_language
 from .ask import Question
-from .grade_updates import UpdateGrader, sheet_keys, unknown_update, update_keys
+from .grade_updates import UpdateGrader, sheet_keys, unknown_update
 from .roster import Problem, Submission, merge, read_claims_folder, read_roster
-from .scheme import spec_scheme
+from .scheme import spec_scheme, update_keys
 
 STATUS_WORDS = {"ok": "right", "follow_through": "follow-through", "wrong": "wrong", None: "not answered"}
 

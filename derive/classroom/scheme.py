@@ -174,6 +174,23 @@ def update_scheme(scheme: Scheme, number: int, plain) -> Scheme:
     return dataclasses.replace(scheme, tolerances=own(scheme.tolerances), points=own(scheme.points))
 
 
+def update_keys(spec, count: int) -> dict[int, set]:
+    """The quantity keys of each of the first ``count`` updates, as named within the update.
+
+    >>> keys = update_keys("2-2-1-xor-negnevitsky", 2)
+    >>> sorted(keys), "out_n5" in keys[2], "out_n5__1" in keys[2]
+    ([1, 2], True, False)
+    """
+    from ..engine.network import build_network
+    from ..engine.symbolic import build_model
+    from ..spec import load_spec
+    from .variants import update_spec
+
+    spec = load_spec(spec)
+    return {number: set(build_model(build_network(update_spec(spec, group))).by_key)
+            for number, group in enumerate(spec.update_groups[:count], start=1)}
+
+
 def quantity_keys(spec) -> set:
     """The keys of every quantity of ``spec``'s network (what a scheme's quantity names resolve to).
 
@@ -231,8 +248,6 @@ def _keys_of(shape, spec) -> set:
         if spec.update == "batch":
             _KEYS[shape] = quantity_keys(spec)
         else:
-            from .grade_updates import update_keys
-
             _KEYS[shape] = set().union(*update_keys(spec, len(spec.update_groups)).values())
     return _KEYS[shape]
 
