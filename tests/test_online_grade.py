@@ -255,3 +255,17 @@ def test_quiz_exports_take_a_u_k_tolerance_for_its_update(tmp_path):
     radii = [Fraction(blank.answers[0].tolerance) for q in root.findall("question")[1:]
              for blank in extract_blanks(q.findtext("questiontext/text"))]
     assert radii == [Fraction(1, 100), Fraction(2, 1000), Fraction(1, 100)]
+
+
+def test_new_weights_rounded_as_written_and_carried_on_are_right(sheet, tmp_path):
+    folder, spec, data = sheet
+    eta = float(data["variants"][0]["parameters"]["eta"])
+    x2, t2 = example(data, 1, 2)
+    key = starting(data, 1, 2)
+    rounded = f"{key['w5']:.2f}"  # right as written (to its 2 places); update 2 worked from it
+    own_out, _ = update_by_hand({**key, "w5": float(rounded)}, x2, t2, eta)
+    assert f"{own_out:.6f}" != printed(data, 1, "u2_out_o1")  # the key alone would call it wrong
+    roster = _write(tmp_path, f"student,variant,u1_w5_new,u2_out_o1\nfay,1,{rounded},{own_out:.6f}\n")
+    fay = grade_class(str(spec), folder / "variants.json", roster=roster).students[0]
+    assert fay.verdicts == {**dict.fromkeys(data["asked"]), "u1_w5_new": "ok", "u2_out_o1": "ok"}
+    assert [r.match for r in fay.report.results][1] == "carried" and fay.earned == 2

@@ -99,7 +99,11 @@ class UpdateGrader:
         if not results:
             return None, problems
         variant = self.variants[submission.variant]
-        return CheckReport(variant.spec, 0, tuple(_settled(results)), submission.source), problems
+        return CheckReport(variant.spec, 0, tuple(_settled(results, self._credit)), submission.source), problems
+
+    def _credit(self, key: str, status: str, match=None) -> Fraction:
+        number = update_number(key)
+        return self.schemes[number].credit(key[len(f"u{number}_"):], status, match)
 
     def _by_update(self, submission, problems) -> dict[int, dict]:
         """The claimed numbers by update: {k: {name within update k: text}}; unknown names are problems."""
@@ -186,15 +190,17 @@ def _named(result, prefix: str):
     return dataclasses.replace(result, claim=claim)
 
 
-def _settled(results: list) -> list:
-    """Follow-through roots kept to the root errors left (a claim right against the key is no root)."""
+def _settled(results: list, credit) -> list:
+    """Follow-through roots kept to the root errors left (a claim right against the key is no root);
+    ``credit(key, status, match)`` gives the points of a claim left with no root (right, a rounding difference)."""
     wrong = {r.claim.name for r in results if r.status == "wrong"}
     settled = []
     for r in results:
         if r.status == "follow_through":
             roots = tuple(n for n in r.roots if n in wrong)
             if not roots:
-                r = dataclasses.replace(r, status="ok", match="carried", roots=())
+                r = dataclasses.replace(r, status="ok", match="carried", roots=(),
+                                        points=credit(r.claim.key, "ok", "carried"))
             else:
                 r = dataclasses.replace(r, roots=roots)
         settled.append(r)
