@@ -349,16 +349,6 @@ def test_exam_pdfs_of_an_online_question(tmp_path):
         _pdflatex_clean(tmp_path / "e" / name)
 
 
-def test_grade_refuses_an_online_sheet_with_the_line(tmp_path):
-    from derive.classroom.grade import grade_class
-
-    (tmp_path / "variants.json").write_text(generate_variants(XOR, 1, seed=1).to_json())
-    (tmp_path / "r.csv").write_text("student,variant,u1_out_n5\ns1,1,0.5097\n")
-    with pytest.raises(SpecError, match=r":7: update must be batch for derive grade") as raised:
-        grade_class(XOR, tmp_path / "variants.json", roster=tmp_path / "r.csv")
-    assert raised.value.line == 7  # the line of `update: online` in the example's file
-
-
 @settings(max_examples=15, deadline=None)
 @given(spec=networks(max_layers=2, max_units=2, max_examples=3, batch=True, losses=("half_sse", "sse", "mse"),
                      activations=("sigmoid", "tanh", "linear")),

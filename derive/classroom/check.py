@@ -47,7 +47,7 @@ from ..spec.claims import Claim, Claims, read_claims
 from .alternatives import Evaluations, Variant
 from .explain import Explanation, _explain, _slips, agreement
 from .follow import FollowThrough
-from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme  # noqa: F401
+from .scheme import DEFAULT_SCHEME, Scheme, read_scheme, spec_scheme, update_scheme  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -240,9 +240,13 @@ def _check_update(spec, claims, after_steps, explain, scheme, tolerance) -> Chec
                             f"{', '.join(map(str, update.examples))})", field=claim.name,
                             source=claims.source or "<claims>", line=claim.line)
         read_claims(source, own, after_steps=claims.after_steps, **options)  # raises: names the claim, suggests
+    # a scheme's out_h1 applies to every update, its u2_out_h1 to update 2 only (as derive grade reads them)
+    numbers = range(1, max(len(spec.update_groups), update.number) + 1)
+    named = set(keys) | {f"u{n}_{k}" for n in numbers for k in keys}
+    scheme = update_scheme(spec_scheme(spec, named, scheme, tolerance), update.number, set(keys))
     evaluations = Evaluations(update.problem.spec, base=update.problem)
     report = check_claims(update.problem.spec, Claims(claims.claims, 0, claims.source), explain=explain,
-                          evaluations=evaluations, scheme=scheme, tolerance=tolerance)
+                          evaluations=evaluations, scheme=scheme)
     return dataclasses.replace(report, spec=spec, after_steps=claims.after_steps)
 
 

@@ -20,11 +20,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import DeriveError, OutputError, SpecError, keyword
+from ..spec.claims import update_number
 from ..spec.source import Num, read_document
 from ..render.language import with_language
 from .ask import Question
+from .grade_updates import UpdateGrader, sheet_keys, unknown_update
 from .roster import Problem, Submission, merge, read_claims_folder, read_roster
-from .scheme import spec_scheme
+from .scheme import spec_scheme, update_keys
 
 STATUS_WORDS = {"ok": "right", "follow_through": "follow-through", "wrong": "wrong", None: "not answered"}
 
@@ -69,17 +71,6 @@ class ClassGrades:
         return out.getvalue()
 
 
-def _refuse_updates(spec) -> None:
-    """A sheet of online or mini-batch updates asks ``u<k>_`` quantities, which a class's answers are not read by yet."""
-    from ..spec.validate import load_spec
-
-    loaded = load_spec(spec)
-    if loaded.update != "batch":
-        raise SpecError(f"must be batch for derive grade (a sheet of {loaded.update} updates is not graded yet); got "
-                        f"{loaded.update} (check each update with derive check and after_steps)", field="update",
-                        source=loaded.source, line=loaded.update_line)
-
-
 def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, tolerance=None) -> ClassGrades:
     """Grade the students of ``roster`` (a CSV path) and/or ``claims`` (a folder of claims files).
 
@@ -104,22 +95,30 @@ def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, t
     if roster is None and claims is None:
         raise SpecError(f"needs the class's answers: a roster CSV ({keyword('roster')}) and/or a claims folder "
                         f"({keyword('claims')})")
-    _refuse_updates(spec)
     info = read_variants_json(variants_json)
     variants = _draw_again(spec, info)
-    model = EngineProblem(next(iter(variants.values())).spec).model
-    keys = model.by_key
-    scheme = spec_scheme(next(iter(variants.values())).spec, keys, scheme, tolerance)
+    first = next(iter(variants.values())).spec
+    count = _updates_asked(info["asked"]) if first.update != "batch" else 0
+    if count:  # an online sheet: u<k>_ keys, each update marked against its own problem
+        plain = update_keys(first, count)
+        keys = sheet_keys(plain)
+        unknown = lambda name: unknown_update(name, count)  # noqa: E731
+        within = set().union(*plain.values())  # a scheme may name any update of the spec, asked or not
+        named = within | {f"u{n}_{k}" for n in range(1, len(first.update_groups) + 1) for k in within}
+        scheme = spec_scheme(first, named, scheme, tolerance)
+    else:
+        keys, plain, unknown = EngineProblem(first).model.by_key, None, None
+        scheme = spec_scheme(first, keys, scheme, tolerance)
     asked = tuple(k for k in info["asked"] if k in keys)
     problems: list[Problem] = []
     found: dict[str, Submission] = {}
     if roster is not None:
-        found, problems = read_roster(roster, keys, set(variants))
+        found, problems = read_roster(roster, keys, set(variants), unknown=unknown)
     if claims is not None:
         files, more = read_claims_folder(claims, set(variants))
         problems += more
         found = merge(found, files, keys, problems)
-    graded = _Grader(variants, scheme, asked)
+    graded = _Grader(variants, scheme, asked, plain)
     students = []
     for student in sorted(found):
         result = graded.grade(found[student])
@@ -131,9 +130,10 @@ def grade_class(spec, variants_json, *, roster=None, claims=None, scheme=None, t
 class _Grader:
     """Checks submissions, reusing each variant's evaluations across its students."""
 
-    def __init__(self, variants: dict, scheme, asked: tuple):
+    def __init__(self, variants: dict, scheme, asked: tuple, plain: dict | None = None):
         self.variants, self.scheme, self.asked = variants, scheme, asked
         self._evaluations: dict = {}
+        self.updates = UpdateGrader(variants, scheme, asked, plain) if plain else None
 
     def grade(self, submission: Submission) -> StudentGrade:
         from .check import check_claims
@@ -141,7 +141,9 @@ class _Grader:
         problems = list(submission.problems)
         variant = self.variants[submission.variant]
         report = None
-        if submission.claims:
+        if self.updates is not None:
+            report, problems = self.updates.grade(submission) if submission.claims else (None, problems)
+        elif submission.claims:
             try:
                 report = check_claims(variant.spec, submission.claims, scheme=self.scheme,
                                       evaluations=self._evaluations_of(submission.variant, variant))
@@ -158,9 +160,13 @@ class _Grader:
 
     def _score(self, submission, report, problems) -> StudentGrade:
         results = {r.claim.key: r for r in report.results} if report is not None else {}
-        scored = set(self.asked) | set(self.scheme.points)
+        if self.updates is not None:
+            scored = set(self.asked) | {k for k in results if self.updates.has_points(k)}
+            points_for = self.updates.points_for
+        else:
+            scored, points_for = set(self.asked) | set(self.scheme.points), self.scheme.points_for
         earned = sum((r.points for k, r in results.items() if k in scored), Fraction(0))
-        possible = sum((self.scheme.points_for(k) for k in scored if k in self.asked or k in results), Fraction(0))
+        possible = sum((points_for(k) for k in scored if k in self.asked or k in results), Fraction(0))
         verdicts = {k: results[k].status if k in results else None for k in self.asked}
         return StudentGrade(submission.student, submission.variant, report, earned, possible, verdicts, problems)
 
@@ -197,14 +203,26 @@ def read_variants_json(path) -> dict:
                         source=where) from None
 
 
+def _updates_asked(asked) -> int:
+    """How many updates an online sheet asks: the last ``u<k>_`` of its answer keys (0: none)."""
+    return max((update_number(k) or 0 for k in asked), default=0)
+
+
 def _draw_again(spec, info: dict) -> dict:
     """Each variant of the file drawn again from ``spec``; its numbers must be the file's."""
+    from ..spec import load_spec
     from .variants import generate_variant
 
-    questions = tuple(_question(key) for key in info["asked"])
+    spec = load_spec(spec)
+    count = _updates_asked(info["asked"]) if spec.update != "batch" else 0
+    if spec.update != "batch" and not count:
+        raise DeriveError(f"variants.json was not made from this spec: its answer keys ({', '.join(info['asked'][:3])}"
+                          f"...) carry no update, and the spec is updated {spec.update}")
+    questions = tuple(_question(key, online=bool(count)) for key in info["asked"])
     found = {}
     for index, parameters in sorted(info["parameters"].items()):
-        variant = generate_variant(spec, info["seed"], index, ask=questions, decimals=info["decimals"])
+        variant = generate_variant(spec, info["seed"], index, ask=questions, decimals=info["decimals"],
+                                   updates=count or None)
         for name, text in parameters.items():
             if variant.parameters.get(name) != text:
                 raise DeriveError(f"variants.json was not made from this spec: variant {index} has {name} = {text} "
@@ -213,8 +231,18 @@ def _draw_again(spec, info: dict) -> dict:
     return found
 
 
-def _question(key: str) -> Question:
-    """A question rebuilt from its answer key (what the draw's checks need: the gradients it asks)."""
+def _question(key: str, online: bool = False) -> Question:
+    """A question rebuilt from its answer key (what the draw's checks need: the gradients it asks, and of
+    an online sheet the update each is of).
+
+    >>> _question("u2_grad_w5", online=True)
+    Question(key='u2_grad_w5', kind='grad', subject='w5', example=None, update=2, quantity='grad_w5')
+    """
+    number = update_number(key) if online else None
+    if number is not None:
+        within = key[len(f"u{number}_"):]
+        inner = _question(within)
+        return Question(key, inner.kind, inner.subject, None, number, within)
     base, _, example = key.partition("__")
     number = int(example) - 1 if example.isdigit() else None
     if base.startswith("grad_"):
@@ -265,7 +293,9 @@ def _feedback(grades: ClassGrades, g: StudentGrade) -> tuple[str, str]:
 
     variant = grades.variants[g.variant]
     steps = {}
-    if g.report is not None and g.report.root_errors():
+    if g.report is not None and g.report.root_errors() and variant.updates:
+        steps = _update_steps(variant, g.report, NumberFormat(decimals=grades.decimals))
+    elif g.report is not None and g.report.root_errors():
         derivation = derive_steps(EngineProblem(variant.spec))
         steps = steps_by_key(derivation, number_format=NumberFormat(decimals=grades.decimals))
     info = {"index": g.variant, "seed": grades.seed, "decimals": grades.decimals,
@@ -274,6 +304,22 @@ def _feedback(grades: ClassGrades, g: StudentGrade) -> tuple[str, str]:
     context = feedback_context(g.student, info, g.report, steps, asked=asked, problems=[str(p) for p in g.problems],
                                earned=(g.earned, g.possible))
     return render_feedback(context, "md"), render_feedback(context, "tex")
+
+
+def _update_steps(variant, report, number_format) -> dict:
+    """The worked steps of the updates with a root error, keyed ``u<k>_`` as the report's claims are."""
+    from ..engine.problem import Problem as EngineProblem
+    from ..engine.updates import update_problems
+    from ..render.view import steps_by_key
+    from ..steps import derive_steps
+
+    numbers = {update_number(r.claim.key) for r, _ in report.root_errors()}
+    updates = update_problems(EngineProblem(variant.spec), carry_rounding=variant.spec.conventions.carry_rounding)
+    steps = {}
+    for number in sorted(numbers):
+        own = steps_by_key(derive_steps(updates[number - 1].problem), number_format=number_format)
+        steps.update({f"u{number}_{key}": view for key, view in own.items()})
+    return steps
 
 
 def file_stems(students) -> dict[str, str]:

@@ -88,7 +88,7 @@ def quiz_xml(variants: VariantSet, *, tolerance=None, feedback=None, partial: in
         body = feedback(variant) if feedback is not None else solution_html(variant, variants.questions,
                                                                            variants.decimals)
         blanks = {q.key: blank(variant.answers[q.key], carried[variant.index].get(q.key), variants.decimals,
-                               tolerance_of(variants.spec, q.name, tolerance), partial) for q in variants.questions}
+                               tolerance_of(variants.spec, q.key, tolerance), partial) for q in variants.questions}
         parts.append(_cloze(variant, variants, title, blanks, body))
     parts.append("</quiz>")
     return xml_safe("\n".join(parts) + "\n")

@@ -71,7 +71,7 @@ def question_html(questions, decimals: int, tolerance=None, spec=None) -> str:
             group = spec.update_groups[q.update - 1]
             inputs.append(f"<p><strong>{_text(update_title(q.update, [n + 1 for n in group]))}</strong></p>")
         last = q.update
-        inputs.append(f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading(q.name)}>'
+        inputs.append(f'<pl-number-input answers-name="{q.key}" label="{_text(label_html(q))} =" {grading(q.key)}>'
                       "</pl-number-input>")
     return ("<pl-question-panel>\n{{{params.problem_html}}}\n"
             "<p>" + gettext("Give each answer to %(decimals)s decimal places.", decimals=decimals) + "</p>\n"

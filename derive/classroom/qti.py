@@ -127,7 +127,7 @@ def _section(ident: str, title: str, points: Fraction, items: list) -> str:
 
 def _item(question, asked, j: int, paper, decimals: int, tolerance, points: Fraction) -> tuple:
     variant = question.variant
-    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance_of(variant.spec, asked.name, tolerance))
+    ranges = answer_ranges(variant.answers[asked.key], decimals, tolerance_of(variant.spec, asked.key, tolerance))
     scale = max(canvas_scale(value, radius) for value, radius, _ in ranges)
     unit = (" " + gettext("Give it in units of %(unit)s, that is, the value &times; %(factor)s.",
                           unit=f"10<sup>&minus;{scale}</sup>", factor=f"10<sup>{scale}</sup>") if scale else "")

@@ -52,8 +52,10 @@ class Submission:
     problems: list = field(default_factory=list)
 
 
-def read_roster(path, keys, variants) -> tuple[dict[str, Submission], list[Problem]]:
+def read_roster(path, keys, variants, *, unknown=None) -> tuple[dict[str, Submission], list[Problem]]:
     """Submissions by student id from a roster CSV; ``keys`` are the model's, ``variants`` the known numbers.
+
+    ``unknown`` (optional) says what is wrong with a column title that names no quantity (None: the usual words).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -82,7 +84,8 @@ def read_roster(path, keys, variants) -> tuple[dict[str, Submission], list[Probl
             continue
         key = resolve_name(title, keys)
         if key is None:
-            problems.append(Problem(f"{name} row 1", title, "is not a quantity of this network; column ignored"))
+            why = (unknown(title) if unknown else None) or "is not a quantity of this network"
+            problems.append(Problem(f"{name} row 1", title, f"{why}; column ignored"))
         else:
             columns[index] = (title, key)
     found: dict[str, Submission] = {}

@@ -160,6 +160,43 @@ def spec_scheme(spec, keys, scheme=None, tolerance=None) -> Scheme:
     return build_scheme(spec.marking, command, keys=keys)
 
 
+def update_scheme(scheme: Scheme, number: int, plain) -> Scheme:
+    """The scheme of update ``number`` of an online sheet, by the names within the update (``plain``).
+
+    An entry for a quantity (``out_h1``) applies to it in every update; one for the quantity of one update
+    (``u2_out_h1``) applies to that update and beats the plain one.
+
+    >>> s = Scheme(points={"out_h1": Fraction(2), "u2_out_h1": Fraction(5)})
+    >>> [update_scheme(s, k, {"out_h1"}).points_for("out_h1") for k in (1, 2)]
+    [Fraction(2, 1), Fraction(5, 1)]
+    """
+    prefix = f"u{number}_"
+
+    def own(table: dict) -> dict:
+        found = {k: v for k, v in table.items() if k in plain}
+        found.update({k[len(prefix):]: v for k, v in table.items() if k.startswith(prefix) and k not in plain})
+        return found
+
+    return dataclasses.replace(scheme, tolerances=own(scheme.tolerances), points=own(scheme.points))
+
+
+def update_keys(spec, count: int) -> dict[int, set]:
+    """The quantity keys of each of the first ``count`` updates, as named within the update.
+
+    >>> keys = update_keys("2-2-1-xor-negnevitsky", 2)
+    >>> sorted(keys), "out_n5" in keys[2], "out_n5__1" in keys[2]
+    ([1, 2], True, False)
+    """
+    from ..engine.network import build_network
+    from ..engine.symbolic import build_model
+    from ..spec import load_spec
+    from .variants import update_spec
+
+    spec = load_spec(spec)
+    return {number: set(build_model(build_network(update_spec(spec, group))).by_key)
+            for number, group in enumerate(spec.update_groups[:count], start=1)}
+
+
 def quantity_keys(spec) -> set:
     """The keys of every quantity of ``spec``'s network (what a scheme's quantity names resolve to).
 
@@ -181,12 +218,23 @@ def tolerance_of(spec, key: str, tolerance=None) -> Tolerance:
     ...     "weights": [[0.5]]}], "marking": {"tolerance": "sigfigs=3", "tolerances": {"dE/dw1": "relative=1%"}}})
     >>> str(tolerance_of(spec, "E_total")), str(tolerance_of(spec, "grad_w1")), str(tolerance_of(spec, "grad_w1", "decimals=4"))
     ('sigfigs=3', 'relative=0.01', 'decimals=4')
+
+    Of an online or mini-batch spec ``key`` is an update's answer key (``u2_out_h1``): an entry for ``out_h1``
+    applies to every update, one for ``u2_out_h1`` to update 2 only (:func:`update_scheme`).
     """
+    from ..spec.claims import update_number
+
     if spec.marking is None or (not spec.marking.tolerances and not spec.marking.points):
-        keys = ()  # nothing to resolve: the network's quantities are not needed
-    else:
-        keys = _keys_of(_shape(spec), spec)
-    return spec_scheme(spec, keys, None, tolerance).tolerance_for(key)
+        return spec_scheme(spec, (), None, tolerance).tolerance_for(key)  # no names to resolve
+    if spec.update == "batch":
+        return spec_scheme(spec, _keys_of(_shape(spec), spec), None, tolerance).tolerance_for(key)
+    within = _keys_of((_shape(spec), spec.batch_size), spec)
+    named = within | {f"u{n}_{k}" for n in range(1, len(spec.update_groups) + 1) for k in within}
+    scheme = spec_scheme(spec, named, None, tolerance)
+    number = update_number(key)
+    if number is None or key in within:
+        return scheme.tolerance_for(key)
+    return update_scheme(scheme, number, within).tolerance_for(key[len(f"u{number}_"):])
 
 
 def _shape(spec) -> tuple:
@@ -200,9 +248,13 @@ _KEYS: dict = {}
 
 
 def _keys_of(shape, spec) -> set:
+    """The quantity keys of ``spec`` (of an online spec: within any of its updates), cached by shape."""
     if shape not in _KEYS:
         _KEYS.clear() if len(_KEYS) > 64 else None
-        _KEYS[shape] = quantity_keys(spec)
+        if spec.update == "batch":
+            _KEYS[shape] = quantity_keys(spec)
+        else:
+            _KEYS[shape] = set().union(*update_keys(spec, len(spec.update_groups)).values())
     return _KEYS[shape]
 
 

@@ -22,6 +22,10 @@ wrong value earns follow-through credit (see --scheme). Written to OUT: grades.c
 student: score, a verdict per asked quantity, root errors) and feedback/<student>.md and .pdf
 (their numbers, the verdicts, the worked step of each root error).
 
+An online or mini-batch sheet's answers carry their update, as its answer keys do (u2_out_n5,
+u2_dE/dw35). Each update is marked against its own quantities; from update 2 on, an answer right
+from the student's own new weights of the update before follows through from them.
+
 A bad row (missing id, unknown variant, a cell that is not a number) or claims file is reported
 on stderr by row and column and never stops the other students' grading.
 

@@ -130,6 +130,8 @@ def resolve_name(name: str, keys) -> str | None:
     >>> keys = {"E_total", "grad_w1", "w5_new", "dout_dnet_o1", "dE_o1_dout_h1", "delta_o1", "out_o1"}
     >>> [resolve_name(n, keys) for n in ["dE/dw1", "w5+", "dout_o1/dnet_o1", "dE_o1/dout_h1", "dE/dnet_o1", "loss"]]
     ['grad_w1', 'w5_new', 'dout_dnet_o1', 'dE_o1_dout_h1', 'delta_o1', 'E_total']
+    >>> resolve_name("u2_dE/dw1", {"u1_grad_w1", "u2_grad_w1"}), resolve_name("u3_dE/dw1", {"u2_grad_w1"})
+    ('u2_grad_w1', None)
     """
     text = normalise(name)
     suffix = ""
@@ -142,7 +144,26 @@ def resolve_name(name: str, keys) -> str | None:
         match = pattern.fullmatch(text)
         if match and key(match) + suffix in keys:
             return key(match) + suffix
+    number = update_number(text)
+    if number is not None:  # an online sheet's u2_dE/dw5: the name within update 2, resolved among its keys
+        prefix = f"u{number}_"
+        own = {k[len(prefix):] for k in keys if k.startswith(prefix)}
+        found = resolve_name(normalise(name)[len(prefix):], own) if own else None
+        return None if found is None else prefix + found
     return None
+
+
+def update_number(name: str) -> int | None:
+    """The update an online sheet's answer name is of (``u2_out_h1`` is of update 2), or None.
+
+    >>> update_number("u2_out_h1"), update_number("u12_dE/dw5"), update_number("out_h1")
+    (2, 12, None)
+    """
+    match = _UPDATE.match(normalise(name))
+    return int(match.group(1)) if match else None
+
+
+_UPDATE = re.compile(r"u([1-9]\d{0,5})_(?=.)")
 
 
 def display_names(keys) -> list[str]:
