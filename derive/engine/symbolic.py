@@ -44,7 +44,7 @@ def _build(network: Network) -> Model:
     for n in range(model.n_examples):
         _forward(model, n)
     _error(model)
-    parameters = network.parameters  # a property that builds the tuple afresh: build it once
+    parameters = network.parameters
     with task("chain rule (parameters)", len(parameters)) as bar:
         for layer in reversed(network.layers):
             for n in range(model.n_examples):
@@ -277,14 +277,36 @@ def _activation_derivative(activation: str, net: sp.Symbol, out: sp.Symbol, slop
     return raw.xreplace(names), formula.xreplace(names)
 
 
+_TARGET = sp.Symbol("target", real=True)
+
+
+@lru_cache(maxsize=None)
+def _loss_derivative_template(loss: str, n_outputs: int, base: str) -> sp.Expr:
+    return sp.diff(loss_term(loss, _OUT, _TARGET, n_outputs, base), _OUT)
+
+
+def _loss_derivative(loss: str, out: sp.Symbol, target: sp.Symbol, n_outputs: int, base: str) -> sp.Expr:
+    """``sympy.diff`` of one output's error term by its output: differentiated once per loss, then renamed.
+
+    Each term holds its own output alone, and ``sympy.diff`` asks assumption queries that cost
+    ~10 ms per output.
+
+    >>> o, t = sp.Symbol("out_o1", real=True), sp.Symbol("t_o1", real=True)
+    >>> _loss_derivative("half_sse", o, t, 2, "e") == sp.diff(loss_term("half_sse", o, t, 2), o)
+    True
+    """
+    return _loss_derivative_template(loss, n_outputs, base).xreplace({_OUT: out, _TARGET: target})
+
+
 def _output_error_derivatives(model: Model, layer: Layer, n: int) -> None:
     """∂E_total/∂out_o by differentiating the one error term that holds out_o."""
     scale = _scale(model)
     terms = [model[model.ex(f"E_{neuron}", n)] for neuron in layer.neurons]
     whole = sp.Add(*[term.formula for term in terms])  # E of this example, in the outputs: shown differentiated
-    for neuron, term in zip(layer.neurons, terms):
+    spec = model.network.spec
+    for neuron, target, term in zip(layer.neurons, model.network.target_names, terms):
         out = model.symbol(model.ex(f"out_{neuron}", n))
-        raw = sp.diff(term.formula, out)
+        raw = _loss_derivative(spec.loss, out, model.symbol(model.ex(target, n)), layer.units, spec.log_base)
         model.add(Quantity(_sym(model.ex(f"dE_dout_{neuron}", n)), "dE_dout", scale * raw,
                            name=f"dE_dout_{neuron}", layer=layer.index, neuron=neuron, example=n,
                            num="E_total", den=f"out_{neuron}", of=whole, raw=raw))
