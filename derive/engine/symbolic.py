@@ -97,6 +97,10 @@ def _product(*factors: sp.Expr) -> sp.Expr:
     >>> _product(a, b) == sp.Mul(a, b) and _product(a, b).args == sp.Mul(a, b).args
     True
     """
+    if len(factors) == 2:  # most products: δ·w, δ·out, ∂E/∂out·∂out/∂net
+        a, b = factors
+        if type(a) is _Symbol is type(b) and a._assumptions0 is b._assumptions0 and a.name != b.name:
+            return _mul_from_args((a, b) if a.name < b.name else (b, a), True)
     sign = factors[:1] if factors and factors[0] is sp.S.NegativeOne else ()
     symbols = factors[len(sign):]
     if len(symbols) < 2 or not _plain_symbols(symbols) or len({s.name for s in symbols}) != len(symbols):
@@ -112,12 +116,25 @@ def _sum(terms) -> sp.Expr:
     True
     """
     terms = list(terms)
+    if len(terms) == 2 and type(terms[0]) is _Symbol and _is_signed_product(terms[1]):  # p − η·grad_p
+        return _add_from_args((terms[0], terms[1]) if _SYMBOL_RANK < _MUL_RANK else (terms[1], terms[0]), True)
     bases = [_term_base(t) for t in terms]
     if len(terms) < 2 or None in bases or len(set(bases)) != len(bases):
         return sp.Add(*terms)
     atoms = [f for t in terms for f in (t.args if t.is_Mul else (t,))]
     key = _term_order if _plain_symbols(atoms) else _args_sortkey
     return sp.Add._from_args(tuple(sorted(terms, key=key)), True)
+
+
+_Symbol, _mul_from_args, _add_from_args = sp.Symbol, sp.Mul._from_args, sp.Add._from_args
+
+
+def _is_signed_product(term: sp.Expr) -> bool:
+    """A product of two or more symbols after an optional −1: never a like term of a lone symbol."""
+    if not term.is_Mul:
+        return False
+    factors = term.args[1:] if term.args[0] is sp.S.NegativeOne else term.args
+    return len(factors) >= 2 and all(type(f) is _Symbol for f in factors)
 
 
 def _symbol_name(symbol: sp.Symbol) -> str:
