@@ -100,7 +100,8 @@ def run_cli(settings: Settings) -> Section:
     lines = [
         f"Wall-clock seconds of fresh processes, as a user runs them: {settings.cli_runs} rounds after one "
         "warm-up run of each, every command once per round; a run during which other processes took over 10% "
-        "of a core is repeated. `python -m derive ...` runs with the byte-compiled modules kept (a private "
+        "of a core is repeated" + (" (not in this run: `--loaded` kept every run, whatever the load)"
+                                   if RETRIES == 0 else "") + ". `python -m derive ...` runs with the byte-compiled modules kept (a private "
         "PYTHONPYCACHEPREFIX, since this machine sets PYTHONDONTWRITEBYTECODE) and Jinja's template cache "
         "warm. The pdflatex pass uses derive's own command line, wrapper and environment. The last column is "
         "the median over rounds of the time divided by that round's `import sympy`.",

@@ -124,12 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per measurement (default 5, quick 3)")
     parser.add_argument("--budget", type=float, help="seconds for the naive SymPy runs of one size (default 60)")
     parser.add_argument("--steps", type=int, help="training steps (default 10,000, quick 1,000)")
+    parser.add_argument("--loaded", action="store_true",
+                        help="keep the cli row's runs disturbed by other processes (no waiting for a quiet machine)")
     args = parser.parse_args(argv)
     rows = args.only.split(",") if args.only else list(ROWS)
     unknown = [row for row in rows if row not in ROWS]
     if unknown:
         parser.error(f"unknown row(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
     settings = settings_from(args)
+    if args.loaded:
+        goal_cli.RETRIES = 0
     started = time.perf_counter()
     header = machine()
     # Forking the symbolic runs' children comes first, before PyTorch starts its threads.

@@ -190,9 +190,9 @@ def _value_of(formula: sp.Expr, plain: dict, precision: int) -> sp.Expr:
         number = _plain(formula, plain)
     except (_Unsupported, ZeroDivisionError, ValueError, OverflowError):
         number = None
-    if isinstance(number, Fraction):
-        return sp.Rational(number.numerator, number.denominator)
-    if isinstance(number, mpmath.mpf) and mpmath.isfinite(number):
+    if type(number) is Fraction:
+        return _rational(number.numerator, number.denominator)  # a Fraction is in lowest terms already
+    if type(number) is _MPF and (number._mpf_[1] or number._mpf_ == _ZERO):  # finite: not nan or ±inf
         # what sp.Float(number, precision) builds, without its argument checks (~40 µs a value)
         return sp.Float._new(number._mpf_, _bits(precision))
     exact = {symbol: (sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else
@@ -202,6 +202,9 @@ def _value_of(formula: sp.Expr, plain: dict, precision: int) -> sp.Expr:
 
 
 _Symbol = sp.Symbol
+_MPF, _ZERO = mpmath.mpf, mpmath.libmp.fzero
+_rational = getattr(sp.Rational, "from_coprime_ints", sp.Rational)  # SymPy >= 1.13 builds it without a gcd
+_constants: dict[sp.Rational, Fraction] = {}  # the formulas' few constants (−1, 1/2, ...) as Fractions
 
 
 class _Unsupported(Exception):
@@ -218,18 +221,26 @@ def _plain(expr: sp.Expr, env: dict):
     if expr.is_Symbol:
         return env[expr]
     if expr.is_Rational:
-        return Fraction(expr.p, expr.q)
+        value = _constants.get(expr)
+        if value is None:
+            if len(_constants) > 10_000:
+                _constants.clear()
+            value = _constants[expr] = Fraction(expr.p, expr.q)
+        return value
     if expr.is_Float:
         return mpmath.mpf(expr._mpf_)
     # the arguments that are symbols (most of them) are looked up here rather than in a call each
     args = ([env[arg] if type(arg) is _Symbol else _plain(arg, env) for arg in expr.args]
             if not isinstance(expr, sp.Piecewise) else None)
     if expr.is_Add:
-        return sum(args[1:], args[0])
+        total = args[0]
+        for arg in args[1:]:
+            total = total + arg if type(total) is type(arg) else _as_mpf(total) + _as_mpf(arg)
+        return total
     if expr.is_Mul:
         product = args[0]
         for arg in args[1:]:
-            product = product * arg
+            product = product * arg if type(product) is type(arg) else _as_mpf(product) * _as_mpf(arg)
         return product
     if expr.is_Pow:
         base, power = args
@@ -245,6 +256,36 @@ def _plain(expr: sp.Expr, env: dict):
                 return _plain(value, env)
         raise _Unsupported(expr)
     raise _Unsupported(expr)
+
+
+_convert = mpmath.mp.convert
+_converted: dict[tuple[int, int], object] = {}  # Fraction -> mpf at the precision below; a weight is used many times
+_converted_at = [0]
+
+
+def _as_mpf(x):
+    """``x`` as the mpf that mpmath's mixed arithmetic would convert it to (the same rounding), remembered.
+
+    An mpf times a Fraction converts the Fraction at the working precision first; a 32x6 network
+    does that ~20,000 times for a few thousand distinct weights and constants.
+
+    >>> with mpmath.workdps(20):
+    ...     _as_mpf(Fraction(1, 3)) * mpmath.mpf(3) == mpmath.mpf(3) * Fraction(1, 3)
+    True
+    """
+    if type(x) is not Fraction:
+        return x
+    prec = mpmath.mp.prec
+    if _converted_at[0] != prec:
+        _converted.clear()
+        _converted_at[0] = prec
+    key = (x.numerator, x.denominator)  # a tuple of ints hashes and compares in C; a Fraction in Python
+    value = _converted.get(key)
+    if value is None:
+        if len(_converted) > 100_000:
+            _converted.clear()
+        value = _converted[key] = _convert(x)
+    return value
 
 
 def _condition(condition, env) -> bool:

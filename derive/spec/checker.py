@@ -58,7 +58,7 @@ class Checker:
     def number(self, value, path: tuple, *, low=None, high=None, low_open=False) -> Fraction:
         if isinstance(value, bool) or not isinstance(value, Num):
             self.fail(path, f"must be a number; got {describe(value)}")
-        exact = Fraction(value.value.p, value.value.q)
+        exact = value.fraction
         if abs(exact) > MAX_ABS_VALUE:
             self.fail(path, f"must be at most {MAX_ABS_VALUE} in size; got {value.text}")
         if low is not None and (exact < low or (low_open and exact == low)):

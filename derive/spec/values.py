@@ -34,7 +34,8 @@ def _number_problem(text: str) -> str | None:
     match = _NUMBER.fullmatch(text)
     if match is None:
         return "must be a decimal number such as 3, -0.25 or 1e-3"
-    digits = sum(ch.isdigit() for ch in match.group(1))
+    mantissa = match.group(1)  # digits and at most one "."
+    digits = len(mantissa) - mantissa.count(".")
     exponent = match.group(3)  # "e-3"; its length is checked first so int() stays cheap
     if digits > _MAX_DIGITS or (exponent and (len(exponent) > 8 or abs(int(exponent[1:])) > _MAX_EXPONENT)):
         return _TOO_BIG
@@ -97,6 +98,15 @@ class Num:
         import sympy  # lazily: reading a spec should not pay for importing sympy
 
         return sympy.Rational(self._fraction.numerator, self._fraction.denominator)
+
+    @property
+    def fraction(self) -> fractions.Fraction:
+        """The exact value as a :class:`fractions.Fraction` (no SymPy needed).
+
+        >>> Num("0.25").fraction
+        Fraction(1, 4)
+        """
+        return self._fraction
 
     @property
     def is_integer_literal(self) -> bool:
