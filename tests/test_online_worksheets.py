@@ -129,6 +129,28 @@ def test_mini_batch_updates_name_their_examples():
     assert r"\mathit{out}^{[2]}_{o1}" in key  # example 2 of update 1, by its number in the spec
 
 
+def test_mini_batch_examples_keep_their_numbers_in_the_spec_as_check_reads_them():
+    """Update 2 of ``batch_size: 2`` over four examples asks examples 3 and 4 (``__3``, ``__4``), the
+    names ``derive solve`` and ``derive check`` give them, and a key's answers check as right."""
+    from pathlib import Path
+
+    import derive.spec
+
+    text = (Path(derive.spec.__file__).parent / "examples" / f"{XOR}.yaml").read_text(encoding="utf-8")
+    assert "\nupdate: online\n" in text
+    text = text.replace("\nupdate: online\n", "\nupdate: {batch_size: 2}\n")
+    variants = generate_variants(text, 1, seed=0, ask="out:n5")
+    assert [q.key for q in variants.questions] == ["u1_out_n5__1", "u1_out_n5__2", "u2_out_n5__3", "u2_out_n5__4"]
+    assert [q.example for q in variants.questions] == [1, 2, 3, 4]
+    update = variants.variants[0].updates[1]
+    assert update.examples == (3, 4)
+    second = json.loads(variants.to_json())["variants"][0]["updates"][1]
+    claims = {name: entry["printed"] for name, entry in second["answers"].items() if name.startswith("out_n5")}
+    assert sorted(claims) == ["out_n5__3", "out_n5__4"]
+    report = check_claims(text, {"after_steps": 1, **claims})
+    assert [r.status for r in report.results] == ["ok", "ok"]
+
+
 # ---------------------------------------------------------------- how many updates
 
 def test_updates_limits_the_asked_updates_and_is_checked():

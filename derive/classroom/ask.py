@@ -22,12 +22,12 @@ class Question:
 
     Of an online or mini-batch spec, ``update`` is the update asked (from 1) and ``quantity`` the
     name within that update's own one-step problem (as ``derive solve`` and ``derive check`` name it,
-    the examples of the update counted from 1); the key is ``u<update>_<quantity>``, unique across
+    an update's examples numbered as in the whole spec: ``__3``, ``__4`` in update 2 of ``batch_size: 2``); the key is ``u<update>_<quantity>``, unique across
     the updates, and ``example`` the example's number in the whole spec.
 
     >>> Question("grad_w5", "grad", "w5").key
     'grad_w5'
-    >>> [q.key for q in for_update((Question("out_h1", "out", "h1"),), 2, (2,))]
+    >>> [q.key for q in for_update((Question("out_h1", "out", "h1"),), 2)]
     ['u2_out_h1']
     """
 
@@ -53,10 +53,10 @@ def update_key(number: int, quantity: str) -> str:
     return f"u{number}_{quantity}"
 
 
-def for_update(questions, number: int, examples) -> tuple:
-    """``questions`` of one update's problem, keyed for update ``number`` whose examples (from 1) are ``examples``."""
-    return tuple(Question(update_key(number, q.key), q.kind, q.subject,
-                          None if q.example is None else examples[q.example - 1], number, q.key)
+def for_update(questions, number: int) -> tuple:
+    """``questions`` of one update's problem (parsed against its network: examples numbered as in the spec),
+    keyed for update ``number``."""
+    return tuple(Question(update_key(number, q.key), q.kind, q.subject, q.example, number, q.key)
                  for q in questions)
 
 
@@ -81,7 +81,8 @@ def parse_ask(text: str, network: Network) -> tuple:
     if not isinstance(text, str) or not text.strip():
         raise SpecError(f"must name at least one quantity: {ASK_GRAMMAR}; got {text!r}", field=keyword("ask"))
     questions: dict = {}
-    examples = range(1, len(network.examples) + 1) if len(network.examples) > 1 else [None]
+    n_examples = len(network.examples)  # numbered as in the spec (an update's examples 3, 4: __3, __4)
+    examples = [network.example_number(i) for i in range(n_examples)] if n_examples > 1 else [None]
     for item in (part.strip() for part in text.split(",")):
         for q in _ask_item(item, network, examples):
             questions.setdefault(q.key, q)

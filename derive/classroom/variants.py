@@ -216,7 +216,7 @@ class _Generator:
         questions = []
         for number, group in enumerate(self.spec.update_groups[:self.updates], start=1):
             network = build_network(update_spec(self.spec, group))
-            questions += for_update(parse_ask(ask, network), number, tuple(n + 1 for n in group))
+            questions += for_update(parse_ask(ask, network), number)
         return tuple(questions)
 
     def variant(self, seed: int, index: int) -> Variant:
@@ -369,7 +369,8 @@ def check_updates(spec: Spec, updates) -> int:
 def update_spec(spec: Spec, group) -> Spec:
     """The one-step spec of an update whose examples (0-based) are ``group``, as
     :func:`~derive.engine.updates.update_problems` builds it (here only for its shape and names)."""
-    return replace(spec, examples=tuple(spec.examples[n] for n in group), batch=len(group) > 1, batch_size=None)
+    return replace(spec, examples=tuple(spec.examples[n] for n in group), batch=len(group) > 1, batch_size=None,
+                   first_example=group[0] + 1)
 
 
 def _has_equal_weights(spec: Spec) -> bool:
