@@ -115,16 +115,24 @@ class Names:
         >>> import derive
         >>> Names(derive.load("2-2-2").model, indexed=True).parameter("w6")
         'w^{(2)}_{12}'
+
+        A bias folded into the matrix (``bias_as: weight_column_first``) is the weight on x0 = 1 in any case:
+
+        >>> spec = {"inputs": [1], "targets": [1], "conventions": {"bias_as": "weight_column_first"},
+        ...         "layers": [{"units": 1, "activation": "linear", "weights": [[0.1, 0.5]]}]}
+        >>> Names(derive.load(spec).model).parameter("b1")
+        'w^{(1)}_{10}'
         """
         param = self._params.get(name)
+        if param is not None and param.kind == "bias" and self.network.spec.conventions.bias_as in BIAS_COLUMNS:
+            # a bias folded into the matrix is the weight on x0 = 1, w_{j0}, whatever the names (Learning From Data)
+            return rf"w^{{({param.layer})}}_{{{param.j + 1}{',' if param.j >= 9 else ''}0}}"
         if not self.indexed or param is None:
             return self.plain(name)
         if param.kind == "weight":
             sep = "," if max(param.j, param.k) >= 9 else ""
             return rf"w^{{({param.layer})}}_{{{param.j + 1}{sep}{param.k + 1}}}"
         layer = self.network.layers[param.layer - 1]
-        if self.network.spec.conventions.bias_as in BIAS_COLUMNS:  # the weight on x0 = 1: w_{j0}
-            return rf"w^{{({param.layer})}}_{{{param.j + 1}{',' if param.j >= 9 else ''}0}}"
         if layer.bias_mode == "shared":
             return rf"b^{{({param.layer})}}"
         return rf"b^{{({param.layer})}}_{{{param.j + 1}}}"
@@ -137,6 +145,17 @@ class Names:
         up = f"({layer}){example}"
         if kind == "a" and layer == 0:
             return rf"\mathbf{{x}}^{{{example}}}" if example else r"\mathbf{x}"
+        if kind == "at":  # the inputs with x0 = 1 where the bias column is: x̃, ã⁽ˡ⁾
+            base = r"\tilde{\mathbf{x}}" if layer == 0 else r"\tilde{\mathbf{a}}"
+            return rf"{base}^{{{example}}}" if layer == 0 and example else (base if layer == 0 else rf"{base}^{{{up}}}")
+        if kind in ("Wt", "Wtnew", "gradWt"):  # the matrix with its bias column, W̃⁽ˡ⁾
+            if kind == "Wtnew":
+                return rf"\tilde{{W}}^{{({layer})+}}"
+            tex = rf"\tilde{{W}}^{{({layer}){example if kind == 'Wt' else ''}}}"
+            if kind == "Wt":
+                return tex
+            tex = _partial(self.total(), rf"\tilde{{W}}^{{({layer})}}")
+            return rf"\left({tex}\right)^{{{example}}}" if example else tex
         if kind == "t":
             return rf"\mathbf{{t}}^{{{example}}}" if example else r"\mathbf{t}"
         bias = r"\boldsymbol{\theta}" if self.network.spec.conventions.bias_as == "threshold" else r"\mathbf{b}"

@@ -52,6 +52,9 @@ SAME_WAY = "in the same way"
 HADAMARD = "element-wise product"
 TRANSPOSE_PRODUCT = "back through the weights"
 OUTER_PRODUCT = "outer product"
+OUTER_PRODUCT_BIAS_COLUMN = "outer product with the bias column"  # ∂E/∂W̃ = δ ãᵀ, ã = [1; a] (bias_as: weight_column_*)
+OUTER_PRODUCT_BIAS_ROW = "outer product with the bias row"  # ∂E/∂W̃ = ã δᵀ, the spec's W̃ input-major (LFD)
+SIGMOID_GAIN_BCE = "sigmoid with a gain and binary cross-entropy"  # δ = λ(out − t) for σ(λ·net)
 
 # Section kinds
 FORWARD, ERROR, OUTPUT_LAYER, HIDDEN_LAYER = "forward", "error", "output_layer", "hidden_layer"
@@ -86,6 +89,34 @@ class Value(sp.AtomicExpr):
     @property
     def is_negative_value(self) -> bool:
         return bool(self.value < 0)
+
+
+class Constant(sp.AtomicExpr):
+    """A constant of the spec, an activation's gain or scale, shown as the user wrote it (1.7159, 2/3).
+
+    It stands in the displayed formulas where SymPy would combine it with other numbers into a
+    derived fraction (17159/15000); ``value`` is the exact number, ``text`` the spec's own text.
+
+    >>> c = Constant(sp.Rational(2, 3), "2/3")
+    >>> c.value, c.text, sp.Mul(c, sp.Symbol("net"), evaluate=False).args[0] is c
+    (2/3, '2/3', True)
+    """
+
+    is_commutative = True
+    is_real = True
+    is_positive = True  # gains and scales are > 0 (the spec checks)
+
+    def __new__(cls, value, text: str):
+        obj = super().__new__(cls)
+        obj.value = sp.Rational(value)
+        obj.text = text
+        return obj
+
+    def _hashable_content(self):
+        return (self.value, self.text)
+
+    def __getnewargs__(self):
+        return (self.value, self.text)
 
 
 class Partial(sp.Expr):
