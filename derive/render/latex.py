@@ -17,6 +17,7 @@ from pylatex.utils import NoEscape
 
 from ..spec.model import BIAS_COLUMNS
 from ..steps import Value
+from ..steps.model import Constant
 from .escape import tex_name
 from .language import current_language, gettext, localize_tex
 from .numbers import NumberFormat
@@ -120,7 +121,7 @@ class Names:
 
         >>> spec = {"inputs": [1], "targets": [1], "conventions": {"bias_as": "weight_column_first"},
         ...         "layers": [{"units": 1, "activation": "linear", "weights": [[0.1, 0.5]]}]}
-        >>> Names(derive.load(spec).model).parameter("b1")
+        >>> Names(derive.load(spec).model).parameter("b_o1")
         'w^{(1)}_{10}'
         """
         param = self._params.get(name)
@@ -265,15 +266,22 @@ class DerivePrinter(LatexPrinter):
             return rf"\left({tex}\right)"
         return tex
 
+    def _print_Constant(self, expr, inline: bool = False):
+        """A spec's constant as the user wrote it: 1.7159, 2/3 (inline, inside a fraction) or \\frac{2}{3}."""
+        if "/" in expr.text:
+            p, q = expr.text.split("/")
+            return f"{p}/{q}" if inline else rf"\frac{{{p}}}{{{q}}}"
+        return localize_tex(expr.text)
+
     def _print_Rational(self, expr):
-        """A constant the user wrote as a decimal (1.7159 = 17159/10000) prints as that decimal, not as
-        a fraction; other rationals (1/2, 2/3) as SymPy prints them."""
-        q = int(expr.q)
-        if q >= 10 and 10 ** (len(str(q)) - 1) == q:
-            places = len(str(q)) - 1
-            sign = "-" if expr.p < 0 else ""
-            whole, rest = divmod(abs(int(expr.p)), q)
-            return localize_tex(f"{sign}{whole}.{rest:0{places}d}")
+        """Every rational as a fraction (1/2, 1/10 of a mean), never a decimal the user did not write: the
+        spec's own decimals (a scale 1.7159, a slope 0.01) reach the printer as :class:`Constant` atoms.
+
+        >>> import derive
+        >>> p = DerivePrinter(Names(derive.load("2-2-2").model))
+        >>> p.doprint(sp.Rational(1, 2)), p.doprint(sp.Rational(1, 10)), p.doprint(sp.Rational(-17159, 10000))
+        (NoEscape(\\frac{1}{2}), NoEscape(\\frac{1}{10}), NoEscape(- \\frac{17159}{10000}))
+        """
         return super()._print_Rational(expr)
 
     # -- names
@@ -311,10 +319,15 @@ class DerivePrinter(LatexPrinter):
                 den.append(factor.base if factor.exp == -1 else sp.Pow(factor.base, -factor.exp, evaluate=False))
             else:
                 num.append(factor)
+        if den and all(isinstance(f, Constant) for f in num + den):  # (2/3)/1.7159, not a fraction in a fraction
+            return sign + rf"\frac{{{self._inline(num) if num else '1'}}}{{{self._inline(den)}}}"
         tex = self._join(num) if num else "1"
         if den:
             tex = rf"\frac{{{tex}}}{{{self._join(den)}}}"
         return sign + tex
+
+    def _inline(self, constants) -> str:
+        return r" \cdot ".join(self._print_Constant(c, inline=True) for c in constants)
 
     def _join(self, factors) -> str:
         printed = []
@@ -328,7 +341,8 @@ class DerivePrinter(LatexPrinter):
         for (left, left_tex), (right, right_tex) in zip(printed, printed[1:]):
             dot = _numeric(right) or (_numeric(left) and left.is_Atom) or left_tex.startswith(r"\frac") \
                 or right_tex.startswith(r"\frac")
-            if left.is_Rational and not left.is_Integer:  # ½ (t − o)²: a coefficient, no dot
+            if (left.is_Rational and not left.is_Integer) or (isinstance(left, Constant)
+                                                              and not left.value.is_Integer):  # ½ (t − o)²: no dot
                 dot = _numeric(right)
             out += (r" \cdot " if dot else " ") + right_tex
         return out
@@ -342,6 +356,7 @@ class DerivePrinter(LatexPrinter):
             return rf"\sqrt{{{self._print(base)}}}"
         tex = self._print(base)
         if (isinstance(base, (sp.Add, sp.Mul, sp.Pow)) or (base.is_Number and (base.is_negative or not base.is_Integer))
+                or (isinstance(base, Constant) and "/" in base.text)
                 or "^" in tex or isinstance(base, sp.Derivative)):
             if not tex.startswith(r"\left("):
                 tex = rf"\left({tex}\right)"
@@ -400,11 +415,11 @@ class DerivePrinter(LatexPrinter):
         if expr.prime:
             name += "'"
         arg = self._print(expr.arg)
-        if expr.gain != 1:  # a scaled activation: scale · f(gain · z)
+        if getattr(expr.gain, "value", expr.gain) != 1:  # a scaled activation: scale · f(gain · z)
             arg = rf"{self._print(expr.gain)} \cdot {arg}"
         if expr.activation == "linear":
             return arg
-        scale = rf"{self._print(expr.scale)} \cdot " if expr.scale != 1 else ""
+        scale = rf"{self._print(expr.scale)} \cdot " if getattr(expr.scale, "value", expr.scale) != 1 else ""
         return rf"{scale}{name}\left({arg}\right)"
 
     def _operand(self, arg) -> str:
@@ -415,7 +430,7 @@ class DerivePrinter(LatexPrinter):
 
 
 def _numeric(expr) -> bool:
-    return isinstance(expr, Value) or bool(getattr(expr, "is_Number", False)) or (
+    return isinstance(expr, (Value, Constant)) or bool(getattr(expr, "is_Number", False)) or (
         isinstance(expr, sp.Basic) and not expr.is_Atom and any(isinstance(a, Value) for a in sp.preorder_traversal(expr)))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 from .source import Num
@@ -124,6 +125,12 @@ def written_text(value, number: Fraction) -> str:
     text = (value.text if isinstance(value, Num) else str(value)).replace(" ", "").lstrip("+")
     if _WRITTEN.match(text):
         return text
+    try:  # a decimal in another form: 5e-1 is 0.5
+        plain = format(Decimal(text), "f")
+    except ArithmeticError:
+        plain = ""
+    if _WRITTEN.match(plain) and Fraction(plain) == number:
+        return plain
     q = number.denominator
     places = len(str(q)) - 1
     if 10 ** places == q:  # a decimal: 5e-1 is 0.5

@@ -149,9 +149,11 @@ class MatrixBuilder(Builder):
                                   uses=self.uses(*self.source_keys(layer, n)), example=self._example(n)), nets)
         if layer.activation == "linear" and layer.gain == 1:
             forms, substituted = (self.msym("z", l, n),), ()
-        else:  # a scaled activation shows its scale and gain: a·tanh(b·z), σ(λ·z), k·z
-            forms = (Applied(layer.activation, self.msym("z", l, n), gain=layer.gain, scale=layer.scale),)
-            substituted = (Applied(layer.activation, self.column(nets), gain=layer.gain, scale=layer.scale),)
+        else:  # a scaled activation shows its scale and gain as written: a·tanh(b·z), σ(λ·z), k·z
+            gain, scale = self.constants(layer)
+            gain, scale = (gain if layer.gain != 1 else 1), (scale if layer.scale != 1 else 1)
+            forms = (Applied(layer.activation, self.msym("z", l, n), gain=gain, scale=scale),)
+            substituted = (Applied(layer.activation, self.column(nets), gain=gain, scale=scale),)
         self.emit_vector(Step(f"a@{l}", S.ACTIVATION, self.msym("a", l, n), forms=forms, substituted=substituted,
                               value=self.column(outs), uses=(z.number,), example=self._example(n)), outs)
 
@@ -234,7 +236,7 @@ class MatrixBuilder(Builder):
         return Negated(expr) if self.problem.spec.conventions.delta_sign < 0 else expr
 
     def _formulas(self, keys) -> sp.ImmutableMatrix:
-        return sp.ImmutableMatrix([[self.model[key].formula] for key in keys])
+        return sp.ImmutableMatrix([[self.display(self.model[key])] for key in keys])
 
     # ------------------------------------------------------------ gradients and updates
 

@@ -55,6 +55,8 @@ OUTER_PRODUCT = "outer product"
 OUTER_PRODUCT_BIAS_COLUMN = "outer product with the bias column"  # ∂E/∂W̃ = δ ãᵀ, ã = [1; a] (bias_as: weight_column_*)
 OUTER_PRODUCT_BIAS_ROW = "outer product with the bias row"  # ∂E/∂W̃ = ã δᵀ, the spec's W̃ input-major (LFD)
 SIGMOID_GAIN_BCE = "sigmoid with a gain and binary cross-entropy"  # δ = λ(out − t) for σ(λ·net)
+SIGMOID_BCE_NEGATIVE = "sigmoid with binary cross-entropy, negative error term"  # δ = t − out
+SIGMOID_GAIN_BCE_NEGATIVE = "sigmoid with a gain and binary cross-entropy, negative error term"  # λ(t − out)
 
 # Section kinds
 FORWARD, ERROR, OUTPUT_LAYER, HIDDEN_LAYER = "forward", "error", "output_layer", "hidden_layer"
@@ -150,14 +152,16 @@ class Applied(sp.Basic):
     def __new__(cls, activation: str, arg, prime: bool = False, gain=1, scale=1):
         # a scaled activation scale · f(gain · z) (σ(λ·z), a·tanh(b·z), k·z) keeps its two numbers
         return super().__new__(cls, Str(activation), arg, sp.true if prime else sp.false,
-                               sp.Rational(gain), sp.Rational(scale))
+                               gain if isinstance(gain, Constant) else sp.Rational(gain),
+                               scale if isinstance(scale, Constant) else sp.Rational(scale))
 
     @property
-    def gain(self) -> sp.Rational:
+    def gain(self):
+        """The gain, a Rational or the spec's :class:`Constant` as written."""
         return self.args[3]
 
     @property
-    def scale(self) -> sp.Rational:
+    def scale(self):
         return self.args[4]
 
     @property
