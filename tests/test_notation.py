@@ -90,7 +90,7 @@ def test_folded_bias_is_the_weight_on_x0_in_every_style_and_format(style):
         assert r"{w^{(3)}_{10}}^{+} &= w^{(3)}_{10} - \eta" in text
         assert not re.search(r"b_\{(h|o)", text), re.findall(r".{20}b_\{(?:h|o).{20}", text)[:3]
     html = solution.html()
-    assert "b<" not in re.sub(r"<(?!/?m)[^>]*>", "", html).replace("<mi>b</mi>", "b<")  # MathML holds no b
+    assert "<mi>b</mi>" not in html  # the MathML holds no b either
     assert "<mn>10</mn>" in html and "<mn>20</mn>" in html
 
 

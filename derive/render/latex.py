@@ -147,14 +147,14 @@ class Names:
         if kind == "a" and layer == 0:
             return rf"\mathbf{{x}}^{{{example}}}" if example else r"\mathbf{x}"
         if kind == "at":  # the inputs with x0 = 1 where the bias column is: x̃, ã⁽ˡ⁾
-            base = r"\tilde{\mathbf{x}}" if layer == 0 else r"\tilde{\mathbf{a}}"
-            return rf"{base}^{{{example}}}" if layer == 0 and example else (base if layer == 0 else rf"{base}^{{{up}}}")
-        if kind in ("Wt", "Wtnew", "gradWt"):  # the matrix with its bias column, W̃⁽ˡ⁾
-            if kind == "Wtnew":
-                return rf"\tilde{{W}}^{{({layer})+}}"
-            tex = rf"\tilde{{W}}^{{({layer}){example if kind == 'Wt' else ''}}}"
-            if kind == "Wt":
-                return tex
+            if layer == 0:
+                return rf"\tilde{{\mathbf{{x}}}}^{{{example}}}" if example else r"\tilde{\mathbf{x}}"
+            return rf"\tilde{{\mathbf{{a}}}}^{{{up}}}"
+        if kind == "Wt":  # the matrix with its bias column, W̃⁽ˡ⁾ (bias_as: weight_column_first / _last)
+            return rf"\tilde{{W}}^{{({layer})}}"
+        if kind == "Wtnew":
+            return rf"\tilde{{W}}^{{({layer})+}}"
+        if kind == "gradWt":
             tex = _partial(self.total(), rf"\tilde{{W}}^{{({layer})}}")
             return rf"\left({tex}\right)^{{{example}}}" if example else tex
         if kind == "t":

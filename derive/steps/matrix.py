@@ -2,6 +2,8 @@
 
 Forward: z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾, a⁽ˡ⁾ = f(z⁽ˡ⁾). Backward: δ⁽ᴸ⁾ = ∇ₐE ⊙ f′(z⁽ᴸ⁾) (Jᵀ∇ₐE for a
 softmax), δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ f′(z⁽ˡ⁾), ∂E/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ, W⁽ˡ⁾⁺ = W⁽ˡ⁾ − η ∂E/∂W⁽ˡ⁾.
+With the bias folded into the matrix (``bias_as: weight_column_*``) a layer is z⁽ˡ⁾ = W̃⁽ˡ⁾ ã⁽ˡ⁻¹⁾ with
+ã = [1; a] (W̃ᵀ ã where the spec wrote W̃ input-major, Learning From Data's s = Wᵀx) and ∂E/∂W̃ = δ ãᵀ (ã δᵀ).
 Every entry of every vector is a quantity of the model, so every number is the engine's. One
 entry of each element-wise derivative is derived in full first, as the scalar style does.
 """
