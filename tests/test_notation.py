@@ -121,6 +121,9 @@ def test_scaled_tanh_derivative_in_the_specs_constants(style):
     for text in (solution.markdown(), solution.latex()):
         assert r"\frac{2/3}{1.7159} \cdot \left(1.7159^{2} - \mathit{out}_{h1,1}^{2}\right)" in text
         assert not any(ugly in text for ugly in UGLY), [u for u in UGLY if u in text]
+    html = solution.html()  # MathML: (2/3)/1.7159, no derived fraction
+    assert ("<mfrac><mrow><mn>2</mn><mo>&#x0002F;</mo><mn>3</mn></mrow><mrow><mn>1.7159</mn></mrow></mfrac>"
+            in html) and "51477" not in html and "17159" not in html
     text = solution.markdown()
     if style == "matrix":  # the vector of derivatives, each entry in the same form
         assert (r"\tanh'\left(\mathbf{z}^{(1)}\right) &= \begin{bmatrix}\frac{2/3}{1.7159} \cdot "
