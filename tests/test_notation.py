@@ -214,3 +214,16 @@ def test_folded_bias_and_scaled_tanh_pdfs_fit_the_text_width(tmp_path):
     overfull = {path.name: boxes for path in paths
                 if (boxes := overfull_boxes(path.with_suffix(".log").read_text(errors="replace"), wider_than=1))}
     assert overfull == {}
+
+
+def test_minus_a_sum_keeps_its_parentheses():
+    """−(a + b) is not −a + b: δ = −Σ ∂E/∂out · ∂out/∂net under ``error_term: negative`` (softmax)."""
+    printer = DerivePrinter(Names(derive.load("2-2-2").model))
+    a, b = sp.Symbol("w1"), sp.Symbol("w2")
+    assert printer.doprint(sp.Mul(-1, sp.Add(a, b, evaluate=False), evaluate=False)) == r"- \left(w_{1} + w_{2}\right)"
+    spec = {"inputs": [0.5, -1], "targets": [1, 0], "loss": "cross_entropy", "conventions": {"error_term": "negative"},
+            "layers": [{"units": 2, "activation": "softmax", "weights": [[0.3, -0.2], [0.1, 0.4]], "bias": 0.1}]}
+    text = _md(spec, "delta")
+    assert (r"\delta_{o1} &= - \left(\frac{\partial E_{\mathit{total}}}{\partial \mathit{out}_{o1}} \cdot "
+            r"\frac{\partial \mathit{out}_{o1}}{\partial \mathit{net}_{o1}} + ") in text
+    assert r"&= t_{o1} - \mathit{out}_{o1} \\" in text

@@ -324,6 +324,8 @@ class DerivePrinter(LatexPrinter):
         tex = self._join(num) if num else "1"
         if den:
             tex = rf"\frac{{{tex}}}{{{self._join(den)}}}"
+        elif sign and len(num) == 1 and isinstance(num[0], sp.Add):  # −(a + b), not −a + b
+            tex = rf"\left({tex}\right)"
         return sign + tex
 
     def _inline(self, constants) -> str:
