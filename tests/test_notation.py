@@ -51,6 +51,10 @@ def test_matrix_style_writes_lfd_s_equals_w_transposed_x_with_x0():
     assert (r"&= \begin{bmatrix}-0.440838376 & 0.875039825 \\ -0.881676752 & 1.75007965\end{bmatrix}") in text
     assert r"\tilde{W}^{(1)+} &= \tilde{W}^{(1)} - \eta \frac{\partial E_{\mathit{total}}}{\partial \tilde{W}^{(1)}}" in text
     assert "the bias row included, is the inputs of the layer with $x_0 = 1$ times the transposed $\\delta$" in text
+    # δ(1) = θ′(s(1)) ⊗ [W(2) δ(2)] without the bias row: W(2) as the spec wrote it, rows = inputs
+    assert (r"\frac{\partial E_{\mathit{total}}}{\partial \mathbf{a}^{(1)}} &= W^{(2)} \boldsymbol{\delta}^{(2)} \\" "\n"
+            r"&= \begin{bmatrix}1 \\ -3\end{bmatrix} \begin{bmatrix}-0.694518481\end{bmatrix}") in text
+    assert "back through its weights, the bias row left out: no error flows to $x_0 = 1$" in text
     # no separate bias vector anywhere: it is the matrix's row
     assert r"\mathbf{b}" not in text and "b_{" not in text
 
@@ -64,6 +68,9 @@ def test_matrix_style_bias_column_last_neuron_major():
             r"\left(\tilde{\mathbf{a}}^{(2)}\right)^{\mathsf{T}} \\") in text
     assert r"&= \begin{bmatrix}1.672244914 & -1.854864374\end{bmatrix}" in text  # [∂e/∂w5, ∂e/∂b]
     assert "the bias column included, is $\\delta$ times the transposed inputs of the layer with $x_0 = 1$" in text
+    assert (r"\frac{\partial E_{\mathit{total}}}{\partial \mathbf{a}^{(1)}} &= \left(W^{(2)}\right)^{\mathsf{T}} "
+            r"\boldsymbol{\delta}^{(2)} \\" "\n" r"&= \begin{bmatrix}1 & -3\end{bmatrix}^{\mathsf{T}}") in text
+    assert "back through the transposed weights, the bias column left out" in text
     assert r"\mathbf{b}" not in text
 
 

@@ -176,10 +176,15 @@ class MatrixBuilder(Builder):
             w_sym, w_num, _ = self.weights(above, transposed_use=True)
             deltas = [self.ex(f"delta_{x}", n) for x in above.neurons]
             keys = [self.ex(f"dE_dout_{x}", n) for x in neurons]
+            rule, form, number = S.TRANSPOSE_PRODUCT, Transposed(w_sym), Transposed(w_num)
+            if self.folded(above):  # no error flows to x0 = 1: W̃ without its bias column (row, input-major)
+                rule = S.TRANSPOSE_PRODUCT_NO_BIAS_COLUMN
+                if self.input_major(above):  # LFD: W⁽ˡ⁺¹⁾ δ⁽ˡ⁺¹⁾, the spec's own rows
+                    rule, form, number = S.WEIGHT_PRODUCT_NO_BIAS_ROW, w_sym, w_num.T
             grad = self.emit_vector(Step(
-                f"gE@{l}", S.TRANSPOSE_PRODUCT, self.msym("gE", l, n),
-                forms=(self._signed(MatProduct(Transposed(w_sym), self.msym("delta", l + 1, n))),),
-                substituted=(self._signed(MatProduct(Transposed(w_num), self.column(deltas))),), value=self.column(keys),
+                f"gE@{l}", rule, self.msym("gE", l, n),
+                forms=(self._signed(MatProduct(form, self.msym("delta", l + 1, n))),),
+                substituted=(self._signed(MatProduct(number, self.column(deltas))),), value=self.column(keys),
                 uses=self.uses(*deltas), example=self._example(n)), keys)
         delta_keys = [self.ex(f"delta_{x}", n) for x in neurons]
         if layer.activation == "softmax":

@@ -51,6 +51,8 @@ FROZEN_MASK = "gradient descent, frozen entries masked"
 SAME_WAY = "in the same way"
 HADAMARD = "element-wise product"
 TRANSPOSE_PRODUCT = "back through the weights"
+TRANSPOSE_PRODUCT_NO_BIAS_COLUMN = "back through the weights, the bias column left out"  # (W⁽ˡ⁺¹⁾)ᵀ δ, W̃ less x0's
+WEIGHT_PRODUCT_NO_BIAS_ROW = "back through the weights, the bias row left out"  # W⁽ˡ⁺¹⁾ δ, input-major (LFD)
 OUTER_PRODUCT = "outer product"
 OUTER_PRODUCT_BIAS_COLUMN = "outer product with the bias column"  # ∂E/∂W̃ = δ ãᵀ, ã = [1; a] (bias_as: weight_column_*)
 OUTER_PRODUCT_BIAS_ROW = "outer product with the bias row"  # ∂E/∂W̃ = ã δᵀ, the spec's W̃ input-major (LFD)
