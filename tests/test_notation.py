@@ -234,3 +234,5 @@ def test_minus_a_sum_keeps_its_parentheses():
     assert (r"\delta_{o1} &= - \left(\frac{\partial E_{\mathit{total}}}{\partial \mathit{out}_{o1}} \cdot "
             r"\frac{\partial \mathit{out}_{o1}}{\partial \mathit{net}_{o1}} + ") in text
     assert r"&= t_{o1} - \mathit{out}_{o1} \\" in text
+    assert "leaving the error term $\\delta = -\\partial E / \\partial net$ as the target minus the output" in text
+    assert "kürzen sich die Quotienten, und der Fehlerterm" in derive.solve(spec, style="delta", lang="de").markdown()

@@ -243,8 +243,8 @@ class Builder:
             factored = self._gain_times_error(layer, q)
             if factored is not None:  # not the expanded 3/10·t − 3/10·out: λ as written, once
                 forms = [f for f in forms if f is not expanded and f is not q.simplified] + [factored]
-        elif layer.activation == "sigmoid" and negative:
-            rule = S.SIGMOID_BCE_NEGATIVE
+        elif negative:
+            rule = S.SIGMOID_BCE_NEGATIVE if layer.activation == "sigmoid" else S.SOFTMAX_CE_NEGATIVE
         if layer.activation == "softmax":
             targets = [self.sym(self.ex(t, q.example)) for t in self.network.target_names]
             if sum(self.values[t.name] for t in targets) == 1:

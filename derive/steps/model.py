@@ -57,6 +57,7 @@ OUTER_PRODUCT = "outer product"
 OUTER_PRODUCT_BIAS_COLUMN = "outer product with the bias column"  # ∂E/∂W̃ = δ ãᵀ, ã = [1; a] (bias_as: weight_column_*)
 OUTER_PRODUCT_BIAS_ROW = "outer product with the bias row"  # ∂E/∂W̃ = ã δᵀ, the spec's W̃ input-major (LFD)
 SIGMOID_GAIN_BCE = "sigmoid with a gain and binary cross-entropy"  # δ = λ(out − t) for σ(λ·net)
+SOFTMAX_CE_NEGATIVE = "softmax with cross-entropy, negative error term"  # δ = t − out Σt
 SIGMOID_BCE_NEGATIVE = "sigmoid with binary cross-entropy, negative error term"  # δ = t − out
 SIGMOID_GAIN_BCE_NEGATIVE = "sigmoid with a gain and binary cross-entropy, negative error term"  # λ(t − out)
 
