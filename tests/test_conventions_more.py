@@ -232,7 +232,7 @@ def test_scaled_activation_every_style_shows_scale_and_gain(style):
     assert "The derivative of the sigmoid is" not in text  # σ(1 − σ) is not λ·σ(1 − σ)
     if style == "matrix":
         assert r"1.7159 \cdot \tanh\left(\frac{2}{3} \cdot \mathbf{z}^{(1)}\right)" in text
-        assert r"\frac{1}{2} \cdot \mathbf{z}^{(2)}" in text
+        assert r"0.5 \cdot \mathbf{z}^{(2)}" in text  # the gain as the spec wrote it (0.5, not 1/2)
     for fmt in ("latex", "html"):
         assert getattr(derive.solve(SCALED, style=style), fmt)()
 

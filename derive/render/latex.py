@@ -17,6 +17,7 @@ from pylatex.utils import NoEscape
 
 from ..spec.model import BIAS_COLUMNS
 from ..steps import Value
+from ..steps.model import Constant
 from .escape import tex_name
 from .language import current_language, gettext, localize_tex
 from .numbers import NumberFormat
@@ -115,16 +116,24 @@ class Names:
         >>> import derive
         >>> Names(derive.load("2-2-2").model, indexed=True).parameter("w6")
         'w^{(2)}_{12}'
+
+        A bias folded into the matrix (``bias_as: weight_column_first``) is the weight on x0 = 1 in any case:
+
+        >>> spec = {"inputs": [1], "targets": [1], "conventions": {"bias_as": "weight_column_first"},
+        ...         "layers": [{"units": 1, "activation": "linear", "weights": [[0.1, 0.5]]}]}
+        >>> Names(derive.load(spec).model).parameter("b_o1")
+        'w^{(1)}_{10}'
         """
         param = self._params.get(name)
+        if param is not None and param.kind == "bias" and self.network.spec.conventions.bias_as in BIAS_COLUMNS:
+            # a bias folded into the matrix is the weight on x0 = 1, w_{j0}, whatever the names (Learning From Data)
+            return rf"w^{{({param.layer})}}_{{{param.j + 1}{',' if param.j >= 9 else ''}0}}"
         if not self.indexed or param is None:
             return self.plain(name)
         if param.kind == "weight":
             sep = "," if max(param.j, param.k) >= 9 else ""
             return rf"w^{{({param.layer})}}_{{{param.j + 1}{sep}{param.k + 1}}}"
         layer = self.network.layers[param.layer - 1]
-        if self.network.spec.conventions.bias_as in BIAS_COLUMNS:  # the weight on x0 = 1: w_{j0}
-            return rf"w^{{({param.layer})}}_{{{param.j + 1}{',' if param.j >= 9 else ''}0}}"
         if layer.bias_mode == "shared":
             return rf"b^{{({param.layer})}}"
         return rf"b^{{({param.layer})}}_{{{param.j + 1}}}"
@@ -137,6 +146,17 @@ class Names:
         up = f"({layer}){example}"
         if kind == "a" and layer == 0:
             return rf"\mathbf{{x}}^{{{example}}}" if example else r"\mathbf{x}"
+        if kind == "at":  # the inputs with x0 = 1 where the bias column is: x̃, ã⁽ˡ⁾
+            if layer == 0:
+                return rf"\tilde{{\mathbf{{x}}}}^{{{example}}}" if example else r"\tilde{\mathbf{x}}"
+            return rf"\tilde{{\mathbf{{a}}}}^{{{up}}}"
+        if kind == "Wt":  # the matrix with its bias column, W̃⁽ˡ⁾ (bias_as: weight_column_first / _last)
+            return rf"\tilde{{W}}^{{({layer})}}"
+        if kind == "Wtnew":
+            return rf"\tilde{{W}}^{{({layer})+}}"
+        if kind == "gradWt":
+            tex = _partial(self.total(), rf"\tilde{{W}}^{{({layer})}}")
+            return rf"\left({tex}\right)^{{{example}}}" if example else tex
         if kind == "t":
             return rf"\mathbf{{t}}^{{{example}}}" if example else r"\mathbf{t}"
         bias = r"\boldsymbol{\theta}" if self.network.spec.conventions.bias_as == "threshold" else r"\mathbf{b}"
@@ -246,15 +266,22 @@ class DerivePrinter(LatexPrinter):
             return rf"\left({tex}\right)"
         return tex
 
+    def _print_Constant(self, expr, inline: bool = False):
+        """A spec's constant as the user wrote it: 1.7159, 2/3 (inline, inside a fraction) or \\frac{2}{3}."""
+        if "/" in expr.text:
+            p, q = expr.text.split("/")
+            return f"{p}/{q}" if inline else rf"\frac{{{p}}}{{{q}}}"
+        return localize_tex(expr.text)
+
     def _print_Rational(self, expr):
-        """A constant the user wrote as a decimal (1.7159 = 17159/10000) prints as that decimal, not as
-        a fraction; other rationals (1/2, 2/3) as SymPy prints them."""
-        q = int(expr.q)
-        if q >= 10 and 10 ** (len(str(q)) - 1) == q:
-            places = len(str(q)) - 1
-            sign = "-" if expr.p < 0 else ""
-            whole, rest = divmod(abs(int(expr.p)), q)
-            return localize_tex(f"{sign}{whole}.{rest:0{places}d}")
+        """Every rational as a fraction (1/2, 1/10 of a mean), never a decimal the user did not write: the
+        spec's own decimals (a scale 1.7159, a slope 0.01) reach the printer as :class:`Constant` atoms.
+
+        >>> import derive
+        >>> p = DerivePrinter(Names(derive.load("2-2-2").model))
+        >>> p.doprint(sp.Rational(1, 2)), p.doprint(sp.Rational(1, 10)), p.doprint(sp.Rational(-17159, 10000))
+        (NoEscape(\\frac{1}{2}), NoEscape(\\frac{1}{10}), NoEscape(- \\frac{17159}{10000}))
+        """
         return super()._print_Rational(expr)
 
     # -- names
@@ -292,10 +319,17 @@ class DerivePrinter(LatexPrinter):
                 den.append(factor.base if factor.exp == -1 else sp.Pow(factor.base, -factor.exp, evaluate=False))
             else:
                 num.append(factor)
+        if den and all(isinstance(f, Constant) for f in num + den):  # (2/3)/1.7159, not a fraction in a fraction
+            return sign + rf"\frac{{{self._inline(num) if num else '1'}}}{{{self._inline(den)}}}"
         tex = self._join(num) if num else "1"
         if den:
             tex = rf"\frac{{{tex}}}{{{self._join(den)}}}"
+        elif sign and len(num) == 1 and isinstance(num[0], sp.Add):  # −(a + b), not −a + b
+            tex = rf"\left({tex}\right)"
         return sign + tex
+
+    def _inline(self, constants) -> str:
+        return r" \cdot ".join(self._print_Constant(c, inline=True) for c in constants)
 
     def _join(self, factors) -> str:
         printed = []
@@ -309,7 +343,8 @@ class DerivePrinter(LatexPrinter):
         for (left, left_tex), (right, right_tex) in zip(printed, printed[1:]):
             dot = _numeric(right) or (_numeric(left) and left.is_Atom) or left_tex.startswith(r"\frac") \
                 or right_tex.startswith(r"\frac")
-            if left.is_Rational and not left.is_Integer:  # ½ (t − o)²: a coefficient, no dot
+            if (left.is_Rational and not left.is_Integer) or (isinstance(left, Constant)
+                                                              and not left.value.is_Integer):  # ½ (t − o)²: no dot
                 dot = _numeric(right)
             out += (r" \cdot " if dot else " ") + right_tex
         return out
@@ -323,6 +358,7 @@ class DerivePrinter(LatexPrinter):
             return rf"\sqrt{{{self._print(base)}}}"
         tex = self._print(base)
         if (isinstance(base, (sp.Add, sp.Mul, sp.Pow)) or (base.is_Number and (base.is_negative or not base.is_Integer))
+                or (isinstance(base, Constant) and "/" in base.text)
                 or "^" in tex or isinstance(base, sp.Derivative)):
             if not tex.startswith(r"\left("):
                 tex = rf"\left({tex}\right)"
@@ -381,11 +417,11 @@ class DerivePrinter(LatexPrinter):
         if expr.prime:
             name += "'"
         arg = self._print(expr.arg)
-        if expr.gain != 1:  # a scaled activation: scale · f(gain · z)
+        if getattr(expr.gain, "value", expr.gain) != 1:  # a scaled activation: scale · f(gain · z)
             arg = rf"{self._print(expr.gain)} \cdot {arg}"
         if expr.activation == "linear":
             return arg
-        scale = rf"{self._print(expr.scale)} \cdot " if expr.scale != 1 else ""
+        scale = rf"{self._print(expr.scale)} \cdot " if getattr(expr.scale, "value", expr.scale) != 1 else ""
         return rf"{scale}{name}\left({arg}\right)"
 
     def _operand(self, arg) -> str:
@@ -396,7 +432,7 @@ class DerivePrinter(LatexPrinter):
 
 
 def _numeric(expr) -> bool:
-    return isinstance(expr, Value) or bool(getattr(expr, "is_Number", False)) or (
+    return isinstance(expr, (Value, Constant)) or bool(getattr(expr, "is_Number", False)) or (
         isinstance(expr, sp.Basic) and not expr.is_Atom and any(isinstance(a, Value) for a in sp.preorder_traversal(expr)))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 from .source import Num
@@ -77,7 +78,7 @@ def frozen_parameters(check, value, spec: Spec) -> tuple[str, ...]:
 _FRACTION = re.compile(r"\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*\Z")
 
 
-def activation(check, value, path: tuple) -> tuple[str, Fraction, Fraction]:
+def activation(check, value, path: tuple) -> tuple[str, Fraction, Fraction, dict]:
     """A layer's activation: a name, or ``{name, scale, gain}`` for f(net) = scale · g(gain · net).
 
     The numbers are read exactly from their text; a gain or scale may also be a fraction ``p/q``
@@ -90,13 +91,13 @@ def activation(check, value, path: tuple) -> tuple[str, Fraction, Fraction]:
     ('tanh', Fraction(17159, 10000), Fraction(2, 3))
     """
     if not isinstance(value, dict):
-        return check.choice(value, path, ACTIVATIONS), Fraction(1), Fraction(1)
+        return check.choice(value, path, ACTIVATIONS), Fraction(1), Fraction(1), {}
     check.mapping(value, path, ACTIVATION_KEYS)
     if "name" not in value:
         check.fail(path, "is missing the required key 'name'")
     name = check.choice(value["name"], path + ("name",), ACTIVATIONS)
     allowed = SCALED_ACTIVATIONS.get(name, ())
-    numbers = {}
+    numbers, texts = {}, {}
     for key in ("scale", "gain"):
         if key not in value or value[key] is None:
             continue
@@ -104,7 +105,38 @@ def activation(check, value, path: tuple) -> tuple[str, Fraction, Fraction]:
             takes = " and ".join(allowed) if allowed else "no scale or gain"
             check.fail(path + (key,), f"does not apply to {name} (it takes {takes})")
         numbers[key] = _positive(check, value[key], path + (key,))
-    return name, numbers.get("gain", Fraction(1)), numbers.get("scale", Fraction(1))
+        texts[key] = written_text(value[key], numbers[key])
+    return name, numbers.get("gain", Fraction(1)), numbers.get("scale", Fraction(1)), texts
+
+
+_WRITTEN = re.compile(r"\A(?:[0-9]+(?:\.[0-9]+)?|[0-9]+/[0-9]+)\Z")
+
+
+def written_text(value, number: Fraction) -> str:
+    """A gain or scale as the user wrote it (``1.7159``, ``2/3``), so that a solution can show it so.
+
+    Text in another form (``1e0``, ``+2``) gives the number's plain decimal or ``p/q``.
+
+    >>> written_text(Num("1.7159"), Fraction(17159, 10000)), written_text(" 2 / 3", Fraction(2, 3))
+    ('1.7159', '2/3')
+    >>> written_text(Num("5e-1"), Fraction(1, 2))
+    '0.5'
+    """
+    text = (value.text if isinstance(value, Num) else str(value)).replace(" ", "").lstrip("+")
+    if _WRITTEN.match(text):
+        return text
+    try:  # a decimal in another form: 5e-1 is 0.5
+        plain = format(Decimal(text), "f")
+    except ArithmeticError:
+        plain = ""
+    if _WRITTEN.match(plain) and Fraction(plain) == number:
+        return plain
+    q = number.denominator
+    places = len(str(q)) - 1
+    if 10 ** places == q:  # a decimal: 5e-1 is 0.5
+        whole, rest = divmod(number.numerator, q)
+        return f"{whole}.{rest:0{places}d}" if places else str(whole)
+    return f"{number.numerator}/{q}"
 
 
 def _positive(check, value, path: tuple) -> Fraction:

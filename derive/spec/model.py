@@ -74,6 +74,9 @@ class LayerSpec:
     bias_names: tuple[str, ...] | None = None
     gain: Fraction = Fraction(1)  # f(net) = scale · g(gain · net): σ(λ·net), a·tanh(b·net), k·net
     scale: Fraction = Fraction(1)
+    layout: str = "neuron_major"  # how the spec wrote the matrix (input_major: W transposed), for its display
+    gain_text: str = field(default="1", compare=False)  # the gain and scale as written (2/3, 1.7159), for display
+    scale_text: str = field(default="1", compare=False)
 
     @property
     def bias_mode(self) -> str:

@@ -180,7 +180,7 @@ def _layer(check: Checker, item, path: tuple, fan_in: int, layout: str, train_al
         if key not in item:
             check.fail(path, f"is missing the required key '{key}'")
     units = check.integer(item["units"], path + ("units",), low=1, high=MAX_UNITS)
-    activation, gain, scale = activation_form(check, item["activation"], path + ("activation",))
+    activation, gain, scale, written = activation_form(check, item["activation"], path + ("activation",))
     slope = Fraction(1, 100)
     if "negative_slope" in item:
         if activation != "leaky_relu":
@@ -223,7 +223,8 @@ def _layer(check: Checker, item, path: tuple, fan_in: int, layout: str, train_al
         bias_names = _names(check, raw, path + ("bias_names",), count)
     return LayerSpec(units=units, activation=activation, weights=weights, bias=bias,
                      negative_slope=slope, train_bias=train_bias, neuron_names=neuron_names,
-                     weight_names=weight_names, bias_names=bias_names, gain=gain, scale=scale)
+                     weight_names=weight_names, bias_names=bias_names, gain=gain, scale=scale,
+                     layout=layer_layout, gain_text=written.get("gain", "1"), scale_text=written.get("scale", "1"))
 
 
 def _matrix_shape(check: Checker, value, path: tuple, units: int, fan_in: int, layout: str, note: str = ""):

@@ -6,10 +6,10 @@ import contextlib
 
 import sympy as sp
 
-from ..engine.functions import activation_formula
+from ..engine.functions import activation_derivative, activation_formula, sigmoid
 from ..spec.model import BIAS_COLUMNS
 from . import model as S
-from .model import Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
+from .model import Constant, Edge, LayerInfo, Node, Section, Statement, Step, Summary, SummaryRow, Table, Value
 
 _SQUARED_LOSSES = ("half_sse", "sse", "mse")
 
@@ -98,7 +98,7 @@ class Builder:
         forms = _dedupe(forms)
         last = forms[-1] if forms else None
         substituted = ()
-        if last is not None and not isinstance(last, sp.Symbol) and not last.is_Number:
+        if last is not None and not isinstance(last, (sp.Symbol, Constant)) and not last.is_Number:
             substituted = (self.put(last),)  # a lone symbol or constant needs no numbers put in
         if uses is None:
             uses = self.uses(*(s.name for s in last.free_symbols)) if last is not None else ()
@@ -139,8 +139,85 @@ class Builder:
         layer = self.network.layers[q.layer - 1]
         activation = layer.activation if layer.gain == 1 else "scaled"  # λ·σ(1 − σ) is not the rule's σ(1 − σ)
         rule = {"sigmoid": S.SIGMOID_DERIVATIVE, "softmax": S.QUOTIENT_RULE}.get(activation, S.ACTIVATION_DERIVATIVE)
-        forms = [sp.Derivative(q.of, net, evaluate=False), q.raw, q.formula]
+        of, raw, formula = self.scaled_forms(layer, net, self.sym(self.ex(q.num, n))) or (
+            self.as_written(layer, q.of), self.as_written(layer, q.raw), self.as_written(layer, q.formula))
+        forms = [sp.Derivative(of, net, evaluate=False), raw, formula]
         self.emit(self.quantity_step(q.key, rule, forms))
+
+    def as_written(self, layer, expr):
+        """``expr`` with a leaky ReLU's slope as the :class:`Constant` the user wrote (0.01, not 1/100)."""
+        slope = layer.negative_slope
+        if layer.activation != "leaky_relu" or expr is None or slope in (0, 1):
+            return expr
+        text = decimal_text(slope)
+        return expr if text is None else _put_constant(expr, sp.Rational(slope), Constant(slope, text))
+
+    def display(self, q):
+        """A quantity's formula as shown: an activation's derivative in the spec's own constants."""
+        if q.kind == "dout_dnet":
+            layer = self.network.layers[q.layer - 1]
+            forms = self.scaled_forms(layer, self.sym(self.ex(q.den, q.example)), self.sym(self.ex(q.num, q.example)))
+            return forms[2] if forms else self.as_written(layer, q.formula)
+        return q.formula
+
+    def _scaled_formula(self, layer):
+        """out = scale · f(gain · net) for the problem's table, its constants as written, or None."""
+        forms = self.scaled_forms(layer, sp.Symbol("net", real=True), sp.Symbol("out", real=True))
+        return forms[0] if forms else None
+
+    def _gain_times_error(self, layer, q):
+        """λ(out − t) (λ(t − out) under δ = −∂E/∂net) with the spec's λ, or None where δ has another factor."""
+        neuron = layer.neurons[layer.neurons.index(q.neuron)]
+        out = self.sym(self.ex(f"out_{neuron}", q.example))
+        target = self.sym(self.ex(self.network.target_names[layer.neurons.index(neuron)], q.example))
+        gain, _ = self.constants(layer)
+        for a, b in ((out, target), (target, out)):
+            form = sp.Mul(gain, sp.Add(a, sp.Mul(sp.S.NegativeOne, b, evaluate=False), evaluate=False), evaluate=False)
+            if sp.expand(evaluated(form) - q.simplified) == 0:
+                return form
+        return None
+
+    def constants(self, layer) -> tuple:
+        """(gain, scale) of a scaled activation as :class:`Constant` atoms, each as the spec wrote it."""
+        written = self.problem.spec.layers[layer.index - 1]
+        return Constant(layer.gain, written.gain_text), Constant(layer.scale, written.scale_text)
+
+    def scaled_forms(self, layer, net, out):
+        """(f(net), f′(net), f′ in out) of a scaled activation in the spec's own constants, or None.
+
+        σ(λ·net): λ·σ(1 − σ), λ·out(1 − out); a·tanh(b·net): a·b·(1 − tanh²), (b/a)(a² − out²); k·net: k.
+        SymPy would fold the constants into one derived fraction (17159/15000); these keep 1.7159 and 2/3
+        apart, and each is checked against the engine's own formula (never a step that does not hold).
+        """
+        if layer.activation not in ("sigmoid", "tanh", "linear") or (layer.gain == 1 and layer.scale == 1):
+            return None
+        gain, scale = self.constants(layer)
+        b = (lambda *f: sp.Mul(gain, *f, evaluate=False)) if layer.gain != 1 else (lambda *f: sp.Mul(*f, evaluate=False)
+                                                                                   if len(f) > 1 else f[0])
+        inner = b(net)
+        one_minus = lambda e: sp.Add(sp.S.One, sp.Mul(sp.S.NegativeOne, e, evaluate=False), evaluate=False)  # noqa: E731
+        if layer.activation == "sigmoid":
+            s = sigmoid(inner)
+            forms = (s, b(s, one_minus(s)), b(out, one_minus(out)))
+        elif layer.activation == "linear":
+            forms = (b(net), gain, gain)
+        else:
+            t = sp.tanh(inner)
+            if layer.scale == 1:
+                forms = (t, b(one_minus(t ** 2)), b(one_minus(out ** 2)))
+            else:
+                ratio = sp.Mul(gain, sp.Pow(scale, -1, evaluate=False), evaluate=False) if layer.gain != 1 \
+                    else sp.Pow(scale, -1, evaluate=False)
+                squares = sp.Add(sp.Pow(scale, 2, evaluate=False),
+                                 sp.Mul(sp.S.NegativeOne, sp.Pow(out, 2), evaluate=False), evaluate=False)
+                factors = [scale, gain] if layer.gain != 1 else [scale]
+                forms = (sp.Mul(scale, t, evaluate=False), sp.Mul(*factors, one_minus(t ** 2), evaluate=False),
+                         sp.Mul(ratio, squares, evaluate=False))
+        engine = activation_formula(layer.activation, net, 0, layer.gain, layer.scale)
+        raw, in_out = activation_derivative(layer.activation, net, out, 0, layer.gain, layer.scale)
+        if any(sp.expand(evaluated(mine) - theirs) != 0 for mine, theirs in zip(forms, (engine, raw, in_out))):
+            return None
+        return forms
 
     def _simplification(self, q):
         """δ = out − t for softmax + cross-entropy (and sigmoid + binary cross-entropy), derived."""
@@ -151,13 +228,23 @@ class Builder:
             if q.terms else [list(q.factors)]
         products = [sp.Mul(*t, evaluate=False) for t in terms]
         product = sp.Add(*products, evaluate=False) if len(products) > 1 else products[0]
-        plugged_terms = [sp.Mul(*[self.model[f.name].formula for f in t], evaluate=False) for t in terms]
+        plugged_terms = [sp.Mul(*[self.display(self.model[f.name]) for f in t], evaluate=False) for t in terms]
         plugged = sp.Add(*plugged_terms, evaluate=False) if len(plugged_terms) > 1 else plugged_terms[0]
+        if self.problem.spec.conventions.delta_sign < 0:  # δ = −∂E/∂net: the product's minus shown
+            product, plugged = (sp.Mul(sp.S.NegativeOne, f, evaluate=False) for f in (product, plugged))
         expanded = sp.expand(sp.cancel(evaluated(plugged)))
         forms = [product, plugged, expanded, q.simplified]
         if sp.expand(expanded - q.simplified) != 0:  # never show a step that does not hold
             forms = [product, q.simplified]
         condition = None
+        negative = self.problem.spec.conventions.delta_sign < 0  # δ = −∂E/∂net: t − out
+        if layer.activation == "sigmoid" and layer.gain != 1:  # σ(λ·net): λ(out − t), λ as the spec wrote it
+            rule = S.SIGMOID_GAIN_BCE_NEGATIVE if negative else S.SIGMOID_GAIN_BCE
+            factored = self._gain_times_error(layer, q)
+            if factored is not None:  # not the expanded 3/10·t − 3/10·out: λ as written, once
+                forms = [f for f in forms if f is not expanded and f is not q.simplified] + [factored]
+        elif negative:
+            rule = S.SIGMOID_BCE_NEGATIVE if layer.activation == "sigmoid" else S.SOFTMAX_CE_NEGATIVE
         if layer.activation == "softmax":
             targets = [self.sym(self.ex(t, q.example)) for t in self.network.target_names]
             if sum(self.values[t.name] for t in targets) == 1:
@@ -183,7 +270,8 @@ class Builder:
                                            example=n))
         for j, neuron in enumerate(layer.neurons):
             key = self.ex(f"out_{neuron}", n)
-            formula = self.model[key].formula
+            scaled = self.scaled_forms(layer, self.sym(self.ex(f"net_{neuron}", n)), self.sym(key))
+            formula = scaled[0] if scaled else self.as_written(layer, self.model[key].formula)  # 1.7159·tanh(2/3·net)
             forms = [formula]
             if layer.activation == "sigmoid":
                 forms.append(formula.rewrite(sp.exp))
@@ -277,8 +365,8 @@ class Builder:
         return LayerInfo(index=layer.index, units=layer.units, activation=layer.activation,
                          neurons=tuple(sp.Symbol(f"out_{x}", real=True) for x in layer.neurons),
                          weights=names, weight_values=values, biases=biases, bias_mode=layer.bias_mode,
-                         train_bias=layer.train_bias, negative_slope=sp.Rational(layer.negative_slope),
-                         scaled=_scaled_formula(layer))
+                         train_bias=layer.train_bias, negative_slope=self.as_written(layer, sp.Rational(layer.negative_slope)),
+                         scaled=self._scaled_formula(layer))
 
     def _diagram(self):
         network = self.network
@@ -353,7 +441,7 @@ def evaluated(expr):
     >>> evaluated(sp.Add(sp.Integer(2), sp.Integer(-1), evaluate=False))
     1
     """
-    if isinstance(expr, Value):
+    if isinstance(expr, (Value, Constant)):
         return expr.value
     if expr.is_Atom or not expr.args:
         return expr
@@ -429,14 +517,35 @@ def _dedupe(forms):
     return out
 
 
+def _put_constant(expr, number, constant):
+    """``expr`` with ``number`` shown as ``constant``, a coefficient written first (0.01 net), unevaluated."""
+    if expr == number:
+        return constant
+    if expr.is_Atom or not expr.args:
+        return expr
+    if expr.is_Mul and number in expr.args:
+        rest = [a for a in expr.args if a != number]
+        return sp.Mul(constant, *[_put_constant(a, number, constant) for a in rest], evaluate=False)
+    args = [_put_constant(a, number, constant) for a in expr.args]
+    return expr if all(a is b for a, b in zip(args, expr.args)) else rebuild(expr, args, evaluate=False)
+
+
+def decimal_text(value) -> str | None:
+    """A number's exact decimal text (1/20 -> 0.05), or None where its decimals do not end (1/3).
+
+    >>> decimal_text(sp.Rational(1, 20)), decimal_text(sp.Rational(17159, 10000)), decimal_text(sp.Rational(1, 3))
+    ('0.05', '1.7159', None)
+    """
+    value = sp.Rational(value)
+    places = next((k for k in range(40) if 10 ** k % value.q == 0), None)
+    if places is None:
+        return None
+    sign = "-" if value < 0 else ""
+    whole, rest = divmod(abs(value.p) * 10 ** places // value.q, 10 ** places)
+    return f"{sign}{whole}.{rest:0{places}d}" if places else f"{sign}{whole}"
+
+
 def _replace(step, **changes):
     from dataclasses import replace
 
     return replace(step, **changes)
-
-
-def _scaled_formula(layer):
-    """out = scale · f(gain · net) for the problem's table, or None for an unscaled activation."""
-    if layer.gain == 1 and layer.scale == 1:
-        return None
-    return activation_formula(layer.activation, sp.Symbol("net", real=True), 0, layer.gain, layer.scale)

@@ -2,6 +2,8 @@
 
 Forward: z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾, a⁽ˡ⁾ = f(z⁽ˡ⁾). Backward: δ⁽ᴸ⁾ = ∇ₐE ⊙ f′(z⁽ᴸ⁾) (Jᵀ∇ₐE for a
 softmax), δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ f′(z⁽ˡ⁾), ∂E/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ, W⁽ˡ⁾⁺ = W⁽ˡ⁾ − η ∂E/∂W⁽ˡ⁾.
+With the bias folded into the matrix (``bias_as: weight_column_*``) a layer is z⁽ˡ⁾ = W̃⁽ˡ⁾ ã⁽ˡ⁻¹⁾ with
+ã = [1; a] (W̃ᵀ ã where the spec wrote W̃ input-major, Learning From Data's s = Wᵀx) and ∂E/∂W̃ = δ ãᵀ (ã δᵀ).
 Every entry of every vector is a quantity of the model, so every number is the engine's. One
 entry of each element-wise derivative is derived in full first, as the scalar style does.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..spec.model import BIAS_COLUMNS
 from . import model as S
 from .model import Applied, Difference, Group, Hadamard, MatProduct, Negated, Section, Step, Total, Transposed, Value
 from .builder import Builder
@@ -95,12 +98,49 @@ class MatrixBuilder(Builder):
                 self._forward_layer_matrix(layer, n)
         return section
 
+    # ------------------------------------------------------------ bias folded into the matrix (x0 = 1)
+
+    def folded(self, layer) -> bool:
+        """Whether ``layer``'s bias is a column of its matrix, the weight on x0 = 1 (``bias_as: weight_column_*``)."""
+        return bool(layer.bias_names) and self.problem.spec.conventions.bias_as in BIAS_COLUMNS
+
+    def input_major(self, layer) -> bool:
+        """Whether the spec wrote ``layer``'s matrix input-major (one row per input: s = Wᵀx, as LFD)."""
+        return self.problem.spec.layers[layer.index - 1].layout == "input_major"
+
+    def augmented_names(self, layer, suffix: str = "") -> list[list[str]]:
+        """W̃⁽ˡ⁾'s entries as the spec wrote them: the bias column first or last, input-major transposed."""
+        first = self.problem.spec.conventions.bias_as == "weight_column_first"
+        rows = [[f"{b}{suffix}", *[f"{w}{suffix}" for w in row]] if first else [*[f"{w}{suffix}" for w in row],
+                                                                                 f"{b}{suffix}"]
+                for row, b in zip(layer.weight_names, layer.bias_names)]
+        return [list(col) for col in zip(*rows)] if self.input_major(layer) else rows
+
+    def augmented_source(self, layer, n) -> sp.ImmutableMatrix:
+        """[1; a⁽ˡ⁻¹⁾] (or [a⁽ˡ⁻¹⁾; 1]): the layer's inputs with x0 = 1 where the bias column is."""
+        one = [Value(sp.S.One, "x0")]
+        entries = [self.val(key) for key in self.source_keys(layer, n)]
+        first = self.problem.spec.conventions.bias_as == "weight_column_first"
+        return sp.ImmutableMatrix([[v] for v in (one + entries if first else entries + one)])
+
+    def _weighted(self, matrix, source, layer):
+        """W̃ ã, or W̃ᵀ ã where the spec wrote W̃ input-major."""
+        return MatProduct(Transposed(matrix) if self.input_major(layer) else matrix, source)
+
+    def _forward_folded(self, layer, n):
+        l = layer.index
+        form = self._weighted(self.msym("Wt", l), self.msym("at", l - 1, n), layer)
+        number = self._weighted(self.grid(self.augmented_names(layer)), self.augmented_source(layer, n), layer)
+        return form, number
+
     def _forward_layer_matrix(self, layer, n):
         l = layer.index
         w_sym, w_num, _ = self.weights(layer)
         a_prev, a_prev_num = self.source_symbol(layer, n), self.column(self.source_keys(layer, n))
         form, number = MatProduct(w_sym, a_prev), MatProduct(w_num, a_prev_num)
-        if layer.bias_names:
+        if self.folded(layer):
+            form, number = self._forward_folded(layer, n)
+        elif layer.bias_names:
             join = Total if self.problem.spec.conventions.bias_sign > 0 else Difference  # z = W a − θ
             form = join(form, self.msym("b", l))
             number = join(number, self.column(layer.bias_names))
@@ -111,9 +151,11 @@ class MatrixBuilder(Builder):
                                   uses=self.uses(*self.source_keys(layer, n)), example=self._example(n)), nets)
         if layer.activation == "linear" and layer.gain == 1:
             forms, substituted = (self.msym("z", l, n),), ()
-        else:  # a scaled activation shows its scale and gain: a·tanh(b·z), σ(λ·z), k·z
-            forms = (Applied(layer.activation, self.msym("z", l, n), gain=layer.gain, scale=layer.scale),)
-            substituted = (Applied(layer.activation, self.column(nets), gain=layer.gain, scale=layer.scale),)
+        else:  # a scaled activation shows its scale and gain as written: a·tanh(b·z), σ(λ·z), k·z
+            gain, scale = self.constants(layer)
+            gain, scale = (gain if layer.gain != 1 else 1), (scale if layer.scale != 1 else 1)
+            forms = (Applied(layer.activation, self.msym("z", l, n), gain=gain, scale=scale),)
+            substituted = (Applied(layer.activation, self.column(nets), gain=gain, scale=scale),)
         self.emit_vector(Step(f"a@{l}", S.ACTIVATION, self.msym("a", l, n), forms=forms, substituted=substituted,
                               value=self.column(outs), uses=(z.number,), example=self._example(n)), outs)
 
@@ -134,10 +176,15 @@ class MatrixBuilder(Builder):
             w_sym, w_num, _ = self.weights(above, transposed_use=True)
             deltas = [self.ex(f"delta_{x}", n) for x in above.neurons]
             keys = [self.ex(f"dE_dout_{x}", n) for x in neurons]
+            rule, form, number = S.TRANSPOSE_PRODUCT, Transposed(w_sym), Transposed(w_num)
+            if self.folded(above):  # no error flows to x0 = 1: W̃ without its bias column (row, input-major)
+                rule = S.TRANSPOSE_PRODUCT_NO_BIAS_COLUMN
+                if self.input_major(above):  # LFD: W⁽ˡ⁺¹⁾ δ⁽ˡ⁺¹⁾, the spec's own rows
+                    rule, form, number = S.WEIGHT_PRODUCT_NO_BIAS_ROW, w_sym, w_num.T
             grad = self.emit_vector(Step(
-                f"gE@{l}", S.TRANSPOSE_PRODUCT, self.msym("gE", l, n),
-                forms=(self._signed(MatProduct(Transposed(w_sym), self.msym("delta", l + 1, n))),),
-                substituted=(self._signed(MatProduct(Transposed(w_num), self.column(deltas))),), value=self.column(keys),
+                f"gE@{l}", rule, self.msym("gE", l, n),
+                forms=(self._signed(MatProduct(form, self.msym("delta", l + 1, n))),),
+                substituted=(self._signed(MatProduct(number, self.column(deltas))),), value=self.column(keys),
                 uses=self.uses(*deltas), example=self._example(n)), keys)
         delta_keys = [self.ex(f"delta_{x}", n) for x in neurons]
         if layer.activation == "softmax":
@@ -196,13 +243,17 @@ class MatrixBuilder(Builder):
         return Negated(expr) if self.problem.spec.conventions.delta_sign < 0 else expr
 
     def _formulas(self, keys) -> sp.ImmutableMatrix:
-        return sp.ImmutableMatrix([[self.model[key].formula] for key in keys])
+        return sp.ImmutableMatrix([[self.display(self.model[key])] for key in keys])
 
     # ------------------------------------------------------------ gradients and updates
 
     def _gradients(self, layer, chosen):
         l = layer.index
         names = {p.name for p in chosen}
+        if self.folded(layer):  # one matrix, the bias column in: ∂E/∂W̃ = δ ãᵀ (ã δᵀ input-major), W̃⁺
+            self._weight_gradient(layer, folded=True)
+            self._weight_update(layer, folded=True)
+            return
         if any(name in names for row in layer.weight_names for name in row):
             self._weight_gradient(layer)
             self._weight_update(layer)
@@ -210,41 +261,57 @@ class MatrixBuilder(Builder):
         if biases:
             self._bias_gradient(layer, biases)
 
-    def _weight_gradient(self, layer):
+    def _outer(self, layer, n, folded: bool):
+        """(symbolic, numeric) δ aᵀ; folded: δ ãᵀ, or ã δᵀ where the spec wrote W̃ input-major."""
         l = layer.index
+        deltas = self.column([self.ex(f"delta_{x}", n) for x in layer.neurons])
+        if not folded:
+            return (MatProduct(self.msym("delta", l, n), Transposed(self.source_symbol(layer, n))),
+                    MatProduct(deltas, Transposed(self.column(self.source_keys(layer, n)))))
+        delta, source = self.msym("delta", l, n), self.msym("at", l - 1, n)
+        number = self.augmented_source(layer, n)
+        if self.input_major(layer):
+            return MatProduct(source, Transposed(delta)), MatProduct(number, Transposed(deltas))
+        return MatProduct(delta, Transposed(source)), MatProduct(deltas, Transposed(number))
+
+    def _weight_gradient(self, layer, folded: bool = False):
+        l = layer.index
+        kind = "gradWt" if folded else "gradW"
+        names = self.augmented_names(layer) if folded else layer.weight_names
         per_example = []
         for n in range(self.n_examples):
-            keys = [[self.ex(f"grad_{w}", n) for w in row] for row in layer.weight_names]
+            keys = [[self.ex(f"grad_{w}", n) for w in row] for row in names]
             deltas = [self.ex(f"delta_{x}", n) for x in layer.neurons]
             sources = self.source_keys(layer, n)
-            lhs = self.msym("gradW", l, n)
+            lhs = self.msym(kind, l, n)
             per_example.append(lhs)
+            form, number = self._outer(layer, n, folded)
+            rule = S.OUTER_PRODUCT if not folded else (S.OUTER_PRODUCT_BIAS_ROW if self.input_major(layer)
+                                                       else S.OUTER_PRODUCT_BIAS_COLUMN)
             self.emit_vector(Step(
-                f"gradW@{l}", S.OUTER_PRODUCT, lhs,
-                forms=(self._signed(MatProduct(self.msym("delta", l, n), Transposed(self.source_symbol(layer, n)))),),
-                substituted=(self._signed(MatProduct(self.column(deltas), Transposed(self.column(sources)))),),
+                f"gradW@{l}", rule, lhs, forms=(self._signed(form),), substituted=(self._signed(number),),
                 value=self.grid(keys), uses=self.uses(*deltas, *sources), example=self._example(n)),
                 [k for row in keys for k in row])
         if self.n_examples > 1:
-            keys = [[f"grad_{w}" for w in row] for row in layer.weight_names]
-            parts = [self.grid([[self.ex(f"grad_{w}", n) for w in row] for row in layer.weight_names])
+            keys = [[f"grad_{w}" for w in row] for row in names]
+            parts = [self.grid([[self.ex(f"grad_{w}", n) for w in row] for row in names])
                      for n in range(self.n_examples)]
-            self.emit_vector(Step(f"gradW@{l}", S.SUM_OVER_EXAMPLES, self.msym("gradW", l),
+            self.emit_vector(Step(f"gradW@{l}", S.SUM_OVER_EXAMPLES, self.msym(kind, l),
                                   forms=(Total(*per_example),), substituted=(Total(*parts),), value=self.grid(keys),
                                   uses=self.uses(*[self.ex(f"grad_{w}", n) for n in range(self.n_examples)
-                                                   for w in layer.weight_names[0][:1]])),
+                                                   for w in names[0][:1]])),
                              [k for row in keys for k in row])
 
-    def _weight_update(self, layer):
+    def _weight_update(self, layer, folded: bool = False):
         l = layer.index
         eta = self.model.learning_rate
-        names = layer.weight_names
+        names = self.augmented_names(layer) if folded else layer.weight_names
         grads = self.grid([[f"grad_{w}" for w in row] for row in names])
         new_keys = [[f"{w}_new" for w in row] for row in names]
-        rule, gradient, grads = self._masked(names, self.msym("gradW", l), grads)
+        rule, gradient, grads = self._masked(names, self.msym("gradWt" if folded else "gradW", l), grads)
         self.emit_vector(Step(
-            f"Wnew@{l}", rule, self.msym("Wnew", l),
-            forms=(Difference(self.msym("W", l), MatProduct(eta, gradient)),),
+            f"Wnew@{l}", rule, self.msym("Wtnew" if folded else "Wnew", l),
+            forms=(Difference(self.msym("Wt" if folded else "W", l), MatProduct(eta, gradient)),),
             substituted=(Difference(self.grid(names), MatProduct(self.val("eta"), grads)),),
             value=self.grid(new_keys), uses=self.uses(f"grad_{names[0][0]}")),
             [k for row in new_keys for k in row])

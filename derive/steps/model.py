@@ -51,7 +51,15 @@ FROZEN_MASK = "gradient descent, frozen entries masked"
 SAME_WAY = "in the same way"
 HADAMARD = "element-wise product"
 TRANSPOSE_PRODUCT = "back through the weights"
+TRANSPOSE_PRODUCT_NO_BIAS_COLUMN = "back through the weights, the bias column left out"  # (W⁽ˡ⁺¹⁾)ᵀ δ, W̃ less x0's
+WEIGHT_PRODUCT_NO_BIAS_ROW = "back through the weights, the bias row left out"  # W⁽ˡ⁺¹⁾ δ, input-major (LFD)
 OUTER_PRODUCT = "outer product"
+OUTER_PRODUCT_BIAS_COLUMN = "outer product with the bias column"  # ∂E/∂W̃ = δ ãᵀ, ã = [1; a] (bias_as: weight_column_*)
+OUTER_PRODUCT_BIAS_ROW = "outer product with the bias row"  # ∂E/∂W̃ = ã δᵀ, the spec's W̃ input-major (LFD)
+SIGMOID_GAIN_BCE = "sigmoid with a gain and binary cross-entropy"  # δ = λ(out − t) for σ(λ·net)
+SOFTMAX_CE_NEGATIVE = "softmax with cross-entropy, negative error term"  # δ = t − out Σt
+SIGMOID_BCE_NEGATIVE = "sigmoid with binary cross-entropy, negative error term"  # δ = t − out
+SIGMOID_GAIN_BCE_NEGATIVE = "sigmoid with a gain and binary cross-entropy, negative error term"  # λ(t − out)
 
 # Section kinds
 FORWARD, ERROR, OUTPUT_LAYER, HIDDEN_LAYER = "forward", "error", "output_layer", "hidden_layer"
@@ -88,6 +96,34 @@ class Value(sp.AtomicExpr):
         return bool(self.value < 0)
 
 
+class Constant(sp.AtomicExpr):
+    """A constant of the spec, an activation's gain or scale, shown as the user wrote it (1.7159, 2/3).
+
+    It stands in the displayed formulas where SymPy would combine it with other numbers into a
+    derived fraction (17159/15000); ``value`` is the exact number, ``text`` the spec's own text.
+
+    >>> c = Constant(sp.Rational(2, 3), "2/3")
+    >>> c.value, c.text, sp.Mul(c, sp.Symbol("net"), evaluate=False).args[0] is c
+    (2/3, '2/3', True)
+    """
+
+    is_commutative = True
+    is_real = True
+    is_positive = True  # gains and scales are > 0 (the spec checks)
+
+    def __new__(cls, value, text: str):
+        obj = super().__new__(cls)
+        obj.value = sp.Rational(value)
+        obj.text = text
+        return obj
+
+    def _hashable_content(self):
+        return (self.value, self.text)
+
+    def __getnewargs__(self):
+        return (self.value, self.text)
+
+
 class Partial(sp.Expr):
     """∂num/∂den for two quantities that have no quantity of their own (∂net_o1/∂out_h1).
 
@@ -119,14 +155,16 @@ class Applied(sp.Basic):
     def __new__(cls, activation: str, arg, prime: bool = False, gain=1, scale=1):
         # a scaled activation scale · f(gain · z) (σ(λ·z), a·tanh(b·z), k·z) keeps its two numbers
         return super().__new__(cls, Str(activation), arg, sp.true if prime else sp.false,
-                               sp.Rational(gain), sp.Rational(scale))
+                               gain if isinstance(gain, Constant) else sp.Rational(gain),
+                               scale if isinstance(scale, Constant) else sp.Rational(scale))
 
     @property
-    def gain(self) -> sp.Rational:
+    def gain(self):
+        """The gain, a Rational or the spec's :class:`Constant` as written."""
         return self.args[3]
 
     @property
-    def scale(self) -> sp.Rational:
+    def scale(self):
         return self.args[4]
 
     @property
