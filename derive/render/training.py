@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 import sympy as sp
 from pylatex.utils import NoEscape
@@ -30,9 +31,15 @@ _ROLE_TEX = {"m": "m", "v": "v", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "buf"
 def format_number(value: float, decimals: int = 9, significant: int = 6) -> str:
     """``value`` in fixed notation with ``decimals`` places, more when needed for ``significant`` digits.
 
+    Far from 1 (from 10^15 up, or below 10^-12) a power of ten, as ``1.00000e+300``.
+
     >>> format_number(3.510187783e-05), format_number(0.2983711087600027), format_number(0.6)
     ('0.0000351019', '0.298371109', '0.600000000')
+    >>> format_number(1e300), format_number(-2.5e-300)
+    ('1.00000e+300', '-2.50000e-300')
     """
+    if value != 0 and math.isfinite(value) and not 1e-12 <= abs(value) < 1e15:
+        return f"{value:.{significant - 1}e}"
     if value != 0 and math.isfinite(value):
         decimals = max(decimals, significant - 1 - math.floor(math.log10(abs(value))))
     return f"{value:.{decimals}f}"
@@ -73,7 +80,7 @@ def build_training_view(run, kind: str) -> dict:
     positive = all(loss > 0 for loss in run.loss_history)
     from .language import localize_number, localize_tex
 
-    shown = localize_tex if kind == "tex" else localize_number  # LaTeX prints these in maths, the others as text
+    shown = _tex_shown if kind == "tex" else localize_number  # LaTeX prints these in maths, the others as text
     return {
         "title": spec.title,
         "steps": run.steps,
@@ -88,10 +95,22 @@ def build_training_view(run, kind: str) -> dict:
         "log_scale": positive,
         "curve": NoEscape(svg_curve(run.loss_history, log_scale=positive)) if kind != "tex"
         else NoEscape(pgfplots_coordinates(run.loss_history)),
+        "axis": _trusted(pgfplots_axis(run.loss_history)) if kind == "tex" else None,
         "optimizer_step": None if spec.optimizer.name == "sgd" else _optimizer_view(first_step(problem), names),
         "solution": NoEscape(_solution_text(solution, kind)),
         **_epochs_view(run, shown),
     }
+
+
+def _tex_shown(text: str) -> str:
+    r"""A number of :func:`format_number` for LaTeX maths: the language's decimal mark, ``e+300`` as a power of ten.
+
+    >>> _tex_shown("1.00000e+300"), _tex_shown("0.25")
+    ('1.00000 \\cdot 10^{300}', '0.25')
+    """
+    from .language import localize_tex
+
+    return re.sub(r"e([+-])0*(\d+)", lambda m: rf" \cdot 10^{{{'-' if m[1] == '-' else ''}{m[2]}}}", localize_tex(text))
 
 
 def _epochs_view(run, shown) -> dict:
@@ -243,6 +262,83 @@ def pgfplots_coordinates(history) -> str:
     '(0,0.5) (1,0.25)'
     """
     return " ".join(f"({step},{loss:.10g})" for step, loss in sample(history))
+
+
+LOG_AXIS_FACTOR = 10  # a log axis only when the error changes by a factor of ten or more
+MIN_RELATIVE_SPAN = 1e-4  # a flatter curve is drawn flat: pgfplots' arithmetic and the tick labels stay short
+
+
+def pgfplots_axis(history) -> dict:
+    """The loss curve's axis limits and y ticks, computed here so that pgfplots never meets a range
+    too narrow for TeX's arithmetic ("Dimension too large"), whatever the history.
+
+    A log axis (ticks left to pgfplots) when the error spans a factor of ten or more, else a linear
+    one whose span is at least :data:`MIN_RELATIVE_SPAN` of the largest error, with ticks at round
+    numbers labelled here (a power of ten outside 0.001 to 100000).
+
+    >>> axis = pgfplots_axis([0.5, 0.25])
+    >>> axis["log"], axis["xmax"], axis["ymin"], axis["ymax"], axis["labels"]
+    (False, 1, '0.25', '0.5', ['0.25', '0.30', '0.35', '0.40', '0.45', '0.50'])
+    >>> pgfplots_axis([1.0, 0.001])["log"], pgfplots_axis([0.3])["labels"]
+    (True, ['0.29998', '0.29999', '0.30000', '0.30001', '0.30002'])
+    """
+    from .language import localize_tex
+
+    points = [loss for _, loss in sample(history)]
+    xmax = max(len(history) - 1, 1)  # one point still needs an x range
+    low, high = min(points), max(points)
+    if low > 0 and high / low >= LOG_AXIS_FACTOR:
+        return {"log": True, "xmax": xmax}
+    magnitude = max(abs(low), abs(high))
+    least = MIN_RELATIVE_SPAN * magnitude if magnitude else 1.0
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+    unit, power = _tick_step((high - low) / 5)
+    step = Decimal(unit).scaleb(power)
+    first, last = math.floor(Decimal(low) / step), math.ceil(Decimal(high) / step)
+    ticks = [Decimal(k * unit).scaleb(power) for k in range(first, last + 1)]
+    return {"log": False, "xmax": xmax, "ymin": _pgf(ticks[0]), "ymax": _pgf(ticks[-1]),
+            "ticks": [_pgf(t) for t in ticks], "labels": [localize_tex(t) for t in _tick_labels(ticks, power)]}
+
+
+def _trusted(axis: dict) -> dict:
+    """The axis of :func:`pgfplots_axis` with its numbers as LaTeX (NoEscape), for the template."""
+    return {key: [NoEscape(v) for v in value] if isinstance(value, list) else
+            NoEscape(value) if isinstance(value, str) else value for key, value in axis.items()}
+
+
+def _tick_step(rough: float) -> tuple[int, int]:
+    """The round step (1, 2 or 5 times a power of ten) at or above ``rough``, as (unit, power).
+
+    >>> _tick_step(0.03), _tick_step(7e-5), _tick_step(1e299)
+    ((5, -2), (1, -4), (1, 299))
+    """
+    power = math.floor(math.log10(rough))
+    for unit in (1, 2, 5, 10):
+        if unit * 10.0 ** power >= rough * (1 - 1e-12):
+            break
+    return (1, power + 1) if unit == 10 else (unit, power)
+
+
+def _pgf(value: Decimal) -> str:
+    """A number as pgfplots reads it (``1e+300``, ``0.25``): at most 15 significant digits."""
+    return f"{float(value):.15g}"
+
+
+def _tick_labels(ticks: list[Decimal], power: int) -> list[str]:
+    r"""Tick values as LaTeX, as many decimals as the step needs; a power of ten when far from 1.
+
+    >>> _tick_labels([Decimal("0.4888"), Decimal("0.4889")], -4)
+    ['0.4888', '0.4889']
+    >>> _tick_labels([Decimal("2E+300"), Decimal("4E+300")], 300)
+    ['2 \\cdot 10^{300}', '4 \\cdot 10^{300}']
+    """
+    exponent = max(math.floor(abs(t).log10()) for t in ticks if t) if any(ticks) else 0
+    if -3 <= exponent < 6:
+        return [f"{t:.{max(0, -power)}f}" for t in ticks]
+    places = max(0, exponent - power)
+    return [f"{t.scaleb(-exponent):.{places}f} \\cdot 10^{{{exponent}}}" for t in ticks]
 
 
 def svg_curve(history, *, log_scale: bool = True) -> str:
