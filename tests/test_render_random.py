@@ -6,6 +6,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 
 import derive
+from derive.render.solution import Solution  # imported here: derive.render loads its modules on demand
 from derive.steps import STYLES, derive_steps
 from render_helpers import equations
 from strategies import networks
@@ -33,7 +34,7 @@ def test_random_networks_render_in_every_style_and_format(spec):
     for style in STYLES:
         derivation = derive_steps(problem, style=style)
         check_derivation(derivation)
-        solution = derive.render.solution.Solution(derivation)
+        solution = Solution(derivation)
         md, tex = solution.markdown(), solution.latex()
         assert md.startswith("# ") and tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
         assert "- -" not in md and "+ -" not in md
