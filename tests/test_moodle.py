@@ -172,3 +172,13 @@ def test_cdata_is_split_around_its_terminator(variants):
 def test_same_variants_same_bytes(variants):
     again = generate_variants("2-2-2-exercise", 3, seed=5, ask="forward,E_total,grad:w5,grad:w1,updated:w5")
     assert quiz_xml(variants) == quiz_xml(again)
+
+
+def test_a_scaled_activation_shows_its_gain_and_scale_as_written(tmp_path):
+    spec = tmp_path / "scaled.yaml"
+    spec.write_text("inputs: [0.5, 0.25]\ntargets: [0.3]\nlayers:\n"
+                    "  - {units: 1, weights: [[0.1, 0.2]], bias: 0.1,\n"
+                    "     activation: {name: tanh, scale: 1.71590, gain: 4/6}}\n")
+    variants = generate_variants(str(spec), 1, seed=1, ask="forward")
+    text = quiz_xml(variants)
+    assert "1.71590&middot;tanh(4/6&middot;net<sub>" in text  # not 1.7159 and 2/3 (QTI and PrairieLearn print the same HTML)

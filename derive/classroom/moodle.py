@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import re
-from decimal import Decimal
 from fractions import Fraction
 from xml.sax.saxutils import escape as xml_escape
 
@@ -400,7 +399,7 @@ def _network_html(variant: Variant) -> str:
                 joiner = " &minus; " if variant.spec.conventions.bias_sign < 0 else " + "
                 net += joiner + name_html(layer.bias_names[j])
             items.append(f"<li>{name_html('net_' + neuron)} = {net}, "
-                         f"{name_html('out_' + neuron)} = {_applied(layer, name_html('net_' + neuron))} "
+                         f"{name_html('out_' + neuron)} = {_applied(layer, name_html('net_' + neuron), variant.spec.layers[layer.index - 1])} "
                          f"{role}</li>")
     spec = variant.spec
     loss = LOSS_HTML[spec.loss]
@@ -466,30 +465,20 @@ def name_html(name: str) -> str:
     return f"{_text(head)}<sub>{_text(tail)}</sub>{suffix}"
 
 
-def _applied(layer, net: str) -> str:
-    """f(net) as the quiz writes it; a scaled activation with its numbers: 1.7159&middot;tanh(2/3&middot;net).
+def _applied(layer, net: str, written) -> str:
+    """f(net) as the quiz writes it; a scaled activation with its numbers as the spec wrote them
+    (``written`` is the layer's :class:`derive.spec.LayerSpec`): 1.7159&middot;tanh(2/3&middot;net).
 
     >>> from types import SimpleNamespace as L
     >>> from fractions import Fraction
-    >>> _applied(L(activation="tanh", gain=Fraction(2, 3), scale=Fraction("1.7159")), "n")
-    '1.7159&middot;tanh(2/3&middot;n)'
-    >>> _applied(L(activation="linear", gain=Fraction(1, 2), scale=Fraction(1)), "n")
+    >>> _applied(L(activation="tanh", gain=Fraction(2, 3), scale=Fraction("1.7159")), "n",
+    ...          L(gain_text="4/6", scale_text="1.71590"))
+    '1.71590&middot;tanh(4/6&middot;n)'
+    >>> _applied(L(activation="linear", gain=Fraction(1, 2), scale=Fraction(1)), "n", L(gain_text="0.5", scale_text="1"))
     '0.5&middot;n'
     """
-    gain = "" if layer.gain == 1 else f"{_exact(layer.gain)}&middot;"
-    scale = "" if layer.scale == 1 else f"{_exact(layer.scale)}&middot;"
+    gain = "" if layer.gain == 1 else f"{_text(written.gain_text)}&middot;"
+    scale = "" if layer.scale == 1 else f"{_text(written.scale_text)}&middot;"
     if layer.activation == "linear" and gain:
         return f"{gain}{net}"
     return f"{scale}{_text(layer.activation)}({gain}{net})"
-
-
-def _exact(number) -> str:
-    """A gain or scale as written: its decimal when it has one, else p/q."""
-    q = number.denominator
-    while q % 2 == 0:
-        q //= 2
-    while q % 5 == 0:
-        q //= 5
-    if q != 1:
-        return f"{number.numerator}/{number.denominator}"
-    return format(Decimal(number.numerator) / Decimal(number.denominator), "f")
