@@ -189,3 +189,37 @@ def test_full_batch_training_report_unchanged():
 
     md = render_training(train("2-2-1", 3), "md")
     assert "3 full-batch steps of sgd" in md and "epoch" not in md
+
+
+@pytest.mark.parametrize("spec", [XOR, SMALL], ids=["online", "mini-batch"])
+def test_reveal_hides_each_updates_results_with_unique_ids(spec):
+    solution = derive.solve(spec)
+    html = solution.html(reveal=True)
+    page = _Anchors()
+    page.feed(html)
+    assert [name for name, count in Counter(page.ids).items() if count > 1] == []
+    assert set(page.refs) <= set(page.ids)
+    assert 'class="with-reveal"' in html and "<script>" in html
+    for update in solution.updates:  # each update's steps are hidden behind their buttons
+        section = html.split(f'id="update-{update.number}"')[1].split('<section class="update"')[0]
+        assert "revealable concealed" in section and 'class="reveal"' in section
+    assert "revealable" not in solution.html() and "<script>" not in solution.html()
+
+
+def test_diagram_values_label_every_updates_diagram():
+    solution = derive.solve(XOR, diagram_values=True)
+    html = solution.html()
+    assert html.count("each arrow labelled with its weight and its value") == len(solution.updates) == 4
+    assert "and its value" not in derive.solve(XOR).html()
+
+
+@pytest.mark.parametrize("spec", [XOR, SMALL], ids=["online", "mini-batch"])
+def test_notebook_display_is_a_fragment_like_a_single_solution(spec):
+    fragment = derive.solve(spec)._repr_html_()
+    single = derive.solve("2-2-1")._repr_html_()
+    for html in (fragment, single):
+        assert html.startswith('<div class="derive-display">') and "<!DOCTYPE" not in html and "<html" not in html
+    page = _Anchors()
+    page.feed(fragment)
+    assert [name for name, count in Counter(page.ids).items() if count > 1] == []
+    assert set(page.refs) <= set(page.ids) and "u2-eq-1" in page.ids

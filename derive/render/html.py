@@ -63,11 +63,13 @@ def render_html(derivation, *, number_format: NumberFormat | None = None, templa
 
 
 def render_solution_body(derivation, *, number_format: NumberFormat | None = None, template_dir=None,
-                         id_prefix: str = "") -> NoEscape:
+                         id_prefix: str = "", reveal: bool = False, diagram_values: bool = False) -> NoEscape:
     """A worked solution as HTML to put inside another page (no title, contents or page shell).
 
     ``id_prefix`` starts every id of the body and every link to one, so that several bodies can
-    share a page (an online solution's updates: ``u2-eq-7``).
+    share a page (an online solution's updates: ``u2-eq-7``). ``reveal`` hides each result behind a
+    button (the page around it must then carry the script: ``render_page`` with ``reveal``);
+    ``diagram_values`` writes each weight's value on the diagram.
 
     >>> import derive
     >>> from derive.steps import derive_steps
@@ -78,7 +80,7 @@ def render_solution_body(derivation, *, number_format: NumberFormat | None = Non
     >>> 'id="u2-eq-7"' in body, 'href="#u2-eq-7"' in body, 'id="eq-' in body
     (True, True, False)
     """
-    context = {**_solution_context(derivation, number_format, False, False), "id_prefix": id_prefix}
+    context = {**_solution_context(derivation, number_format, diagram_values, reveal), "id_prefix": id_prefix}
     return NoEscape(render_template("html", "html/_solution_body.html.j2", context, template_dir))
 
 

@@ -220,19 +220,41 @@ class UpdatesSolution(Solution):
         return render_template("tex", "updates.tex.j2", {**self._context(), "fragment": fragment,
                                                          "show_diagram": True}, self.template_dir)
 
+    def _html_context(self, reveal: bool) -> dict:
+        """The updates' context with each update's HTML body; its ids (and links to them) start
+        u<number>-, unique on the page."""
+        from .html import render_solution_body
+
+        def body(update, derivation):
+            return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir,
+                                        id_prefix=f"u{update.number}-", reveal=reveal,
+                                        diagram_values=self.diagram_values)
+
+        return {**self._context(body=body), "reveal": reveal}
+
     @_in_own_language
     def html(self, *, reveal: bool = False) -> str:
-        from .html import render_page, render_solution_body
+        """The updates as one self-contained HTML page (``reveal``: each result behind a button).
 
-        def body(update, derivation):  # each update's ids (and links to them) start u<number>-: unique on the page
-            return render_solution_body(derivation, number_format=self.number_format, template_dir=self.template_dir,
-                                        id_prefix=f"u{update.number}-")
+        >>> import derive
+        >>> page = derive.solve("2-2-1-xor-negnevitsky").html(reveal=True)
+        >>> page.startswith("<!DOCTYPE html>"), 'id="u4-eq-1"' in page, "revealable concealed" in page
+        (True, True, True)
+        """
+        from .html import render_page
 
-        context = {**self._context(body=body), "reveal": False}
-        return render_page("html/updates.html.j2", context, self.template_dir)
+        return render_page("html/updates.html.j2", self._html_context(reveal), self.template_dir)
 
+    @_in_own_language
     def _repr_html_(self) -> str:
-        return self.html()
+        """The updates as an HTML fragment for a notebook, as :meth:`Solution._repr_html_`."""
+        from .environment import render_template
+        from .html import render_page
+        from pylatex.utils import NoEscape
+
+        body = render_template("html", "html/_updates_body.html.j2", self._html_context(False), self.template_dir)
+        item = {"body": NoEscape(body), "title": self.derivation.statement.title or ""}
+        return render_page("html/display.html.j2", {"kind": "solution", "item": item})
 
     def _repr_latex_(self) -> str:
         return self.latex(fragment=True)
