@@ -59,6 +59,19 @@ def test_adversarial_histories_typeset_without_overfull_boxes(small_run, tmp_pat
     assert _compile(small_run, ADVERSARIAL, tmp_path) == {}
 
 
+@needs_tex
+def test_a_decimal_comma_in_the_tick_labels_stays_one_label(small_run, tmp_path):
+    from derive.render.language import language
+
+    flat = dataclasses.replace(small_run, loss_history=ADVERSARIAL["flat"])
+    with language("de"):
+        source = render_training(flat, "tex")
+    assert "yticklabels={$0{,}4887$,$0{,}4888$," in source
+    path, = compile_many([(source, tmp_path / "de.pdf")], progress=False)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "0,4889" in text
+
+
 finite = st.floats(min_value=-1e200, max_value=1e200, allow_nan=False, allow_infinity=False)
 
 

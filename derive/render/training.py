@@ -331,14 +331,14 @@ def _tick_labels(ticks: list[Decimal], power: int) -> list[str]:
 
     >>> _tick_labels([Decimal("0.4888"), Decimal("0.4889")], -4)
     ['0.4888', '0.4889']
-    >>> _tick_labels([Decimal("2E+300"), Decimal("4E+300")], 300)
-    ['2 \\cdot 10^{300}', '4 \\cdot 10^{300}']
+    >>> _tick_labels([Decimal("0"), Decimal("2E+300"), Decimal("4E+300")], 300)
+    ['0', '2 \\cdot 10^{300}', '4 \\cdot 10^{300}']
     """
     exponent = max(math.floor(abs(t).log10()) for t in ticks if t) if any(ticks) else 0
     if -3 <= exponent < 6:
         return [f"{t:.{max(0, -power)}f}" for t in ticks]
     places = max(0, exponent - power)
-    return [f"{t.scaleb(-exponent):.{places}f} \\cdot 10^{{{exponent}}}" for t in ticks]
+    return [f"{t.scaleb(-exponent):.{places}f} \\cdot 10^{{{exponent}}}" if t else "0" for t in ticks]
 
 
 def svg_curve(history, *, log_scale: bool = True) -> str:
