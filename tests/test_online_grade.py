@@ -269,3 +269,16 @@ def test_new_weights_rounded_as_written_and_carried_on_are_right(sheet, tmp_path
     fay = grade_class(str(spec), folder / "variants.json", roster=roster).students[0]
     assert fay.verdicts == {**dict.fromkeys(data["asked"]), "u1_w5_new": "ok", "u2_out_o1": "ok"}
     assert [r.match for r in fay.report.results][1] == "carried" and fay.earned == 2
+
+
+def test_after_steps_in_a_claims_file_says_to_name_answers_by_update(sheet, tmp_path):
+    folder, spec, data = sheet
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "gus.yaml").write_text(f"variant: 1\nafter_steps: 1\nu2_out_o1: {printed(data, 1, 'u2_out_o1')}\n")
+    grades = grade_class(str(spec), folder / "variants.json", claims=claims)
+    assert [str(p) for p in grades.problems] == [
+        f"{claims / 'gus.yaml'}:2, column after_steps: is for derive check; derive grade marks each answer by its "
+        "update, so name the answers u1_ to u3_ and the quantity (u2_out_h1 for out_h1 of update 2) and leave "
+        "after_steps out; not graded"]
+    assert grades.students[0].verdicts["u2_out_o1"] == "ok"
