@@ -282,3 +282,25 @@ def test_after_steps_in_a_claims_file_says_to_name_answers_by_update(sheet, tmp_
         "update, so name the answers u1_ to u3_ and the quantity (u2_out_h1 for out_h1 of update 2) and leave "
         "after_steps out; not graded"]
     assert grades.students[0].verdicts["u2_out_o1"] == "ok"
+
+
+def test_a_schemes_plain_entry_beats_the_specs_u_k_entry_and_within_a_layer_u_k_wins(sheet, tmp_path):
+    folder, _, data = sheet
+    spec = tmp_path / "marked.yaml"
+    spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    u2_out_o1: absolute=0.0001\n"
+                                    "  points:\n    u2_out_o1: 5\n")
+    near = [f"{float(printed(data, 1, f'u{k}_out_o1')) + 0.005:.6f}" for k in (1, 2, 3)]
+    roster = _write(tmp_path, f"student,variant,u1_out_o1,u2_out_o1,u3_out_o1\nann,1,{','.join(near)}\n")
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text("tolerances: {out_o1: absolute=0.01}\npoints: {out_o1: 2}\n")
+    ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
+    assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "ok", "ok"]  # the command's layer wins
+    assert ann.earned == 6
+    scheme.write_text("tolerances: {out_o1: absolute=0.01, u3_out_o1: absolute=0.0001}\n")
+    ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
+    assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "ok", "wrong"]  # u3_ beats plain within
+    assert ann.earned == 1 + 5  # the spec's u2_ points stand: the command names no points
+    spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    out_o1: absolute=0.01\n")
+    scheme.write_text("tolerances: {u2_out_o1: absolute=0.0001}\n")
+    ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
+    assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "wrong", "ok"]
