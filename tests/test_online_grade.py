@@ -304,3 +304,38 @@ def test_a_schemes_plain_entry_beats_the_specs_u_k_entry_and_within_a_layer_u_k_
     scheme.write_text("tolerances: {u2_out_o1: absolute=0.0001}\n")
     ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
     assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "wrong", "ok"]
+
+
+def _value(spec, key: str):
+    """``key`` of update 1 of ``spec`` (a batch spec: its one update), as derive solve computes it."""
+    from derive.engine.problem import Problem
+    from derive.engine.updates import update_problems
+
+    return update_problems(Problem(spec))[0].problem.values()[key]
+
+
+@pytest.mark.parametrize("update", ["online", "batch"])
+def test_a_roster_column_de_dnet_keeps_its_sign_under_error_term_negative(tmp_path, update):
+    spec = tmp_path / "negative.yaml"
+    text = RANDOM_ONLINE + "conventions: {error_term: negative}\n"
+    spec.write_text(text if update == "online" else text.replace("update: online\n", ""))
+    (tmp_path / "variants.json").write_text(generate_variants(str(spec), 1, seed=5, ask="out:o1").to_json())
+    name = "u1_dE/dnet_o1" if update == "online" else "dE/dnet_o1__1"  # δ = −∂E/∂net: the column is −δ
+    grades = grade_class(str(spec), tmp_path / "variants.json", roster=_write(tmp_path, "student,variant\nx,1\n"))
+    delta = _value(grades.variants[1].spec, "delta_o1" if update == "online" else "delta_o1__1")
+    assert delta != 0
+    roster = _write(tmp_path, f"student,variant,{name}\nann,1,{-delta:.6f}\nbob,1,{delta:.6f}\n")
+    grades = grade_class(str(spec), tmp_path / "variants.json", roster=roster)
+    status = {g.student: {r.claim.name: r.status for r in g.report.results} for g in grades.students}
+    assert grades.problems == []
+    assert status == {"ann": {name: "ok"}, "bob": {name: "wrong"}}
+
+
+def test_a_second_roster_column_of_one_quantity_is_ignored_and_named(sheet, tmp_path):
+    folder, spec, data = sheet
+    right = printed(data, 1, "u1_out_o1")
+    roster = _write(tmp_path, f"student,variant,u1_out_o1,u1 out_o1\nann,1,{right},0.1\n")
+    grades = grade_class(str(spec), folder / "variants.json", roster=roster)
+    assert [str(p) for p in grades.problems] == [
+        "r.csv row 1, column u1 out_o1: is u1_out_o1 again (first as column u1_out_o1); column ignored"]
+    assert grades.students[0].verdicts["u1_out_o1"] == "ok"
