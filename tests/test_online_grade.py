@@ -63,6 +63,18 @@ def update_by_hand(p: dict, x: tuple, t: float, eta: float) -> tuple[float, floa
     return out, p["w5"] - eta * (out - t) * out * (1 - out) * h1
 
 
+def new_weights_by_hand(p: dict, x: tuple, t: float, eta: float) -> dict:
+    """Every parameter after one online update of the 2-2-1 network from ``p`` (backprop written out)."""
+    h1 = sigmoid(p["w1"] * x[0] + p["w2"] * x[1] + p["b_h1"])
+    h2 = sigmoid(p["w3"] * x[0] + p["w4"] * x[1] + p["b_h2"])
+    out = sigmoid(p["w5"] * h1 + p["w6"] * h2 + p["b_o1"])
+    d_o = (out - t) * out * (1 - out)
+    d_h1, d_h2 = d_o * p["w5"] * h1 * (1 - h1), d_o * p["w6"] * h2 * (1 - h2)
+    grads = {"w5": d_o * h1, "w6": d_o * h2, "b_o1": d_o, "w1": d_h1 * x[0], "w2": d_h1 * x[1], "b_h1": d_h1,
+             "w3": d_h2 * x[0], "w4": d_h2 * x[1], "b_h2": d_h2}
+    return {name: p[name] - eta * grad for name, grad in grads.items()}
+
+
 def starting(data, index: int, number: int) -> dict:
     """The parameters update ``number`` of variant ``index`` starts from, as the key prints them."""
     update = data["variants"][index - 1]["updates"][number - 1]
@@ -101,10 +113,14 @@ def test_a_wrong_new_weight_carries_into_the_next_update_as_follow_through(sheet
     key = starting(data, 1, 2)
     out, w5 = update_by_hand(key, x2, t2, eta)  # the hand computation agrees with the key first
     assert f"{out:.6f}" == printed(data, 1, "u2_out_o1") and f"{w5:.6f}" == printed(data, 1, "u2_w5_new")
-    slip = key["w5"] + 0.1  # bob's update-1 w5 is 0.1 too big; his update 2 is right from it
+    assert new_weights_by_hand(key, x2, t2, eta)["w5"] == w5
+    assert {k: f"{v:.9f}" for k, v in new_weights_by_hand(key, x2, t2, eta).items()} == \
+        {k: f"{v:.9f}" for k, v in starting(data, 1, 3).items()}
+    slip = float(f"{key['w5'] + 0.1:.6f}")  # bob's update-1 w5 is 0.1 too big; his update 2 is right from it
     own_out, own_w5 = update_by_hand({**key, "w5": slip}, x2, t2, eta)
     x3, t3 = example(data, 1, 3)
-    later = {**starting(data, 1, 3), "w5": own_w5}  # update 3 from his own update-2 w5
+    # update 3 from his own update-2 w5 and, where he wrote no new weight, the ones his own update 2 makes
+    later = {**new_weights_by_hand({**key, "w5": slip}, x2, t2, eta), "w5": float(f"{own_w5:.6f}")}
     out3, w53 = update_by_hand(later, x3, t3, eta)
     u1 = f"{printed(data, 1, 'u1_out_o1')},{slip:.6f}"
     text = ("student,variant," + ",".join(data["asked"]) + "\n"
@@ -339,3 +355,24 @@ def test_a_second_roster_column_of_one_quantity_is_ignored_and_named(sheet, tmp_
     assert [str(p) for p in grades.problems] == [
         "r.csv row 1, column u1 out_o1: is u1_out_o1 again (first as column u1_out_o1); column ignored"]
     assert grades.students[0].verdicts["u1_out_o1"] == "ok"
+
+
+def test_follow_through_runs_the_students_own_weights_through_an_update_they_left_unwritten(sheet, tmp_path):
+    folder, spec, data = sheet
+    eta = float(data["variants"][0]["parameters"]["eta"])
+    (x2, t2), (x3, t3) = example(data, 1, 2), example(data, 1, 3)
+    key = starting(data, 1, 2)
+    slip = float(f"{key['w5'] - 0.15:.6f}")  # wrong update-1 w5, no update-2 new weights, update 3 answered
+    own2 = new_weights_by_hand({**key, "w5": slip}, x2, t2, eta)
+    own_out3, own_w53 = update_by_hand(own2, x3, t3, eta)
+    assert f"{own_out3:.6f}" != printed(data, 1, "u3_out_o1")  # the key alone calls it wrong
+    assert f"{update_by_hand({**starting(data, 1, 3), 'w5': own2['w5']}, x3, t3, eta)[0]:.6f}" != f"{own_out3:.6f}"
+    roster = _write(tmp_path, "student,variant,u1_w5_new,u2_out_o1,u3_out_o1,u3_w5_new\n"
+                              f"hal,1,{slip:.6f},,{own_out3:.6f},{own_w53:.6f}\n"
+                              f"ida,1,{slip:.6f},,{own_out3 + 0.01:.6f},\n")
+    grades = grade_class(str(spec), folder / "variants.json", roster=roster)
+    hal, ida = grades.students
+    assert hal.verdicts == {**dict.fromkeys(data["asked"]), "u1_w5_new": "wrong", "u3_out_o1": "follow_through",
+                            "u3_w5_new": "follow_through"}
+    assert [r.claim.name for r, _ in hal.report.root_errors()] == ["u1_w5_new"] and hal.earned == 2
+    assert ida.verdicts["u3_out_o1"] == "wrong"
