@@ -376,3 +376,12 @@ def test_follow_through_runs_the_students_own_weights_through_an_update_they_lef
                             "u3_w5_new": "follow_through"}
     assert [r.claim.name for r, _ in hal.report.root_errors()] == ["u1_w5_new"] and hal.earned == 2
     assert ida.verdicts["u3_out_o1"] == "wrong"
+
+
+def test_a_roster_header_written_with_spaces_is_read_as_its_update_and_name(sheet, tmp_path):
+    folder, spec, data = sheet
+    roster = _write(tmp_path, f"student,variant,u1 out_o1,u2  w5_new\n"
+                              f"jo,1,{printed(data, 1, 'u1_out_o1')},{printed(data, 1, 'u2_w5_new')}\n")
+    grades = grade_class(str(spec), folder / "variants.json", roster=roster)
+    assert grades.problems == []
+    assert grades.students[0].verdicts == {**dict.fromkeys(data["asked"]), "u1_out_o1": "ok", "u2_w5_new": "ok"}

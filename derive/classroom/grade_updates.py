@@ -159,8 +159,8 @@ class UpdateGrader:
                 problems.append(Problem(where, str(name), f"{why}; not graded"))
                 continue
             number = update_number(key)
-            written = str(name).strip()
-            within = written[written.index("_") + 1:] if update_number(written) == number else key.split("_", 1)[1]
+            written = normalise(str(name))  # "u2 dE/dnet_o1" as u2_dE/dnet_o1: the name within is what follows u2_
+            within = written[len(f"u{number}_"):] if update_number(written) == number else key.split("_", 1)[1]
             groups.setdefault(number, {})[within] = value.text if isinstance(value, Num) else value
         return groups
 
