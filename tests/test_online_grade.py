@@ -295,7 +295,7 @@ def test_after_steps_in_a_claims_file_says_to_name_answers_by_update(sheet, tmp_
     grades = grade_class(str(spec), folder / "variants.json", claims=claims)
     assert [str(p) for p in grades.problems] == [
         f"{claims / 'gus.yaml'}:2, column after_steps: is for derive check; derive grade marks each answer by its "
-        "update, so name the answers u1_ to u3_ and the quantity (u2_out_h1 for out_h1 of update 2) and leave "
+        "update, so name the answers u1_ to u3_ and the quantity (u3_out_n5 is out_n5 of update 3) and leave "
         "after_steps out; not graded"]
     assert grades.students[0].verdicts["u2_out_o1"] == "ok"
 

@@ -47,12 +47,11 @@ def unknown_update(name: str, count: int) -> str | None:
     >>> unknown_update("u2_out_n5", 2) is None, unknown_update("out_n5", 2)
     (True, 'names no update; on this sheet an answer is named u1_ to u2_ and the quantity, e.g. u1_out_n5')
     >>> unknown_update("after_steps", 3)
-    'is for derive check; derive grade marks each answer by its update, so name the answers u1_ to u3_ and the quantity (u2_out_h1 for out_h1 of update 2) and leave after_steps out'
+    'is for derive check; derive grade marks each answer by its update, so name the answers u1_ to u3_ and the quantity (u3_out_n5 is out_n5 of update 3) and leave after_steps out'
     """
     if normalise(str(name)) == AFTER_STEPS_KEY:
         return (f"is for derive check; derive grade marks each answer by its update, so name the answers u1_ to "
-                f"u{count}_ and the quantity (u{min(2, count)}_out_h1 for out_h1 of update {min(2, count)}) and leave "
-                f"{AFTER_STEPS_KEY} out")
+                f"u{count}_ and the quantity (u{count}_out_n5 is out_n5 of update {count}) and leave {AFTER_STEPS_KEY} out")
     number = update_number(str(name))
     if number is None:
         example = "u1_out_n5" if "out_n5" in str(name) else "u1_out_h1"
