@@ -122,3 +122,21 @@ def test_variants_from_another_spec_are_refused(run, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "variants.json was not made from this spec" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_after_steps_in_a_claims_file_of_a_batch_sheet_is_reported_and_ignored(run, tmp_path, capsys):
+    folder, data = run
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "ivy.yaml").write_text(f"variant: 2\nafter_steps: 1\nE_total: {printed(data, 2, 'E_total')}\n")
+    (claims / "jon.yaml").write_text("variant: 2\nafter_steps: 1\n")
+    out = tmp_path / "out"
+    code = main(["grade", "2-2-2-exercise", str(folder / "ws" / "variants.json"), "--claims", str(claims),
+                 "-o", str(out), "-q", "--no-pdf"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert (f"{claims / 'ivy.yaml'}:2, column after_steps: is for derive check; this sheet's answers are of the "
+            "network before any training step, so leave after_steps out; ignored") in err
+    rows = grades(out / "grades.csv")
+    assert rows["ivy"]["E_total"] == "right" and rows["ivy"]["score"] == "1"  # marked before training, not after
+    assert rows["jon"]["score"] == "0" and "not graded" not in err

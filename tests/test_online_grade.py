@@ -63,6 +63,18 @@ def update_by_hand(p: dict, x: tuple, t: float, eta: float) -> tuple[float, floa
     return out, p["w5"] - eta * (out - t) * out * (1 - out) * h1
 
 
+def new_weights_by_hand(p: dict, x: tuple, t: float, eta: float) -> dict:
+    """Every parameter after one online update of the 2-2-1 network from ``p`` (backprop written out)."""
+    h1 = sigmoid(p["w1"] * x[0] + p["w2"] * x[1] + p["b_h1"])
+    h2 = sigmoid(p["w3"] * x[0] + p["w4"] * x[1] + p["b_h2"])
+    out = sigmoid(p["w5"] * h1 + p["w6"] * h2 + p["b_o1"])
+    d_o = (out - t) * out * (1 - out)
+    d_h1, d_h2 = d_o * p["w5"] * h1 * (1 - h1), d_o * p["w6"] * h2 * (1 - h2)
+    grads = {"w5": d_o * h1, "w6": d_o * h2, "b_o1": d_o, "w1": d_h1 * x[0], "w2": d_h1 * x[1], "b_h1": d_h1,
+             "w3": d_h2 * x[0], "w4": d_h2 * x[1], "b_h2": d_h2}
+    return {name: p[name] - eta * grad for name, grad in grads.items()}
+
+
 def starting(data, index: int, number: int) -> dict:
     """The parameters update ``number`` of variant ``index`` starts from, as the key prints them."""
     update = data["variants"][index - 1]["updates"][number - 1]
@@ -101,10 +113,14 @@ def test_a_wrong_new_weight_carries_into_the_next_update_as_follow_through(sheet
     key = starting(data, 1, 2)
     out, w5 = update_by_hand(key, x2, t2, eta)  # the hand computation agrees with the key first
     assert f"{out:.6f}" == printed(data, 1, "u2_out_o1") and f"{w5:.6f}" == printed(data, 1, "u2_w5_new")
-    slip = key["w5"] + 0.1  # bob's update-1 w5 is 0.1 too big; his update 2 is right from it
+    assert new_weights_by_hand(key, x2, t2, eta)["w5"] == w5
+    assert {k: f"{v:.9f}" for k, v in new_weights_by_hand(key, x2, t2, eta).items()} == \
+        {k: f"{v:.9f}" for k, v in starting(data, 1, 3).items()}
+    slip = float(f"{key['w5'] + 0.1:.6f}")  # bob's update-1 w5 is 0.1 too big; his update 2 is right from it
     own_out, own_w5 = update_by_hand({**key, "w5": slip}, x2, t2, eta)
     x3, t3 = example(data, 1, 3)
-    later = {**starting(data, 1, 3), "w5": own_w5}  # update 3 from his own update-2 w5
+    # update 3 from his own update-2 w5 and, where he wrote no new weight, the ones his own update 2 makes
+    later = {**new_weights_by_hand({**key, "w5": slip}, x2, t2, eta), "w5": float(f"{own_w5:.6f}")}
     out3, w53 = update_by_hand(later, x3, t3, eta)
     u1 = f"{printed(data, 1, 'u1_out_o1')},{slip:.6f}"
     text = ("student,variant," + ",".join(data["asked"]) + "\n"
@@ -269,3 +285,103 @@ def test_new_weights_rounded_as_written_and_carried_on_are_right(sheet, tmp_path
     fay = grade_class(str(spec), folder / "variants.json", roster=roster).students[0]
     assert fay.verdicts == {**dict.fromkeys(data["asked"]), "u1_w5_new": "ok", "u2_out_o1": "ok"}
     assert [r.match for r in fay.report.results][1] == "carried" and fay.earned == 2
+
+
+def test_after_steps_in_a_claims_file_says_to_name_answers_by_update(sheet, tmp_path):
+    folder, spec, data = sheet
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "gus.yaml").write_text(f"variant: 1\nafter_steps: 1\nu2_out_o1: {printed(data, 1, 'u2_out_o1')}\n")
+    grades = grade_class(str(spec), folder / "variants.json", claims=claims)
+    assert [str(p) for p in grades.problems] == [
+        f"{claims / 'gus.yaml'}:2, column after_steps: is for derive check; derive grade marks each answer by its "
+        "update, so name the answers u1_ to u3_ and the quantity (u3_out_n5 is out_n5 of update 3) and leave "
+        "after_steps out; not graded"]
+    assert grades.students[0].verdicts["u2_out_o1"] == "ok"
+
+
+def test_a_schemes_plain_entry_beats_the_specs_u_k_entry_and_within_a_layer_u_k_wins(sheet, tmp_path):
+    folder, _, data = sheet
+    spec = tmp_path / "marked.yaml"
+    spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    u2_out_o1: absolute=0.0001\n"
+                                    "  points:\n    u2_out_o1: 5\n")
+    near = [f"{float(printed(data, 1, f'u{k}_out_o1')) + 0.005:.6f}" for k in (1, 2, 3)]
+    roster = _write(tmp_path, f"student,variant,u1_out_o1,u2_out_o1,u3_out_o1\nann,1,{','.join(near)}\n")
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text("tolerances: {out_o1: absolute=0.01}\npoints: {out_o1: 2}\n")
+    ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
+    assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "ok", "ok"]  # the command's layer wins
+    assert ann.earned == 6
+    scheme.write_text("tolerances: {out_o1: absolute=0.01, u3_out_o1: absolute=0.0001}\n")
+    ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
+    assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "ok", "wrong"]  # u3_ beats plain within
+    assert ann.earned == 1 + 5  # the spec's u2_ points stand: the command names no points
+    spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    out_o1: absolute=0.01\n")
+    scheme.write_text("tolerances: {u2_out_o1: absolute=0.0001}\n")
+    ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
+    assert [ann.verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "wrong", "ok"]
+
+
+def _value(spec, key: str):
+    """``key`` of update 1 of ``spec`` (a batch spec: its one update), as derive solve computes it."""
+    from derive.engine.problem import Problem
+    from derive.engine.updates import update_problems
+
+    return update_problems(Problem(spec))[0].problem.values()[key]
+
+
+@pytest.mark.parametrize("update", ["online", "batch"])
+def test_a_roster_column_de_dnet_keeps_its_sign_under_error_term_negative(tmp_path, update):
+    spec = tmp_path / "negative.yaml"
+    text = RANDOM_ONLINE + "conventions: {error_term: negative}\n"
+    spec.write_text(text if update == "online" else text.replace("update: online\n", ""))
+    (tmp_path / "variants.json").write_text(generate_variants(str(spec), 1, seed=5, ask="out:o1").to_json())
+    name = "u1_dE/dnet_o1" if update == "online" else "dE/dnet_o1__1"  # δ = −∂E/∂net: the column is −δ
+    grades = grade_class(str(spec), tmp_path / "variants.json", roster=_write(tmp_path, "student,variant\nx,1\n"))
+    delta = _value(grades.variants[1].spec, "delta_o1" if update == "online" else "delta_o1__1")
+    assert delta != 0
+    roster = _write(tmp_path, f"student,variant,{name}\nann,1,{-delta:.6f}\nbob,1,{delta:.6f}\n")
+    grades = grade_class(str(spec), tmp_path / "variants.json", roster=roster)
+    status = {g.student: {r.claim.name: r.status for r in g.report.results} for g in grades.students}
+    assert grades.problems == []
+    assert status == {"ann": {name: "ok"}, "bob": {name: "wrong"}}
+
+
+def test_a_second_roster_column_of_one_quantity_is_ignored_and_named(sheet, tmp_path):
+    folder, spec, data = sheet
+    right = printed(data, 1, "u1_out_o1")
+    roster = _write(tmp_path, f"student,variant,u1_out_o1,u1 out_o1\nann,1,{right},0.1\n")
+    grades = grade_class(str(spec), folder / "variants.json", roster=roster)
+    assert [str(p) for p in grades.problems] == [
+        "r.csv row 1, column u1 out_o1: is u1_out_o1 again (first as column u1_out_o1); column ignored"]
+    assert grades.students[0].verdicts["u1_out_o1"] == "ok"
+
+
+def test_follow_through_runs_the_students_own_weights_through_an_update_they_left_unwritten(sheet, tmp_path):
+    folder, spec, data = sheet
+    eta = float(data["variants"][0]["parameters"]["eta"])
+    (x2, t2), (x3, t3) = example(data, 1, 2), example(data, 1, 3)
+    key = starting(data, 1, 2)
+    slip = float(f"{key['w5'] - 0.15:.6f}")  # wrong update-1 w5, no update-2 new weights, update 3 answered
+    own2 = new_weights_by_hand({**key, "w5": slip}, x2, t2, eta)
+    own_out3, own_w53 = update_by_hand(own2, x3, t3, eta)
+    assert f"{own_out3:.6f}" != printed(data, 1, "u3_out_o1")  # the key alone calls it wrong
+    assert f"{update_by_hand({**starting(data, 1, 3), 'w5': own2['w5']}, x3, t3, eta)[0]:.6f}" != f"{own_out3:.6f}"
+    roster = _write(tmp_path, "student,variant,u1_w5_new,u2_out_o1,u3_out_o1,u3_w5_new\n"
+                              f"hal,1,{slip:.6f},,{own_out3:.6f},{own_w53:.6f}\n"
+                              f"ida,1,{slip:.6f},,{own_out3 + 0.01:.6f},\n")
+    grades = grade_class(str(spec), folder / "variants.json", roster=roster)
+    hal, ida = grades.students
+    assert hal.verdicts == {**dict.fromkeys(data["asked"]), "u1_w5_new": "wrong", "u3_out_o1": "follow_through",
+                            "u3_w5_new": "follow_through"}
+    assert [r.claim.name for r, _ in hal.report.root_errors()] == ["u1_w5_new"] and hal.earned == 2
+    assert ida.verdicts["u3_out_o1"] == "wrong"
+
+
+def test_a_roster_header_written_with_spaces_is_read_as_its_update_and_name(sheet, tmp_path):
+    folder, spec, data = sheet
+    roster = _write(tmp_path, f"student,variant,u1 out_o1,u2  w5_new\n"
+                              f"jo,1,{printed(data, 1, 'u1_out_o1')},{printed(data, 1, 'u2_w5_new')}\n")
+    grades = grade_class(str(spec), folder / "variants.json", roster=roster)
+    assert grades.problems == []
+    assert grades.students[0].verdicts == {**dict.fromkeys(data["asked"]), "u1_out_o1": "ok", "u2_w5_new": "ok"}

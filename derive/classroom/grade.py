@@ -20,7 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import DeriveError, OutputError, SpecError, keyword
-from ..spec.claims import update_number
+from ..spec.claims import AFTER_STEPS_KEY, update_number
 from ..spec.source import Num, read_document
 from ..render.language import with_language
 from .ask import Question
@@ -144,9 +144,10 @@ class _Grader:
         if self.updates is not None:
             report, problems = self.updates.grade(submission) if submission.claims else (None, problems)
         elif submission.claims:
+            claims = _without_after_steps(submission, problems)
             try:
-                report = check_claims(variant.spec, submission.claims, scheme=self.scheme,
-                                      evaluations=self._evaluations_of(submission.variant, variant))
+                report = check_claims(variant.spec, claims, scheme=self.scheme, after_steps=0,
+                                      evaluations=self._evaluations_of(submission.variant, variant)) if claims else None
             except DeriveError as err:
                 problems.append(Problem(submission.source, None, f"not graded: {err}"))
         return self._score(submission, report, problems)
@@ -169,6 +170,23 @@ class _Grader:
         possible = sum((points_for(k) for k in scored if k in self.asked or k in results), Fraction(0))
         verdicts = {k: results[k].status if k in results else None for k in self.asked}
         return StudentGrade(submission.student, submission.variant, report, earned, possible, verdicts, problems)
+
+
+def _without_after_steps(submission: Submission, problems: list):
+    """A batch sheet's claims without an ``after_steps`` entry (its answers are of the network before training:
+    marked after a step they would all be wrong), which is reported; None when nothing else is claimed."""
+    claims = submission.claims
+    data = claims.data if hasattr(claims, "data") else claims
+    if AFTER_STEPS_KEY not in data:
+        return claims
+    line = (getattr(claims, "lines", None) or {}).get((AFTER_STEPS_KEY,))
+    where = f"{submission.source}:{line}" if line else submission.source
+    problems.append(Problem(where, AFTER_STEPS_KEY, "is for derive check; this sheet's answers are of the network "
+                            f"before any training step, so leave {AFTER_STEPS_KEY} out; ignored"))
+    rest = {k: v for k, v in data.items() if k != AFTER_STEPS_KEY}
+    if not rest:
+        return None
+    return type(claims)(rest, claims.lines, claims.source) if hasattr(claims, "data") else rest
 
 
 # ---------------------------------------------------------------- variants.json

@@ -5,10 +5,12 @@ The answers of update k are checked with :func:`~derive.classroom.check.check_cl
 own one-step problem (the key's: from the weights the updates before it left), with follow-through
 within the update as ``derive check`` gives it.
 
-**Follow-through from update to update.** From update 2 on, a student starts from their own new
-weights: the ``*_new`` values they claimed in the update before (the key's where they claimed none).
+**Follow-through from update to update.** From update 2 on, a student starts from their own weights,
+run forward as a teacher would: per parameter, the ``*_new`` value they claimed in the update before,
+else the value that update makes from their own starting weights (so a wrong update-1 weight carries
+through an update 2 whose new weights they left blank), which is the key's while those are the key's.
 An answer that is not right against the key is checked again from those weights; if it is right
-from them, it follows through from the wrong new weights of the update before (their root errors),
+from them, it follows through from the wrong new weights they carry (their root errors),
 or, when those were all right and differ only in rounding, it is right (a rounding difference).
 
 **Marking scheme.** A scheme entry for a quantity (``out_h1``) applies to it in every update; one for
@@ -22,7 +24,7 @@ import dataclasses
 from fractions import Fraction
 
 from ..errors import DeriveError
-from ..spec.claims import resolve_name, update_number
+from ..spec.claims import AFTER_STEPS_KEY, normalise, resolve_name, update_number
 from ..spec.source import Num
 from .roster import Problem
 from .scheme import update_scheme
@@ -44,7 +46,12 @@ def unknown_update(name: str, count: int) -> str | None:
     'names update 9; this sheet asks updates 1 to 2'
     >>> unknown_update("u2_out_n5", 2) is None, unknown_update("out_n5", 2)
     (True, 'names no update; on this sheet an answer is named u1_ to u2_ and the quantity, e.g. u1_out_n5')
+    >>> unknown_update("after_steps", 3)
+    'is for derive check; derive grade marks each answer by its update, so name the answers u1_ to u3_ and the quantity (u3_out_n5 is out_n5 of update 3) and leave after_steps out'
     """
+    if normalise(str(name)) == AFTER_STEPS_KEY:
+        return (f"is for derive check; derive grade marks each answer by its update, so name the answers u1_ to "
+                f"u{count}_ and the quantity (u{count}_out_n5 is out_n5 of update {count}) and leave {AFTER_STEPS_KEY} out")
     number = update_number(str(name))
     if number is None:
         example = "u1_out_n5" if "out_n5" in str(name) else "u1_out_h1"
@@ -91,15 +98,46 @@ class UpdateGrader:
         problems = list(submission.problems)
         groups = self._by_update(submission, problems)
         results: list = []
-        for number in sorted(groups):
-            try:
-                results += self._update_results(submission.variant, number, groups[number], results)
-            except DeriveError as err:
-                problems.append(Problem(submission.source, None, f"not graded: update {number}: {err}"))
+        state = Start({}, ())
+        for number in range(1, max(groups, default=0) + 1):
+            found = []
+            if number in groups:
+                try:
+                    found = self._update_results(submission.variant, number, groups[number], state)
+                except DeriveError as err:
+                    problems.append(Problem(submission.source, None, f"not graded: update {number}: {err}"))
+            results += found
+            if number < max(groups):
+                state = self._next_start(submission.variant, number, state, found)
         if not results:
             return None, problems
         variant = self.variants[submission.variant]
         return CheckReport(variant.spec, 0, tuple(_settled(results, self._credit)), submission.source), problems
+
+    def _next_start(self, index: int, number: int, state: Start, results: list) -> Start:
+        """Where the student starts update ``number + 1``: per parameter, the new weight they wrote in update
+        ``number``, else the one update ``number`` makes from their own start (the key's when theirs is the key's)."""
+        from ..engine.updates import updated_parameters, with_parameters
+
+        updates = self.updates_of(index)
+        update, key = updates[number - 1], updates[number - 1].updated
+        prefix = f"u{number}_"
+        written = {r.claim.key[len(prefix):-len("_new")]: r for r in results
+                   if r.claim.key.startswith(prefix) and r.claim.key.endswith("_new")}
+        values, roots = dict(key), []
+        if state.start and set(key) - set(written):
+            try:  # the student's own weights run forward through the update they left unwritten
+                own = update.problem.with_spec(with_parameters(update.problem.spec, state.start))
+                values = updated_parameters(own, update.problem.spec.conventions.carry_rounding)
+                roots = list(state.roots)
+            except DeriveError:  # the student's weights break the update (an overflow): the key's weights
+                values = dict(key)
+        for name, r in written.items():
+            if name in values:
+                values[name] = r.claim.value
+                roots += [r.claim.name] if r.status == "wrong" else list(r.roots) if r.status == "follow_through" else []
+        start = {name: value for name, value in values.items() if value != key[name]}
+        return Start(start, tuple(dict.fromkeys(roots)) if start else ())
 
     def _credit(self, key: str, status: str, match=None) -> Fraction:
         number = update_number(key)
@@ -120,8 +158,8 @@ class UpdateGrader:
                 problems.append(Problem(where, str(name), f"{why}; not graded"))
                 continue
             number = update_number(key)
-            written = str(name).strip()
-            within = written[written.index("_") + 1:] if update_number(written) == number else key.split("_", 1)[1]
+            written = normalise(str(name))  # "u2 dE/dnet_o1" as u2_dE/dnet_o1: the name within is what follows u2_
+            within = written[len(f"u{number}_"):] if update_number(written) == number else key.split("_", 1)[1]
             groups.setdefault(number, {})[within] = value.text if isinstance(value, Num) else value
         return groups
 
@@ -132,8 +170,9 @@ class UpdateGrader:
             self._evaluations[index, number] = Evaluations(update.problem.spec)
         return self._evaluations[index, number]
 
-    def _update_results(self, index: int, number: int, claims: dict, earlier: list) -> list:
-        """The results of update ``number``'s claims, named ``u<k>_``, with follow-through from the update before."""
+    def _update_results(self, index: int, number: int, claims: dict, state: Start) -> list:
+        """The results of update ``number``'s claims, named ``u<k>_``, with follow-through from the student's own
+        starting weights ``state``."""
         from ..engine.updates import with_parameters
         from .check import check_claims
 
@@ -141,34 +180,25 @@ class UpdateGrader:
         scheme = self.schemes[number]
         report = check_claims(update.problem.spec, claims, scheme=scheme,
                               evaluations=self._evaluations_of(index, number, update))
-        start, carried = _own_start(update, earlier, number - 1)
         own = {}
-        if start and any(r.status != "ok" for r in report.results):
+        if state.start and any(r.status != "ok" for r in report.results):
             try:
-                again = check_claims(with_parameters(update.problem.spec, start), claims, scheme=scheme,
+                again = check_claims(with_parameters(update.problem.spec, state.start), claims, scheme=scheme,
                                      explain=False)
                 own = {r.claim.key: r for r in again.results}
             except DeriveError:  # the student's own weights break the update (an overflow): no follow-through
                 own = {}
         prefix = f"u{number}_"
-        return [_named(_merged(r, own.get(r.claim.key), carried, scheme, prefix), prefix) for r in report.results]
+        return [_named(_merged(r, own.get(r.claim.key), state.roots, scheme, prefix), prefix) for r in report.results]
 
 
-def _own_start(update, earlier: list, before: int) -> tuple[dict, tuple]:
-    """The student's own starting weights of ``update`` (their new weights of update ``before``, where they
-    differ from the key's) and the root errors those weights carry."""
-    prefix = f"u{before}_"
-    starting = {p.name: p.value for p in update.problem.network.parameters}
-    start, carried = {}, []
-    for r in earlier:
-        name = r.claim.key[len(prefix):-len("_new")] if r.claim.key.startswith(prefix) and \
-            r.claim.key.endswith("_new") else None
-        if name not in starting:
-            continue
-        if r.claim.value != starting[name]:
-            start[name] = r.claim.value
-        carried += [r.claim.name] if r.status == "wrong" else list(r.roots) if r.status == "follow_through" else []
-    return start, tuple(dict.fromkeys(carried))
+@dataclasses.dataclass(frozen=True)
+class Start:
+    """A student's own starting weights of an update, where they differ from the key's, and the root errors
+    (``u<k>_`` claim names) those weights carry."""
+
+    start: dict
+    roots: tuple
 
 
 def _merged(result, own, carried: tuple, scheme, prefix: str):

@@ -55,6 +55,9 @@ class Submission:
 def read_roster(path, keys, variants, *, unknown=None) -> tuple[dict[str, Submission], list[Problem]]:
     """Submissions by student id from a roster CSV; ``keys`` are the model's, ``variants`` the known numbers.
 
+    A submission's claims are keyed by the column titles as written (``dE/dnet_o1``, whose sign the
+    ``error_term`` convention sets when it is checked); a second column of the same quantity is ignored.
+
     ``unknown`` (optional) says what is wrong with a column title that names no quantity (None: the usual words).
 
     >>> import tempfile, pathlib
@@ -83,9 +86,12 @@ def read_roster(path, keys, variants, *, unknown=None) -> tuple[dict[str, Submis
         if lowered[index] in (ID_COLUMN, VARIANT_COLUMN) or not title:
             continue
         key = resolve_name(title, keys)
+        first = next((t for t, k in columns.values() if k == key), None)
         if key is None:
             why = (unknown(title) if unknown else None) or "is not a quantity of this network"
             problems.append(Problem(f"{name} row 1", title, f"{why}; column ignored"))
+        elif first is not None:
+            problems.append(Problem(f"{name} row 1", title, f"is {key} again (first as column {first}); column ignored"))
         else:
             columns[index] = (title, key)
     found: dict[str, Submission] = {}
@@ -142,7 +148,7 @@ def _roster_row(cells, lowered, columns, variants, where, problems) -> Submissio
             problems.append(problem)
             submission.problems.append(problem)
             continue
-        submission.claims[key] = text
+        submission.claims[title] = text  # by the name as written: dE/dnet_o1 keeps its sign under error_term: negative
     return submission
 
 
@@ -193,7 +199,7 @@ def merge(roster: dict, files: dict, keys, problems: list) -> dict[str, Submissi
         else:
             data = submission.claims.data
             in_file = {resolve_name(str(name), keys) for name in data}
-            combined = {k: v for k, v in other.claims.items() if k not in in_file}
+            combined = {k: v for k, v in other.claims.items() if resolve_name(k, keys) not in in_file}
             combined.update({name: value.text if isinstance(value, Num) else value for name, value in data.items()})
             other.claims, other.source = combined, f"{other.source} and {submission.source}"
     return merged

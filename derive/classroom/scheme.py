@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from ..errors import SpecError
 from ..spec.checker import Checker
-from ..spec.claims import resolve_name
+from ..spec.claims import resolve_name, update_number
 from ..spec.marking import read_marking
 from ..spec.model import MARKING_KEYS as KEYS, Marking
 from ..spec.source import Doc, from_python, parse_text, read_document
@@ -105,7 +105,9 @@ def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
 
     A setting for every quantity in a later layer (its ``tolerance``, its ``default_points``) also
     overrides the per-quantity settings of the earlier layers: per command beats per spec, and per
-    quantity beats a blanket setting of the same layer. ``tolerance`` (``--tolerance``) is a last
+    quantity beats a blanket setting of the same layer. Of an online sheet, a later layer's entry for a
+    quantity (``out_h1``) replaces the earlier layers' entries for one update's (``u2_out_h1``); within a
+    layer the one update's entry beats the plain one (:func:`update_scheme`). ``tolerance`` (``--tolerance``) is a last
     layer of its own.
 
     >>> from derive.spec.model import Marking
@@ -130,13 +132,27 @@ def build_scheme(*layers, keys=None, tolerance=None) -> Scheme:
             if value is not None:
                 options[name] = _tolerance_of(value) if name == "tolerance" else value
                 options[table] = {}
-            for quantity, item, line in getattr(layer, table):
-                key = _key(quantity, keys, layer, table, line)
-                options[table][key] = _tolerance_of(item) if table == "tolerances" else item
+            found = {_key(quantity, keys, layer, table, line): _tolerance_of(item) if table == "tolerances" else item
+                     for quantity, item, line in getattr(layer, table)}
+            options[table] = {**_outranked(options[table], found), **found}
         for name in ("follow_through", "rounding"):
             if getattr(layer, name) is not None:
                 options[name] = getattr(layer, name)
     return Scheme(**options)
+
+
+def _outranked(earlier: dict, later: dict) -> dict:
+    """The entries of an earlier layer a later one leaves: its plain ``out_h1`` also replaces the earlier
+    layers' ``u2_out_h1`` (within one layer the entry for one update beats the plain one).
+
+    >>> _outranked({"u2_out_h1": 5, "u2_out_h2": 4, "out_h2": 1}, {"out_h1": 2})
+    {'u2_out_h2': 4, 'out_h2': 1}
+    """
+    def plain(key: str) -> str | None:
+        number = update_number(key)
+        return None if number is None else key[len(f"u{number}_"):]
+
+    return {k: v for k, v in earlier.items() if plain(k) not in later}
 
 
 def spec_scheme(spec, keys, scheme=None, tolerance=None) -> Scheme:
@@ -164,7 +180,8 @@ def update_scheme(scheme: Scheme, number: int, plain) -> Scheme:
     """The scheme of update ``number`` of an online sheet, by the names within the update (``plain``).
 
     An entry for a quantity (``out_h1``) applies to it in every update; one for the quantity of one update
-    (``u2_out_h1``) applies to that update and beats the plain one.
+    (``u2_out_h1``) applies to that update and beats the plain one of its own layer (a later layer's plain
+    entry has already replaced it: :func:`build_scheme`).
 
     >>> s = Scheme(points={"out_h1": Fraction(2), "u2_out_h1": Fraction(5)})
     >>> [update_scheme(s, k, {"out_h1"}).points_for("out_h1") for k in (1, 2)]
@@ -222,8 +239,6 @@ def tolerance_of(spec, key: str, tolerance=None) -> Tolerance:
     Of an online or mini-batch spec ``key`` is an update's answer key (``u2_out_h1``): an entry for ``out_h1``
     applies to every update, one for ``u2_out_h1`` to update 2 only (:func:`update_scheme`).
     """
-    from ..spec.claims import update_number
-
     if spec.marking is None or (not spec.marking.tolerances and not spec.marking.points):
         return spec_scheme(spec, (), None, tolerance).tolerance_for(key)  # no names to resolve
     if spec.update == "batch":

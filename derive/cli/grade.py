@@ -24,7 +24,9 @@ student: score, a verdict per asked quantity, root errors) and feedback/<student
 
 An online or mini-batch sheet's answers carry their update, as its answer keys do (u2_out_n5,
 u2_dE/dw35). Each update is marked against its own quantities; from update 2 on, an answer right
-from the student's own new weights of the update before follows through from them.
+from the student's own weights follows through from them: the new weights they wrote in the update
+before, else the ones that update makes from their own weights. after_steps is for derive check
+(grade reports it and ignores it).
 
 A bad row (missing id, unknown variant, a cell that is not a number) or claims file is reported
 on stderr by row and column and never stops the other students' grading.
