@@ -170,6 +170,34 @@ FROZEN = {"inputs": [0.05, 0.10], "targets": [0.01, 0.99], "frozen": ["w1", "w6"
                      {"units": 2, "activation": "sigmoid", "weights": [[0.40, 0.45], [0.50, 0.55]], "bias": 0.60}]}
 
 
+def test_frozen_biases_reproduce_the_step_by_step_tutorial():
+    """A published example of frozen parameters: Mazur's step-by-step 2-2-2 tutorial (reference files 000
+    and 001) trains the weights and keeps both biases (0.35, 0.60) fixed. Written as ``frozen: [b1, b2]``
+    instead of ``train_biases: false``, derive gives every updated weight the tutorial prints (9 places,
+    trailing zeros dropped; w4 printed 0.29950229) and leaves the biases where they were."""
+    import pathlib
+
+    import yaml
+
+    import derive.spec
+
+    text = (pathlib.Path(derive.spec.__file__).parent / "examples" / "2-2-2.yaml").read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    assert spec.pop("train_biases") is False
+    spec["frozen"] = ["b1", "b2"]
+    problem = derive.load(spec)
+    assert [p.name for p in problem.network.parameters if not p.trainable] == ["b1", "b2"]
+    values = problem.values()
+    printed = ["0.149780716", "0.19956143", "0.24975114", "0.29950229",
+               "0.35891648", "0.408666186", "0.51130127", "0.561370121"]
+    for n, text in enumerate(printed, start=1):
+        places = len(text.split(".")[1])
+        assert f"{float(values[f'w{n}_new']):.{places}f}".rstrip("0") == text, (n, text)
+    assert (values["b1_new"], values["b2_new"]) == (values["b1"], values["b2"])
+    assert (float(values["b1"]), float(values["b2"])) == (0.35, 0.6)
+    assert derive.load("2-2-2").values()["w5_new"] == values["w5_new"]
+
+
 def test_frozen_parameters_keep_their_values_and_still_report_gradients():
     problem = derive.load(FROZEN)
     values = problem.values()
