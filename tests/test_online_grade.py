@@ -195,13 +195,18 @@ def test_a_claims_file_names_quantities_as_check_reads_them(sheet, tmp_path):
     assert {r.claim.name: r.status for r in ed.report.results}["u3_dE/dw5"] == "ok"
 
 
+def _near_roster(tmp_path, data):
+    """A roster whose ann writes every update's out_o1 0.005 above the key's."""
+    near = [f"{float(printed(data, 1, f'u{k}_out_o1')) + 0.005:.6f}" for k in (1, 2, 3)]
+    return _write(tmp_path, f"student,variant,u1_out_o1,u2_out_o1,u3_out_o1\nann,1,{','.join(near)}\n")
+
+
 def test_a_marking_tolerance_applies_to_every_update_and_a_u_k_entry_to_its_own(sheet, tmp_path):
     folder, _, data = sheet
     spec = tmp_path / "marked.yaml"
     spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    out_o1: absolute=0.01\n"
                                     "    u2_out_o1: absolute=0.0001\n")
-    near = [f"{float(printed(data, 1, f'u{k}_out_o1')) + 0.005:.6f}" for k in (1, 2, 3)]
-    roster = _write(tmp_path, f"student,variant,u1_out_o1,u2_out_o1,u3_out_o1\nann,1,{','.join(near)}\n")
+    roster = _near_roster(tmp_path, data)
     grades = grade_class(str(spec), folder / "variants.json", roster=roster)
     verdicts = grades.students[0].verdicts
     assert [verdicts[f"u{k}_out_o1"] for k in (1, 2, 3)] == ["ok", "wrong", "ok"]
@@ -305,8 +310,7 @@ def test_a_schemes_plain_entry_beats_the_specs_u_k_entry_and_within_a_layer_u_k_
     spec = tmp_path / "marked.yaml"
     spec.write_text(RANDOM_ONLINE + "marking:\n  tolerances:\n    u2_out_o1: absolute=0.0001\n"
                                     "  points:\n    u2_out_o1: 5\n")
-    near = [f"{float(printed(data, 1, f'u{k}_out_o1')) + 0.005:.6f}" for k in (1, 2, 3)]
-    roster = _write(tmp_path, f"student,variant,u1_out_o1,u2_out_o1,u3_out_o1\nann,1,{','.join(near)}\n")
+    roster = _near_roster(tmp_path, data)
     scheme = tmp_path / "scheme.yaml"
     scheme.write_text("tolerances: {out_o1: absolute=0.01}\npoints: {out_o1: 2}\n")
     ann = grade_class(str(spec), folder / "variants.json", roster=roster, scheme=scheme).students[0]
