@@ -87,8 +87,16 @@ def _read(path: str) -> str:
         return ""
 
 
-def report(sections: list[Section], settings: Settings, header: list[str], seconds: float) -> str:
-    command = "python benchmarks/run_all.py" + (" --quick" if settings.quick else "")
+def report(sections: list[Section], settings: Settings, header: list[str], seconds: float,
+           argv: list[str] | None = None) -> str:
+    # the command as it was given (the report's own --out left out: it names a scratch file at times)
+    given, skip = [], False
+    for arg in sys.argv[1:] if argv is None else argv:
+        if skip or arg == "--out" or arg.startswith("--out="):
+            skip = arg == "--out"
+            continue
+        given.append(arg)
+    command = " ".join(["python benchmarks/run_all.py", *given])
     out = ["# Benchmarks", "", f"Written by `{command}` (every number below is measured by it; "
            f"{seconds / 60:.1f} minutes). Machine:", "", *header,
            f"- load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", "",
@@ -148,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 section = runners[row](settings)
             section.lines += ["", f"Other processes on the machine during this section: {load.text()}."]
             sections.append(section)
-    text = report(sections, settings, header, time.perf_counter() - started)
+    text = report(sections, settings, header, time.perf_counter() - started, argv)
     pathlib.Path(args.out).write_text(text, encoding="utf-8")
     print(text)
     return 0

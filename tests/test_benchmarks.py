@@ -24,6 +24,9 @@ def test_run_all_quick_writes_the_tables(tmp_path):
                    check=True, capture_output=True, text=True, timeout=120)
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n")
+    # the report names the command that wrote it, options and all (not its scratch --out)
+    assert ("Written by `python benchmarks/run_all.py --quick --only symbolic,numeric,train --sizes 2-2-2 "
+            "--runs 2 --steps 200 --budget 5` (") in text
     assert "`nproc`:" in text and "SymPy" in text and "PyTorch" in text
     for heading in ("## Targets", "## 1. Symbolic gradients", "## 2. Numeric gradients", "## 3. Training"):
         assert heading in text

@@ -273,8 +273,8 @@ def _delta_line(layer, i: int) -> list[str]:
     name = layer.activation
     g, a, n = f"g{i}", f"a{i}", f"n{i}"
     gain = _times(layer.gain)
-    if name == "sigmoid":  # λ·out(1 − out)
-        return [f"        d{i} = {gain}{g} * {a} * (1.0 - {a})"]
+    if name == "sigmoid":  # λ·out(1 − out): (λ·g·out)·(1 − out) bit for bit, one temporary array fewer
+        return [f"        d{i} = {gain}{g} * {a}", f"        d{i} *= 1.0 - {a}"]
     if name == "tanh":  # (b/a)(a² − out²)
         if layer.scale != 1:
             return [f"        d{i} = {_times(layer.gain / layer.scale)}{g} * ({float(layer.scale ** 2)!r} - {a} ** 2)"]
@@ -300,10 +300,11 @@ def _backward_lines(network: Network, updated: bool) -> list[str]:
         product = "np.multiply(d{i}[:, None], a{j}" if one else "np.matmul(d{i}.T, a{j}"
         lines.append(f"        {product.format(i=i, j=i - 1)}, out=G[{start}:{end}].reshape({layer.units}, {len(layer.inputs)}))")
         sign = "-" if _thresholds(network) else ""  # ∂net/∂θ = −1
+        # np.add.reduce is what ndarray.sum calls (the same sum) without its Python wrapper
         if layer.bias_mode == "shared":
-            lines.append(f"        G[{end}] = {sign}d{i}.sum()")
+            lines.append(f"        G[{end}] = {sign}np.add.reduce(d{i}, None)")
         elif layer.bias_mode == "per_neuron":
-            lines.append(f"        G[{end}:{end + layer.units}] = {sign}d{i}" + ("" if one else ".sum(axis=0)"))
+            lines.append(f"        G[{end}:{end + layer.units}] = {sign}" + (f"d{i}" if one else f"np.add.reduce(d{i}, 0)"))
         if i == 1:
             continue
         # the updated-weights convention backpropagates through w − η·grad (weights are always trained)
