@@ -174,3 +174,19 @@ def test_unknown_spec_name_is_one_line(capsys):
     assert code == 2 and stdout == ""
     assert err.startswith("derive: error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert "'no-such-network'" in err and "2-2-2" in err  # what was given, and what exists
+
+
+def test_the_command_line_runs_in_a_thread_without_touching_signals(capsys):
+    """signal.signal works only in the main thread: main() called from another thread leaves the handlers alone."""
+    import signal
+    import threading
+
+    from derive.cli import main
+
+    before = signal.getsignal(signal.SIGINT)
+    codes = []
+    thread = threading.Thread(target=lambda: codes.append(main(["examples"])))
+    thread.start()
+    thread.join()
+    assert codes == [0] and "2-2-2" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is before
