@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 # An option inside a message: name, its value as the API would write it, and as the command line would.
 _OPEN, _SEP, _CLOSE = "\ue000", "\ue001", "\ue002"  # Unicode private-use characters: never in a message's text
-_OPTION = re.compile(f"{_OPEN}([A-Za-z_]+){_SEP}([^{_CLOSE}]*){_SEP}([^{_CLOSE}]*){_CLOSE}")
+# compiled on first use (re caches it), not at import: every command's start-up would pay for it
+_OPTION = f"{_OPEN}([A-Za-z_]+){_SEP}([^{_CLOSE}]*){_SEP}([^{_CLOSE}]*){_CLOSE}"
 
 
 def keyword(name: str, value=None, *, api_text: str | None = None) -> str:
@@ -52,13 +53,13 @@ class DeriveError(Exception):
 
     def __init__(self, message: str = "", *args):
         self._marked = message if isinstance(message, str) else str(message)
-        super().__init__(_OPTION.sub(lambda m: m.group(2), self._marked), *args)
+        super().__init__(re.sub(_OPTION, lambda m: m.group(2), self._marked), *args)
 
     def cli_message(self, flags: Mapping[str, str] | None = None) -> str:
         """The message with the command line's flags for the API's keywords (``flags`` maps the
         keywords whose flag is not ``--`` plus the keyword with dashes: ``{"fmt": "--format"}``)."""
         flags = flags or {}
-        return _OPTION.sub(lambda m: _flag(m.group(1), flags) + m.group(3), self._marked)
+        return re.sub(_OPTION, lambda m: _flag(m.group(1), flags) + m.group(3), self._marked)
 
 
 class SpecError(DeriveError):
@@ -75,8 +76,8 @@ class SpecError(DeriveError):
     def __init__(self, message: str, *, field: str | None = None,
                  source: str | None = None, line: int | None = None,
                  column: int | None = None):
-        self.message = _OPTION.sub(lambda m: m.group(2), message)
-        self.field = _OPTION.sub(lambda m: m.group(2), field) if field else field
+        self.message = re.sub(_OPTION, lambda m: m.group(2), message)
+        self.field = re.sub(_OPTION, lambda m: m.group(2), field) if field else field
         self.source = source
         self.line = line
         self.column = column
