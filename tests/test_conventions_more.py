@@ -255,9 +255,9 @@ def test_scaled_activation_check_accepts_the_derivative(tmp_path):
 
 @pytest.mark.parametrize("old, new, line, message", [
     ("{name: linear, gain: 0.5}", "{name: relu, gain: 0.5}", 6,
-     "layers[1].activation.gain does not apply to relu (it takes no scale or gain)"),
+     "layers[1].activation.gain does not apply to relu (it takes no scale or gain); got gain: 0.5"),
     ("{name: sigmoid, gain: 2}", "{name: sigmoid, scale: 2}", 7,
-     "layers[2].activation.scale does not apply to sigmoid (it takes gain)"),
+     "layers[2].activation.scale does not apply to sigmoid (it takes gain); got scale: 2"),
     ("gain: 2/3", "gain: 2/0", 5, "layers[0].activation.gain must be a positive number or a fraction p/q (2/3); "
                                   "got text '2/0'"),
     ("gain: 2/3", "gain: 1+1", 5, "got text '1+1'"),

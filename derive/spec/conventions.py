@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+from .checker import describe
 from .source import Num
 from .model import ACTIVATION_KEYS, ACTIVATIONS, SCALED_ACTIVATIONS, BIAS_FORMS, CARRY_ROUNDING_KINDS, CONVENTION_KEYS, CarryRounding, Conventions, ERROR_TERMS, Spec
 from .naming import name_network
@@ -103,7 +104,7 @@ def activation(check, value, path: tuple) -> tuple[str, Fraction, Fraction, dict
             continue
         if key not in allowed:
             takes = " and ".join(allowed) if allowed else "no scale or gain"
-            check.fail(path + (key,), f"does not apply to {name} (it takes {takes})")
+            check.fail(path + (key,), f"does not apply to {name} (it takes {takes}); got {key}: {describe(value[key])}")
         numbers[key] = _positive(check, value[key], path + (key,))
         texts[key] = written_text(value[key], numbers[key])
     return name, numbers.get("gain", Fraction(1)), numbers.get("scale", Fraction(1)), texts
