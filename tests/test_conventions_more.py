@@ -471,6 +471,11 @@ def test_explanations_of_a_derivative_claim_speak_in_its_own_sign(tmp_path):
     assert not any("grad_theta6" in t or "error_term" in t or " 0.1311" in t for t in texts), texts
     data = check_claims(HAN, str(claims), explain=True).to_dict()["claims"][0]
     assert data["computed_rounded"] == "-0.1311"
+    # the JSON's values are the sentences' values: in the sign of the name as written
+    for entry in (data["explanation"], *data["alternatives"]):
+        if entry["kind"] != "other_quantity" and entry["value"] is not None:
+            assert entry["value"] < 0, entry
+    assert data["explanation"]["kind"] == "sign" and round(data["explanation"]["value"], 4) == -0.1311
 
 
 def test_a_derivative_claim_is_not_explained_by_the_error_term_switch():

@@ -153,15 +153,18 @@ def _result_dict(result: ClaimResult) -> dict:
         "status": result.status, "match": result.match, "roots": list(result.roots),
         "follow_through_value": None if result.follow_value is None else float(result.follow_value),
         "points": float(result.points), "out_of": float(result.out_of),
-        "explanation": _explanation_dict(result.explanation),
-        "alternatives": [_explanation_dict(e) for e in result.alternatives],
+        "explanation": _explanation_dict(result.explanation, claim),
+        "alternatives": [_explanation_dict(e, claim) for e in result.alternatives],
     }
 
 
-def _explanation_dict(e: Explanation | None):
+def _explanation_dict(e: Explanation | None, claim):
+    """An explanation for JSON: its value as its sentence shows it, in the sign of the claim's name as
+    written (a ∂E/∂net claim under ``error_term: negative`` is −δ), another quantity's in its own sign."""
     if e is None:
         return None
-    return {"kind": e.kind, "text": e.text, "value": None if e.value is None else float(e.value),
+    value = None if e.value is None else e.value if e.kind == "other_quantity" else claim.shown(e.value)
+    return {"kind": e.kind, "text": e.text, "value": None if value is None else float(value),
             "convention": e.convention}
 
 
