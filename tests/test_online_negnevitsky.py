@@ -92,3 +92,15 @@ def test_no_plain_learning_rate_reaches_it_in_224_epochs_with_the_books_weights(
         first[when] = next(e for e, x in enumerate(_sse(run.epoch_errors), start=1) if x < 0.001)
     assert first == {"before": 225, "after": 223}
     assert run.parameters["w13"] < 0 < float(BOOK_FINAL_WEIGHTS["w13"])
+
+
+def test_the_readme_states_what_these_tests_compute():
+    """The README's sentence on the book's stopping point carries the numbers the tests above assert."""
+    import pathlib
+    import re
+
+    text = " ".join((pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
+    sentence = text[text.index("Its stopping point"):text.index("(tests/test_online_negnevitsky.py)")]
+    assert "after 56,351 epochs" in sentence and "within 0.02 of the book's final ones" in sentence
+    assert "from 0.1 to 20" in sentence and "η = 23 that does (225 epochs)" in sentence
+    assert set(re.findall(r"\d[\d,.]*", sentence)) <= {"0.001", "224", "0.1", "56,351", "0.02", "20", "23", "225"}
